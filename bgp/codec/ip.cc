@@ -1,0 +1,1 @@
+#include "bgp/codec/codec.h"

@@ -1,0 +1,1 @@
+#include "bgp/fsm/fsm.h"

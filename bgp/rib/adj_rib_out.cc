@@ -1,0 +1,1 @@
+#include "bgp/rib/adj_rib_out.h"
