@@ -1,0 +1,369 @@
+// Component tests of the speaker: the real session layer on loopback against a scripted peer that
+// checks the bytes on the wire.
+#include "bgp/session/speaker.h"
+
+#include <gtest/gtest.h>
+
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+#include <condition_variable>
+#include <future>
+#include <mutex>
+#include <thread>
+
+#include "tests/bgp/session/scripted_peer.h"
+
+namespace svcbgp::bgp {
+namespace {
+
+namespace asio = boost::asio;
+using testing::scripted_peer;
+using namespace std::chrono_literals;
+
+attributes_ptr attrs_with_community(std::uint32_t community) {
+  auto a = std::make_shared<path_attributes>();
+  a->origin = origin_type::igp;
+  a->communities = {community};
+  return a;
+}
+
+prefix pfx(const char* text) {
+  return *prefix::parse(text);
+}
+
+class speaker_test : public ::testing::Test {
+ protected:
+  speaker_test() : guard_(asio::make_work_guard(io_)) {}
+
+  ~speaker_test() override {
+    if (sp_) {
+      call([&] { sp_->shutdown(shutdown_mode::graceful_restart, "", [] {}); });
+      call([&] { sp_.reset(); });
+    }
+    guard_.reset();
+    io_.stop();
+    if (thread_.joinable()) {
+      thread_.join();
+    }
+  }
+
+  // Runs `f` on the io thread, where the speaker lives, and waits for it.
+  template <class F>
+  auto call(F&& f) -> std::invoke_result_t<F> {
+    std::packaged_task<decltype(f())()> task(std::forward<F>(f));
+    auto fut = task.get_future();
+    asio::post(io_, [&task] { task(); });
+    return fut.get();
+  }
+
+  void start(speaker_config sc, std::vector<peer_config> peers) {
+    sc.listen_port = sc.listen_port == 179 ? 0 : sc.listen_port;
+    sp_ = std::make_unique<speaker>(io_, sc);
+    sp_->on_event([this](const speaker_event& e) {
+      std::lock_guard lock(mu_);
+      events_.push_back(e);
+      cv_.notify_all();
+    });
+    for (auto& p : peers) {
+      sp_->add_peer(p);
+    }
+    thread_ = std::thread([this] { io_.run(); });
+    call([&] { sp_->start(); });
+  }
+
+  static speaker_config local() {
+    speaker_config sc;
+    sc.local_as = 65001;
+    sc.router_id = 0x0a000001;
+    sc.listen_port = 0;
+    sc.seed = 7;
+    return sc;
+  }
+
+  static peer_config to(const scripted_peer& p, const char* address = "127.0.0.1") {
+    peer_config pc;
+    pc.name = std::string("p") + address;
+    pc.address = *ip_address::parse(address);
+    pc.asn = 65000;
+    pc.port = p.port();
+    pc.connect_retry_time = 1s;
+    pc.idle_hold_time = 1s;
+    return pc;
+  }
+
+  // Waits for an event matching `pred` (condition variable; the timeout only bounds a failure).
+  template <class Pred>
+  std::optional<speaker_event> wait_event(Pred pred, std::chrono::seconds timeout = 10s) {
+    std::unique_lock lock(mu_);
+    std::optional<speaker_event> found;
+    cv_.wait_for(lock, timeout, [&] {
+      for (; seen_ < events_.size(); ++seen_) {
+        if (pred(events_[seen_])) {
+          found = events_[seen_++];
+          return true;
+        }
+      }
+      return false;
+    });
+    return found;
+  }
+
+  std::optional<speaker_event> wait_state(fsm::state s) {
+    return wait_event([s](const speaker_event& e) {
+      return e.what == speaker_event::kind::state_change && e.to == s;
+    });
+  }
+
+  asio::io_context io_;
+  asio::executor_work_guard<asio::io_context::executor_type> guard_;
+  std::thread thread_;
+  std::unique_ptr<speaker> sp_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::vector<speaker_event> events_;
+  std::size_t seen_ = 0;
+};
+
+TEST_F(speaker_test, sends_open_with_our_capabilities) {
+  scripted_peer tor;
+  start(local(), {to(tor)});
+  auto open = tor.establish();
+  ASSERT_TRUE(open);
+  EXPECT_EQ(open->version, 4);
+  EXPECT_EQ(open->asn(), 65001u);
+  EXPECT_EQ(open->bgp_identifier, 0x0a000001u);
+  EXPECT_EQ(open->hold_time, 90);
+  EXPECT_TRUE(open->caps.route_refresh);
+  EXPECT_TRUE(open->caps.extended_message);
+  ASSERT_TRUE(open->caps.graceful_restart);
+  EXPECT_EQ(open->caps.graceful_restart->restart_time, 120);
+  EXPECT_TRUE(wait_state(fsm::state::established));
+}
+
+TEST_F(speaker_test, sends_the_table_with_next_hop_self_then_end_of_rib) {
+  scripted_peer tor;
+  start(local(), {to(tor)});
+  route_set routes{{pfx("10.96.0.1/32"), attrs_with_community(0xfde80064)},
+                   {pfx("10.96.0.2/32"), attrs_with_community(0xfde80064)}};
+  call([&] { sp_->set_routes(routes); });
+  ASSERT_TRUE(tor.establish());
+  auto u = tor.read_until<update_message>();
+  ASSERT_TRUE(u);
+  EXPECT_EQ(u->nlri, (std::vector<prefix>{pfx("10.96.0.1/32"), pfx("10.96.0.2/32")}));
+  EXPECT_EQ(u->attrs.next_hop, ip_address::parse("127.0.0.1"));
+  ASSERT_TRUE(u->attrs.path);
+  EXPECT_EQ(u->attrs.path->to_string(), "65001");
+  EXPECT_EQ(u->attrs.communities, std::vector<std::uint32_t>{0xfde80064});
+  EXPECT_FALSE(u->attrs.local_pref);  // eBGP
+  auto eor = tor.read_until<update_message>();
+  ASSERT_TRUE(eor);
+  EXPECT_TRUE(eor->is_end_of_rib());
+}
+
+TEST_F(speaker_test, a_change_sends_only_the_difference) {
+  scripted_peer tor;
+  start(local(), {to(tor)});
+  auto a = attrs_with_community(1);
+  call([&] { sp_->set_routes(route_set{{pfx("10.96.0.1/32"), a}, {pfx("10.96.0.2/32"), a}}); });
+  ASSERT_TRUE(tor.establish());
+  ASSERT_TRUE(tor.read_until<update_message>());  // the table
+  ASSERT_TRUE(tor.read_until<update_message>());  // End-of-RIB
+  call([&] { sp_->set_routes(route_set{{pfx("10.96.0.1/32"), a}}); });
+  auto u = tor.read_until<update_message>();
+  ASSERT_TRUE(u);
+  EXPECT_EQ(u->withdrawn, std::vector<prefix>{pfx("10.96.0.2/32")});
+  EXPECT_TRUE(u->nlri.empty());
+}
+
+TEST_F(speaker_test, malformed_update_resets_the_session_with_the_exact_notification) {
+  scripted_peer tor;
+  start(local(), {to(tor)});
+  ASSERT_TRUE(tor.establish());
+  // UPDATE whose withdrawn-routes length (255) runs past the end of the message: the structure is
+  // lost, so even RFC 7606 resets the session (RFC 4271 §6.3, Malformed Attribute List).
+  const std::vector<std::uint8_t> bad = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+                                         0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x00, 0x19,
+                                         0x02, 0x00, 0xff, 0x00, 0x00, 0x00, 0x00};
+  tor.send_raw(bad);
+  auto n = tor.read_until<notification_message>();
+  ASSERT_TRUE(n);
+  EXPECT_EQ(n->code, notif::update_message_error);
+  EXPECT_EQ(n->subcode, 1);  // Malformed Attribute List
+  EXPECT_TRUE(tor.closed_by_speaker());
+  auto sent = wait_event(
+      [](const speaker_event& e) { return e.what == speaker_event::kind::notification_sent; });
+  ASSERT_TRUE(sent);
+}
+
+TEST_F(speaker_test, bad_med_length_is_treated_as_withdraw_and_the_session_stays_up) {
+  scripted_peer tor;
+  start(local(), {to(tor)});
+  ASSERT_TRUE(tor.establish());
+  update_message good;
+  good.attrs.origin = origin_type::igp;
+  good.attrs.path = as_path{{as_path_segment{as_path_segment::kind::as_sequence, {65000}}}};
+  good.attrs.next_hop = ip_address::parse("127.0.0.9");  // not ours
+  good.nlri = {pfx("192.0.2.1/32")};
+  tor.send(good);
+  // The same route again with MED of length 3 (RFC 7606 §7.4: treat-as-withdraw).
+  auto bytes = encode(good, tor.ctx);
+  // Insert a MED attribute (flags 0x80, type 4, length 3) before the NLRI: rebuild by hand.
+  const std::size_t attr_len_off = 19 + 2;
+  const std::size_t attr_len = (std::size_t{bytes[attr_len_off]} << 8) | bytes[attr_len_off + 1];
+  const std::size_t nlri_off = attr_len_off + 2 + attr_len;
+  std::vector<std::uint8_t> med = {0x80, 0x04, 0x03, 0x00, 0x00, 0x01};
+  bytes.insert(bytes.begin() + static_cast<std::ptrdiff_t>(nlri_off), med.begin(), med.end());
+  const std::size_t new_attr_len = attr_len + med.size();
+  bytes[attr_len_off] = static_cast<std::uint8_t>(new_attr_len >> 8);
+  bytes[attr_len_off + 1] = static_cast<std::uint8_t>(new_attr_len);
+  bytes[16] = static_cast<std::uint8_t>(bytes.size() >> 8);
+  bytes[17] = static_cast<std::uint8_t>(bytes.size());
+  tor.send_raw(bytes);
+  auto err = wait_event(
+      [](const speaker_event& e) { return e.what == speaker_event::kind::update_error; });
+  ASSERT_TRUE(err);
+  EXPECT_NE(err->text.find("treat-as-withdraw"), std::string::npos) << err->text;
+  auto status = call([&] { return sp_->peer("p127.0.0.1"); });
+  ASSERT_TRUE(status);
+  EXPECT_EQ(status->state, fsm::state::established);
+  EXPECT_EQ(status->routes_received, 0u);
+  EXPECT_EQ(status->updates_with_errors, 1u);
+}
+
+TEST_F(speaker_test, disable_sends_cease_with_the_shutdown_message) {
+  scripted_peer tor;
+  start(local(), {to(tor)});
+  ASSERT_TRUE(tor.establish());
+  call([&] { return sp_->disable_peer("p127.0.0.1", "maintenance"); });
+  auto n = tor.read_until<notification_message>();
+  ASSERT_TRUE(n);
+  EXPECT_EQ(n->code, notif::cease);
+  EXPECT_EQ(n->subcode, notif::cease_admin_shutdown);
+  EXPECT_EQ(n->shutdown_message(), std::optional<std::string>("maintenance"));
+  EXPECT_TRUE(tor.closed_by_speaker());
+}
+
+TEST_F(speaker_test, a_peer_sending_one_byte_at_a_time_establishes) {
+  scripted_peer tor;
+  start(local(), {to(tor)});
+  ASSERT_TRUE(tor.accept());
+  ASSERT_TRUE(tor.read_until<open_message>());
+  open_message mine;
+  mine.my_as = 65000;
+  mine.hold_time = 90;
+  mine.bgp_identifier = 0x0a000002;
+  mine.caps.four_octet_as = 65000;
+  auto bytes = encode(mine, tor.ctx);
+  auto ka = encode(keepalive_message{}, tor.ctx);
+  bytes.insert(bytes.end(), ka.begin(), ka.end());
+  for (auto b : bytes) {
+    tor.send_raw(std::span<const std::uint8_t>(&b, 1));
+  }
+  EXPECT_TRUE(wait_state(fsm::state::established));
+}
+
+TEST_F(speaker_test, a_bad_peer_does_not_disturb_another) {
+  scripted_peer good("127.0.0.1");
+  scripted_peer bad("127.0.0.2");
+  start(local(), {to(good, "127.0.0.1"), to(bad, "127.0.0.2")});
+  ASSERT_TRUE(good.establish());
+  ASSERT_TRUE(bad.establish());
+  ASSERT_TRUE(good.read_until<update_message>());  // End-of-RIB
+  std::vector<std::uint8_t> garbage(19, 0x00);     // bad marker
+  bad.send_raw(garbage);
+  auto n = bad.read_until<notification_message>();
+  ASSERT_TRUE(n);
+  EXPECT_EQ(n->code, notif::message_header_error);
+  EXPECT_EQ(n->subcode, 1);  // Connection Not Synchronized
+  call([&] { sp_->set_routes(route_set{{pfx("10.96.0.9/32"), attrs_with_community(1)}}); });
+  auto u = good.read_until<update_message>();
+  ASSERT_TRUE(u);
+  EXPECT_EQ(u->nlri, std::vector<prefix>{pfx("10.96.0.9/32")});
+  auto status = call([&] { return sp_->peer("p127.0.0.1"); });
+  EXPECT_EQ(status->state, fsm::state::established);
+}
+
+TEST_F(speaker_test, max_prefixes_exceeded_sends_cease) {
+  scripted_peer tor;
+  auto pc = to(tor);
+  pc.max_prefixes = 2;
+  start(local(), {pc});
+  ASSERT_TRUE(tor.establish());
+  update_message u;
+  u.attrs.origin = origin_type::igp;
+  u.attrs.path = as_path{{as_path_segment{as_path_segment::kind::as_sequence, {65000}}}};
+  u.attrs.next_hop = ip_address::parse("127.0.0.9");
+  u.nlri = {pfx("192.0.2.1/32"), pfx("192.0.2.2/32"), pfx("192.0.2.3/32")};
+  tor.send(u);
+  auto n = tor.read_until<notification_message>();
+  ASSERT_TRUE(n);
+  EXPECT_EQ(n->code, notif::cease);
+  EXPECT_EQ(n->subcode, notif::cease_max_prefixes);
+  // RFC 4486 §4: AFI 1, SAFI 1, limit 2.
+  EXPECT_EQ(n->data, (std::vector<std::uint8_t>{0, 1, 1, 0, 0, 0, 2}));
+}
+
+TEST_F(speaker_test, shutdown_withdraw_withdraws_then_sends_cease) {
+  scripted_peer tor;
+  start(local(), {to(tor)});
+  call([&] { sp_->set_routes(route_set{{pfx("10.96.0.1/32"), attrs_with_community(1)}}); });
+  ASSERT_TRUE(tor.establish());
+  ASSERT_TRUE(tor.read_until<update_message>());  // the route
+  ASSERT_TRUE(tor.read_until<update_message>());  // End-of-RIB
+  std::promise<void> done;
+  call([&] { sp_->shutdown(shutdown_mode::withdraw, "node drain", [&] { done.set_value(); }); });
+  auto w = tor.read_until<update_message>();
+  ASSERT_TRUE(w);
+  EXPECT_EQ(w->withdrawn, std::vector<prefix>{pfx("10.96.0.1/32")});
+  auto n = tor.read_until<notification_message>();
+  ASSERT_TRUE(n);
+  EXPECT_EQ(n->subcode, notif::cease_admin_shutdown);
+  EXPECT_EQ(n->shutdown_message(), std::optional<std::string>("node drain"));
+  EXPECT_EQ(done.get_future().wait_for(10s), std::future_status::ready);
+}
+
+TEST_F(speaker_test, reconnects_after_the_peer_drops_the_connection) {
+  scripted_peer tor;
+  start(local(), {to(tor)});
+  ASSERT_TRUE(tor.establish());
+  tor.close();
+  EXPECT_TRUE(wait_state(fsm::state::idle));
+  // IdleHold (1 s) then a new connection.
+  ASSERT_TRUE(tor.establish());
+  EXPECT_TRUE(wait_state(fsm::state::established));
+}
+
+TEST_F(speaker_test, passive_accept_is_for_configured_peers_only) {
+  // The speaker listens; a configured peer connects in, an unknown address is closed at once.
+  scripted_peer unused;
+  auto sc = local();
+  sc.listen_address = ip_address::parse("127.0.0.1");
+  sc.listen_port = 0;
+  // Port 0 means "do not listen" in the config, so pick a free port from the kernel.
+  {
+    boost::asio::io_context tmp;
+    boost::asio::ip::tcp::acceptor a(tmp, {boost::asio::ip::make_address("127.0.0.1"), 0});
+    sc.listen_port = a.local_endpoint().port();
+  }
+  auto pc = to(unused, "127.0.0.4");
+  pc.passive = true;
+  start(sc, {pc});
+  scripted_peer stranger;
+  ASSERT_TRUE(stranger.connect("127.0.0.1", sc.listen_port, "127.0.0.5"));
+  EXPECT_TRUE(stranger.closed_by_speaker());
+  scripted_peer known;
+  ASSERT_TRUE(known.connect("127.0.0.1", sc.listen_port, "127.0.0.4"));
+  open_message mine;
+  mine.my_as = 65000;
+  mine.hold_time = 90;
+  mine.bgp_identifier = 0x0a000002;
+  mine.caps.four_octet_as = 65000;
+  known.send(mine);
+  ASSERT_TRUE(known.read_until<open_message>());
+  known.send(keepalive_message{});
+  EXPECT_TRUE(wait_state(fsm::state::established));
+}
+
+}  // namespace
+}  // namespace svcbgp::bgp
