@@ -79,11 +79,12 @@ inline constexpr int event_count = 30;
 
 struct event {
   event_type type = event_type::manual_start;
-  std::optional<open_message> open;                  // bgp_open*
-  std::optional<notification_message> notification;  // notif_msg*, and for manual/automatic stop the
-                                                     // Cease to send (e.g. RFC 8203 shutdown message)
-  std::optional<decode_error> error;                 // bgp_header_err, bgp_open_msg_err, update_msg_err
-  std::optional<family> fam;                         // end_of_rib_received
+  std::optional<open_message> open;  // bgp_open*
+  std::optional<notification_message>
+      notification;                   // notif_msg*, and for manual/automatic stop the
+                                      // Cease to send (e.g. RFC 8203 shutdown message)
+  std::optional<decode_error> error;  // bgp_header_err, bgp_open_msg_err, update_msg_err
+  std::optional<family> fam;          // end_of_rib_received
 };
 
 // --- actions ----------------------------------------------------------------------------------
@@ -122,7 +123,7 @@ struct config {
   std::uint32_t local_as = 0;
   std::uint32_t local_identifier = 0;
   std::optional<std::uint32_t> peer_as;  // nullopt: accept any
-  bool passive = false;                   // wait for the peer to connect
+  bool passive = false;                  // wait for the peer to connect
   std::chrono::seconds hold_time{90};
   std::optional<std::chrono::seconds> keepalive_time;  // default: hold / 3
   std::chrono::seconds connect_retry_time{5};
@@ -169,12 +170,35 @@ class machine {
 
  private:
   // Implementation-defined; see fsm.cc.
+  // Why the connection went back to Idle: decides IdleHold (errors only) and, when leaving
+  // Established, whether the peer's routes are kept stale (RFC 4724 §4.2, RFC 8538 §3).
+  enum class exit_kind : std::uint8_t { manual_stop, automatic_stop, collision, error };
+  struct exit_info {
+    exit_kind kind = exit_kind::error;
+    std::optional<notification_message> send;      // sent before dropping the connection
+    std::optional<notification_message> received;  // the peer's NOTIFICATION, if that was it
+    std::string reason;
+  };
+
   std::vector<action> on_idle(const event& e);
   std::vector<action> on_connect(const event& e);
   std::vector<action> on_active(const event& e);
   std::vector<action> on_open_sent(const event& e);
   std::vector<action> on_open_confirm(const event& e);
   std::vector<action> on_established(const event& e);
+  // Events 29 and 30, the same in every state.
+  std::vector<action> on_graceful_restart(const event& e);
+
+  void start(std::vector<action>& out, bool passive);
+  void process_open(std::vector<action>& out, const event& e, bool with_delay_open);
+  void enter_established(std::vector<action>& out);
+  void to_idle(std::vector<action>& out, exit_info info);
+  void fsm_error(std::vector<action>& out, const event& e);
+  void arm(std::vector<action>& out, timer t, std::chrono::milliseconds after);
+  void disarm(std::vector<action>& out, timer t);
+  bool running(timer t) const;
+  std::chrono::milliseconds jittered(std::chrono::seconds nominal);
+  std::uint64_t next_random();
 
   config cfg_;
   state state_ = state::idle;
@@ -185,6 +209,9 @@ class machine {
   bool passive_start_ = false;
   std::optional<std::string> last_error_;
   std::uint64_t rng_state_;
+  std::uint8_t running_ = 0;              // bit per timer: which timers we asked the owner to run
+  std::vector<family> stale_families_;    // RFC 4724 helper: families whose routes are stale
+  bool fired_timer_was_running_ = false;  // for the expiry event being handled
 };
 
 // RFC 4271 §6.8: with two connections to one peer, which to keep. `local_initiated` is whether the
