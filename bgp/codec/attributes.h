@@ -23,15 +23,15 @@ inline constexpr std::uint8_t med = 4;
 inline constexpr std::uint8_t local_pref = 5;
 inline constexpr std::uint8_t atomic_aggregate = 6;
 inline constexpr std::uint8_t aggregator = 7;
-inline constexpr std::uint8_t communities = 8;         // RFC 1997
-inline constexpr std::uint8_t originator_id = 9;       // RFC 4456
-inline constexpr std::uint8_t cluster_list = 10;       // RFC 4456
-inline constexpr std::uint8_t mp_reach_nlri = 14;      // RFC 4760
-inline constexpr std::uint8_t mp_unreach_nlri = 15;    // RFC 4760
+inline constexpr std::uint8_t communities = 8;            // RFC 1997
+inline constexpr std::uint8_t originator_id = 9;          // RFC 4456
+inline constexpr std::uint8_t cluster_list = 10;          // RFC 4456
+inline constexpr std::uint8_t mp_reach_nlri = 14;         // RFC 4760
+inline constexpr std::uint8_t mp_unreach_nlri = 15;       // RFC 4760
 inline constexpr std::uint8_t extended_communities = 16;  // RFC 4360
-inline constexpr std::uint8_t as4_path = 17;           // RFC 6793
-inline constexpr std::uint8_t as4_aggregator = 18;     // RFC 6793
-inline constexpr std::uint8_t large_communities = 32;  // RFC 8092
+inline constexpr std::uint8_t as4_path = 17;              // RFC 6793
+inline constexpr std::uint8_t as4_aggregator = 18;        // RFC 6793
+inline constexpr std::uint8_t large_communities = 32;     // RFC 8092
 }  // namespace attr_type
 
 namespace attr_flag {
@@ -44,7 +44,12 @@ inline constexpr std::uint8_t extended_length = 0x10;
 enum class origin_type : std::uint8_t { igp = 0, egp = 1, incomplete = 2 };
 
 struct as_path_segment {
-  enum class kind : std::uint8_t { as_set = 1, as_sequence = 2, confed_sequence = 3, confed_set = 4 };
+  enum class kind : std::uint8_t {
+    as_set = 1,
+    as_sequence = 2,
+    confed_sequence = 3,
+    confed_set = 4
+  };
   kind type = kind::as_sequence;
   std::vector<std::uint32_t> asns;
   friend bool operator==(const as_path_segment&, const as_path_segment&) = default;

@@ -28,7 +28,9 @@ struct codec_context {
   std::uint32_t local_identifier = 0;
   std::optional<std::uint32_t> expected_peer_as;
 
-  std::size_t max_size() const { return extended_message ? max_extended_message_size : max_message_size; }
+  std::size_t max_size() const {
+    return extended_message ? max_extended_message_size : max_message_size;
+  }
 };
 
 // Framing (RFC 4271 §4.1): looks at the start of `buffer` and says how long the first message is,
@@ -53,8 +55,7 @@ std::expected<decoded, decode_error> decode(std::span<const std::uint8_t> messag
 
 // OPEN checks of RFC 4271 §6.2 and RFC 6793 against the context (peer AS, identifier, hold time,
 // AS_TRANS consistency). decode() calls it for OPEN messages.
-std::expected<void, decode_error> validate_open(const open_message& open,
-                                                const codec_context& ctx);
+std::expected<void, decode_error> validate_open(const open_message& open, const codec_context& ctx);
 
 // Appends the encoding of `m` to `out`. The caller keeps messages within ctx.max_size(); the rib's
 // packing uses the size helpers below to do so.

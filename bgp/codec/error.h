@@ -57,16 +57,16 @@ enum class error_kind : std::uint8_t {
   unsupported_capability,          // 2/7, RFC 5492 §3
   malformed_open,                  // 2/0, lengths inconsistent inside OPEN
   // RFC 4271 §6.3 UPDATE
-  malformed_attribute_list,          // 3/1
+  malformed_attribute_list,           // 3/1
   unrecognized_well_known_attribute,  // 3/2
-  missing_well_known_attribute,      // 3/3, data = the missing type code
-  attribute_flags_error,             // 3/4, data = the attribute
-  attribute_length_error,            // 3/5, data = the attribute
-  invalid_origin_attribute,          // 3/6
-  invalid_next_hop_attribute,        // 3/8
-  optional_attribute_error,          // 3/9
-  invalid_network_field,             // 3/10
-  malformed_as_path,                 // 3/11
+  missing_well_known_attribute,       // 3/3, data = the missing type code
+  attribute_flags_error,              // 3/4, data = the attribute
+  attribute_length_error,             // 3/5, data = the attribute
+  invalid_origin_attribute,           // 3/6
+  invalid_next_hop_attribute,         // 3/8
+  optional_attribute_error,           // 3/9
+  invalid_network_field,              // 3/10
+  malformed_as_path,                  // 3/11
   // RFC 7313 §5
   invalid_route_refresh_length,  // 7/1
 };
@@ -79,6 +79,14 @@ enum class error_action : std::uint8_t {
   session_reset,      // send the NOTIFICATION and close
 };
 
+// Added for RFC 7606: two errors share subcode 3/1 (Malformed Attribute List) but not the action,
+// so the decoder says where the error arose; action_for() reads it.
+enum class error_site : std::uint8_t {
+  field,                // the field named by kind and attribute
+  duplicate_attribute,  // RFC 7606 §3 g: a repeated attribute
+  attribute_overrun,    // RFC 7606 §4: an attribute runs past the Total Path Attribute Length
+};
+
 struct decode_error {
   error_kind kind = error_kind::malformed_attribute_list;
   std::optional<std::uint8_t> attribute;  // type code of the attribute at fault, if any
@@ -86,6 +94,7 @@ struct decode_error {
   std::size_t offset = 0;                 // of the bad field from the start of the message
   std::size_t length = 0;                 // of the bad field
   std::string detail;                     // "MED: length 3, expected 4"
+  error_site site = error_site::field;    // (added) see error_site
   std::string to_string() const;          // "UPDATE Attribute Length Error at 34+3: MED: ..."
 };
 

@@ -45,7 +45,7 @@ struct ip_address {
   afi family_afi() const { return v6 ? afi::ipv6 : afi::ipv4; }
   std::size_t size() const { return v6 ? 16 : 4; }
   bool is_unspecified() const;
-  bool is_link_local() const;  // fe80::/10 or 169.254/16
+  bool is_link_local() const;     // fe80::/10 or 169.254/16
   std::string to_string() const;  // RFC 5952 for IPv6
 
   friend constexpr auto operator<=>(const ip_address&, const ip_address&) = default;
@@ -56,8 +56,11 @@ struct prefix {
   ip_address addr;
   std::uint8_t length = 0;
 
-  static std::optional<prefix> parse(std::string_view text);  // "10.0.0.0/8", "fd00::/64", bare IP = host
-  static prefix host(const ip_address& a) { return prefix{a, static_cast<std::uint8_t>(a.v6 ? 128 : 32)}; }
+  static std::optional<prefix> parse(
+      std::string_view text);  // "10.0.0.0/8", "fd00::/64", bare IP = host
+  static prefix host(const ip_address& a) {
+    return prefix{a, static_cast<std::uint8_t>(a.v6 ? 128 : 32)};
+  }
   family fam() const { return addr.v6 ? ipv6_unicast : ipv4_unicast; }
   bool contains(const ip_address& a) const;
   bool contains(const prefix& p) const;

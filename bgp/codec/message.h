@@ -29,11 +29,11 @@ enum class message_type : std::uint8_t {
 
 // RFC 5492 capability codes.
 namespace cap_code {
-inline constexpr std::uint8_t multiprotocol = 1;         // RFC 4760
-inline constexpr std::uint8_t route_refresh = 2;         // RFC 2918
-inline constexpr std::uint8_t extended_message = 6;      // RFC 8654
-inline constexpr std::uint8_t graceful_restart = 64;     // RFC 4724
-inline constexpr std::uint8_t four_octet_as = 65;        // RFC 6793
+inline constexpr std::uint8_t multiprotocol = 1;            // RFC 4760
+inline constexpr std::uint8_t route_refresh = 2;            // RFC 2918
+inline constexpr std::uint8_t extended_message = 6;         // RFC 8654
+inline constexpr std::uint8_t graceful_restart = 64;        // RFC 4724
+inline constexpr std::uint8_t four_octet_as = 65;           // RFC 6793
 inline constexpr std::uint8_t enhanced_route_refresh = 70;  // RFC 7313
 }  // namespace cap_code
 
@@ -44,8 +44,8 @@ struct graceful_restart_cap {
     bool forwarding_preserved = false;  // F bit
     friend bool operator==(const family_flags&, const family_flags&) = default;
   };
-  bool restart_state = false;  // R bit
-  bool notification = false;   // N bit (RFC 8538)
+  bool restart_state = false;      // R bit
+  bool notification = false;       // N bit (RFC 8538)
   std::uint16_t restart_time = 0;  // 12 bits
   std::vector<family_flags> families;
   friend bool operator==(const graceful_restart_cap&, const graceful_restart_cap&) = default;
