@@ -59,6 +59,8 @@ class peer : public std::enable_shared_from_this<peer> {
   void shutdown(shutdown_mode mode, notification_message cease, std::function<void()> done);
 
   const peer_config& config() const { return cfg_; }
+  // False after stop() or shutdown(), until start().
+  bool enabled() const { return enabled_; }
   peer_status status() const;
   const adj_rib_in& rib_in() const { return in_; }
   const adj_rib_out& rib_out() const { return out_; }

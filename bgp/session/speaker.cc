@@ -223,9 +223,9 @@ bool speaker::enable_peer(const std::string& name) {
   if (!p) {
     return false;
   }
-  auto cfg = p->config();
-  cfg.enabled = true;
-  p->reconfigure(cfg);
+  if (!p->enabled()) {
+    p->start();
+  }
   return true;
 }
 

@@ -244,6 +244,17 @@ TEST_F(speaker_test, disable_sends_cease_with_the_shutdown_message) {
   EXPECT_TRUE(tor.closed_by_speaker());
 }
 
+TEST_F(speaker_test, enable_after_disable_reconnects) {
+  scripted_peer tor;
+  start(local(), {to(tor)});
+  ASSERT_TRUE(tor.establish());
+  call([&] { return sp_->disable_peer("p127.0.0.1", "maintenance"); });
+  ASSERT_TRUE(tor.read_until<notification_message>());
+  call([&] { return sp_->enable_peer("p127.0.0.1"); });
+  ASSERT_TRUE(tor.establish());
+  EXPECT_TRUE(wait_state(fsm::state::established));
+}
+
 TEST_F(speaker_test, a_peer_sending_one_byte_at_a_time_establishes) {
   scripted_peer tor;
   start(local(), {to(tor)});
