@@ -4,6 +4,7 @@
 // Concurrency: none; owned by one peer session, used on its strand.
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <optional>
 #include <unordered_map>
@@ -42,6 +43,10 @@ class adj_rib_in {
 
  private:
   std::unordered_map<prefix, received_route, prefix_hash> routes_;
+  std::array<std::size_t, 2> family_size_{};  // IPv4, IPv6 unicast: size(f) in O(1)
+  // The attributes of the last update that announced something, shared with the next update
+  // when equal (peers send a full table as many UPDATEs with the same attributes).
+  attributes_ptr last_attrs_;
 };
 
 }  // namespace svcbgp::bgp

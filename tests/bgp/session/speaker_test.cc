@@ -32,6 +32,22 @@ prefix pfx(const char* text) {
   return *prefix::parse(text);
 }
 
+// A free TCP port on loopback for the speaker to listen on (its config uses 0 for "no listener").
+std::uint16_t free_port() {
+  boost::asio::io_context tmp;
+  boost::asio::ip::tcp::acceptor a(tmp, {boost::asio::ip::make_address("127.0.0.1"), 0});
+  return a.local_endpoint().port();
+}
+
+open_message peer_open(std::uint32_t id) {
+  open_message o;
+  o.my_as = 65000;
+  o.hold_time = 90;
+  o.bgp_identifier = id;
+  o.caps.four_octet_as = 65000;
+  return o;
+}
+
 class speaker_test : public ::testing::Test {
  protected:
   speaker_test() : guard_(asio::make_work_guard(io_)) {}
@@ -374,6 +390,94 @@ TEST_F(speaker_test, passive_accept_is_for_configured_peers_only) {
   ASSERT_TRUE(known.read_until<open_message>());
   known.send(keepalive_message{});
   EXPECT_TRUE(wait_state(fsm::state::established));
+}
+
+// RFC 4271 §6.8: both sides connect at once; the connection opened by the higher identifier wins.
+TEST_F(speaker_test, collision_keeps_the_peers_connection_when_its_identifier_is_higher) {
+  scripted_peer out_side;  // the speaker connects here
+  auto sc = local();
+  sc.listen_address = ip_address::parse("127.0.0.1");
+  sc.listen_port = free_port();
+  start(sc, {to(out_side)});
+  ASSERT_TRUE(out_side.accept());
+  ASSERT_TRUE(out_side.read_until<open_message>());  // the speaker is in OpenSent
+  scripted_peer in_side;
+  ASSERT_TRUE(in_side.connect("127.0.0.1", sc.listen_port, "127.0.0.1"));
+  in_side.send(peer_open(0x0b000000));  // higher than the speaker's 10.0.0.1
+  auto cease = out_side.read_until<notification_message>();
+  ASSERT_TRUE(cease);
+  EXPECT_EQ(cease->code, notif::cease);
+  EXPECT_EQ(cease->subcode, notif::cease_collision_resolution);
+  ASSERT_TRUE(in_side.read_until<open_message>());
+  in_side.send(keepalive_message{});
+  ASSERT_TRUE(in_side.read_until<keepalive_message>());
+  EXPECT_TRUE(wait_state(fsm::state::established));
+}
+
+TEST_F(speaker_test, collision_keeps_our_connection_when_our_identifier_is_higher) {
+  scripted_peer out_side;
+  auto sc = local();
+  sc.listen_address = ip_address::parse("127.0.0.1");
+  sc.listen_port = free_port();
+  start(sc, {to(out_side)});
+  ASSERT_TRUE(out_side.accept());
+  ASSERT_TRUE(out_side.read_until<open_message>());
+  scripted_peer in_side;
+  ASSERT_TRUE(in_side.connect("127.0.0.1", sc.listen_port, "127.0.0.1"));
+  in_side.send(peer_open(0x09000000));  // lower than 10.0.0.1
+  auto cease = in_side.read_until<notification_message>();
+  ASSERT_TRUE(cease);
+  EXPECT_EQ(cease->subcode, notif::cease_collision_resolution);
+  EXPECT_TRUE(in_side.closed_by_speaker());
+  out_side.send(peer_open(0x09000000));
+  out_side.send(keepalive_message{});
+  ASSERT_TRUE(out_side.read_until<keepalive_message>());
+  EXPECT_TRUE(wait_state(fsm::state::established));
+}
+
+TEST_F(speaker_test, peers_are_added_and_removed_without_touching_the_others) {
+  scripted_peer first("127.0.0.1");
+  scripted_peer second("127.0.0.2");
+  start(local(), {to(first, "127.0.0.1")});
+  ASSERT_TRUE(first.establish());
+  ASSERT_TRUE(first.read_until<update_message>());  // End-of-RIB
+  ASSERT_TRUE(call([&] { return sp_->add_peer(to(second, "127.0.0.2")); }));
+  ASSERT_TRUE(second.establish());
+  ASSERT_TRUE(call([&] { return sp_->remove_peer("p127.0.0.2"); }));
+  auto n = second.read_until<notification_message>();
+  ASSERT_TRUE(n);
+  EXPECT_EQ(n->subcode, notif::cease_peer_deconfigured);
+  // The first session saw nothing but KEEPALIVEs: a new route still reaches it on the same session.
+  call([&] { sp_->set_routes(route_set{{pfx("10.96.0.7/32"), attrs_with_community(1)}}); });
+  auto u = first.read_until<update_message>();
+  ASSERT_TRUE(u);
+  EXPECT_EQ(u->nlri, std::vector<prefix>{pfx("10.96.0.7/32")});
+  EXPECT_EQ(call([&] { return sp_->peer("p127.0.0.1")->sent.open; }), 1u);
+}
+
+TEST_F(speaker_test, a_flood_of_keepalives_is_absorbed) {
+  scripted_peer tor;
+  start(local(), {to(tor)});
+  ASSERT_TRUE(tor.establish());
+  // 16 MiB of KEEPALIVEs in large writes.
+  auto one = encode(keepalive_message{}, tor.ctx);
+  std::vector<std::uint8_t> chunk;
+  for (int i = 0; i < 50000; ++i) {
+    chunk.insert(chunk.end(), one.begin(), one.end());
+  }
+  for (int i = 0; i < 18; ++i) {
+    tor.send_raw(chunk);
+  }
+  call([&] { sp_->set_routes(route_set{{pfx("10.96.0.8/32"), attrs_with_community(1)}}); });
+  std::optional<update_message> u;
+  do {
+    u = tor.read_until<update_message>();
+  } while (u && u->is_end_of_rib());
+  ASSERT_TRUE(u);
+  EXPECT_EQ(u->nlri, std::vector<prefix>{pfx("10.96.0.8/32")});
+  auto status = call([&] { return sp_->peer("p127.0.0.1"); });
+  EXPECT_EQ(status->state, fsm::state::established);
+  EXPECT_GT(status->received.keepalive, 1u);
 }
 
 }  // namespace
