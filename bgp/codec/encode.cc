@@ -111,8 +111,9 @@ void put_as_path_value(std::vector<std::uint8_t>& out, const as_path& p, bool fo
     if (skip_confed && is_confed(s.type)) {
       continue;  // RFC 6793 §3: no confederation segments in AS4_PATH
     }
+    // A segment of length 0 is malformed (RFC 7606 §7.2): an empty one is simply not sent.
     std::size_t done = 0;
-    do {
+    while (done < s.asns.size()) {
       std::size_t n = std::min<std::size_t>(255, s.asns.size() - done);
       put_u8(out, static_cast<std::uint8_t>(s.type));
       put_u8(out, static_cast<std::uint8_t>(n));
@@ -125,7 +126,7 @@ void put_as_path_value(std::vector<std::uint8_t>& out, const as_path& p, bool fo
         }
       }
       done += n;
-    } while (done < s.asns.size());
+    }
   }
 }
 
