@@ -1,0 +1,79 @@
+// The informer cache: every Service, EndpointSlice and this Node, indexed for the engine, plus the
+// set of services touched since the consumer last looked (a change batch).
+//
+// Pure (no I/O): reflectors, the directory source and tests all feed it the same way. A relist
+// replaces one resource's objects atomically and turns vanished objects into deletions, so the
+// engine never sees a half-filled cache.
+//
+// Concurrency: none; owned by the k8s source's strand. The engine reads it on the same strand or
+// through a copy (see k8s/client).
+#pragma once
+
+#include <cstddef>
+#include <set>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "k8s/model/objects.h"
+
+namespace svcbgp::k8s {
+
+enum class resource : std::uint8_t { services, endpoint_slices, nodes };
+std::string_view to_string(resource r);  // "services", "endpointslices", "nodes"
+
+struct object_key_hash {
+  std::size_t operator()(const object_key& k) const noexcept;
+};
+
+// What changed since the last take_changes(), coalesced: a service touched ten times is listed
+// once.
+struct change_batch {
+  // Services whose selection may differ: the service itself changed, or one of its slices did
+  // (for a slice that moved between services, both).
+  std::set<object_key> services;
+  bool node_changed = false;
+  std::size_t events = 0;  // raw events folded into this batch
+  bool empty() const { return services.empty() && !node_changed; }
+};
+
+class cluster_cache {
+ public:
+  // ADDED / MODIFIED.
+  void upsert(service s);
+  void upsert(endpoint_slice s);
+  void upsert(node n);
+  // DELETED (the object's last state is not needed).
+  void remove(resource r, const object_key& key);
+  // A relist of one resource: afterwards exactly `objects` are cached; the difference is recorded.
+  void replace(std::vector<service> objects);
+  void replace(std::vector<endpoint_slice> objects);
+  void replace(std::vector<node> objects);
+
+  change_batch take_changes();
+  bool has_changes() const { return !pending_.empty(); }
+
+  const service* find_service(const object_key& key) const;
+  const std::unordered_map<object_key, service, object_key_hash>& services() const {
+    return services_;
+  }
+  // Every slice labelled with this service's name in its namespace.
+  std::vector<const endpoint_slice*> slices_for(const object_key& service_key) const;
+  // The node with this name, if cached (the daemon watches only its own).
+  const node* find_node(const std::string& name) const;
+  std::size_t size(resource r) const;
+
+ private:
+  void touch_service(const object_key& key);
+  void index_slice(const endpoint_slice& s);
+  void unindex_slice(const endpoint_slice& s);
+
+  std::unordered_map<object_key, service, object_key_hash> services_;
+  std::unordered_map<object_key, endpoint_slice, object_key_hash> slices_;
+  std::unordered_map<std::string, node> nodes_;
+  // service key -> keys of its slices
+  std::unordered_map<object_key, std::vector<object_key>, object_key_hash> slices_by_service_;
+  change_batch pending_;
+};
+
+}  // namespace svcbgp::k8s

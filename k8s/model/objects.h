@@ -1,0 +1,88 @@
+// The typed view of the Kubernetes objects svcbgp uses: only the fields the engine reads, with API
+// defaults applied (objects.cc documents each default). Everything else in the JSON is ignored.
+//
+// Memory matters (shared/spec/performance.md P3: 100k Services + 200k EndpointSlices per node), so
+// objects keep only what is used: Service annotations only under "svcbgp.io/", EndpointSlice labels
+// only as the owning service's name, Node labels in full (node selectors need them).
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "k8s/model/ip.h"
+
+namespace svcbgp::k8s {
+
+// namespace/name; Nodes have an empty namespace.
+struct object_key {
+  std::string ns;
+  std::string name;
+  std::string to_string() const { return ns.empty() ? name : ns + "/" + name; }
+  friend auto operator<=>(const object_key&, const object_key&) = default;
+};
+
+struct object_meta {
+  object_key key;
+  std::string resource_version;
+  std::string uid;
+  bool deleting = false;  // metadata.deletionTimestamp is set
+};
+
+enum class traffic_policy : std::uint8_t { cluster, local };
+enum class service_type : std::uint8_t { cluster_ip, node_port, load_balancer, external_name };
+
+struct load_balancer_ingress {
+  std::optional<ip_addr> ip;  // absent for hostname-only ingress
+  bool proxy_mode = false;    // ipMode: Proxy (absent = VIP)
+};
+
+struct service {
+  object_meta meta;
+  service_type type = service_type::cluster_ip;
+  bool headless = false;              // clusterIP "None"
+  std::vector<ip_addr> cluster_ips;   // spec.clusterIPs, else spec.clusterIP; empty when headless
+  std::vector<ip_addr> external_ips;  // spec.externalIPs
+  traffic_policy external_policy = traffic_policy::cluster;  // absent = Cluster
+  traffic_policy internal_policy = traffic_policy::cluster;  // absent = Cluster
+  std::optional<std::string> load_balancer_class;
+  std::vector<load_balancer_ingress> ingress;      // status.loadBalancer.ingress
+  std::map<std::string, std::string> annotations;  // only keys starting with "svcbgp.io/"
+  // Values in spec that were not IPs, as "spec.externalIPs[1]: not an IP: 'x'"; the rest is used.
+  std::vector<std::string> warnings;
+};
+
+enum class address_type : std::uint8_t { ipv4, ipv6, fqdn };
+
+struct endpoint {
+  std::vector<ip_addr> addresses;
+  std::optional<std::string> node_name;
+  // Conditions with their API defaults: absent ready/serving = true, absent terminating = false.
+  bool ready = true;
+  bool serving = true;
+  bool terminating = false;
+};
+
+struct endpoint_slice {
+  object_meta meta;
+  std::optional<std::string> service_name;  // label kubernetes.io/service-name
+  address_type type = address_type::ipv4;
+  std::vector<endpoint> endpoints;
+  std::vector<std::string> warnings;
+};
+
+struct node_address {
+  std::string type;  // InternalIP, ExternalIP, Hostname, ...
+  std::string address;
+};
+
+struct node {
+  object_meta meta;
+  std::map<std::string, std::string> labels;
+  bool network_unavailable = false;  // condition NetworkUnavailable=True
+  std::vector<node_address> addresses;
+};
+
+}  // namespace svcbgp::k8s

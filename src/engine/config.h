@@ -1,0 +1,67 @@
+// What the engine needs from svcbgpd's config (shared/spec/interfaces.md `advertise:` and the
+// peers' `advertise`, `node_selector`, `families`). Plain values; the daemon's loader fills them.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "bgp/codec/attributes.h"
+#include "bgp/codec/ip.h"
+
+namespace svcbgp::engine {
+
+enum class ip_kind : std::uint8_t { cluster_ip, external_ip, load_balancer_ip };
+std::string_view to_string(ip_kind k);  // "ClusterIP", "ExternalIP", "LoadBalancerIP"
+
+enum class cluster_ip_mode : std::uint8_t { aggregate, per_service };
+enum class terminating_mode : std::uint8_t { withdraw, keep, deprefer };
+enum class empty_services_mode : std::uint8_t { withdraw, keep };
+
+struct kind_config {
+  std::vector<bgp::prefix> cidrs;  // allowed (and, for ClusterIPs in aggregate mode, announced)
+  // Extra communities for routes of this kind, on top of the config-wide ones.
+  std::vector<std::uint32_t> communities;
+  std::vector<bgp::large_community> large_communities;
+};
+
+struct advertise_config {
+  kind_config cluster_ips;
+  cluster_ip_mode cluster_ip_mode = cluster_ip_mode::aggregate;
+  kind_config external_ips;
+  kind_config load_balancer_ips;
+  std::string load_balancer_class;  // "" = only services without spec.loadBalancerClass
+  terminating_mode terminating_endpoints = terminating_mode::deprefer;
+  std::uint32_t deprefer_prepend = 3;
+  empty_services_mode empty_services = empty_services_mode::withdraw;
+  // Cluster-policy /32s and /128s are announced as the covering prefix of this length instead.
+  std::optional<std::uint8_t> aggregation_length_v4;
+  std::optional<std::uint8_t> aggregation_length_v6;
+  std::vector<std::uint32_t> communities;
+  std::vector<bgp::large_community> large_communities;
+  std::uint32_t local_pref = 100;  // iBGP
+  std::optional<std::uint32_t> med;
+  std::chrono::milliseconds batch_delay{10};
+};
+
+struct peer_target {
+  std::string name;
+  bool ibgp = false;
+  std::vector<bgp::family> families{bgp::ipv4_unicast, bgp::ipv6_unicast};
+  std::set<ip_kind> advertise{ip_kind::cluster_ip, ip_kind::external_ip, ip_kind::load_balancer_ip};
+  std::map<std::string, std::string>
+      node_selector;  // this node's labels must match, else no routes
+};
+
+struct engine_config {
+  std::string node_name;
+  std::map<std::string, std::string> node_selector;  // global eligibility
+  advertise_config advertise;
+  std::vector<peer_target> peers;
+};
+
+}  // namespace svcbgp::engine
