@@ -31,7 +31,7 @@ struct kind_config {
 
 struct advertise_config {
   kind_config cluster_ips;
-  cluster_ip_mode cluster_ip_mode = cluster_ip_mode::aggregate;
+  cluster_ip_mode cluster_ips_mode = cluster_ip_mode::aggregate;
   kind_config external_ips;
   kind_config load_balancer_ips;
   std::string load_balancer_class;  // "" = only services without spec.loadBalancerClass
@@ -59,6 +59,8 @@ struct peer_target {
 
 struct engine_config {
   std::string node_name;
+  // Our AS number: the engine prepends it for deprefer on eBGP (advertisement.md "Local" policy).
+  std::uint32_t local_asn = 0;
   std::map<std::string, std::string> node_selector;  // global eligibility
   advertise_config advertise;
   std::vector<peer_target> peers;

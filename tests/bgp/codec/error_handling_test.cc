@@ -20,7 +20,9 @@ using seg = as_path_segment;
 
 constexpr std::size_t extra_attr_at = 43;
 
-bytes valid_update() { return update_bytes("", mandatory_attrs(), nlri_10_0_1_0_24); }
+bytes valid_update() {
+  return update_bytes("", mandatory_attrs(), nlri_10_0_1_0_24);
+}
 bytes with_extra(std::string_view attr_hex) {
   return update_bytes("", mandatory_attrs() + std::string(attr_hex), nlri_10_0_1_0_24);
 }
@@ -78,8 +80,7 @@ TEST(update_error, attribute_length_past_the_attribute_list_is_treat_as_withdraw
   // RFC 7606 §4 first case: MED claims 5 octets, 4 remain; the NLRI is still found from the
   // Total Path Attribute Length and withdrawn.
   auto d = expect_recovered(with_extra("80 04 05 00000064"), ctx_4octet(),
-                            error_kind::malformed_attribute_list,
-                            error_action::treat_as_withdraw);
+                            error_kind::malformed_attribute_list, error_action::treat_as_withdraw);
   ASSERT_TRUE(d);
   EXPECT_EQ(as_update(*d).nlri, the_nlri);
   expect_notification(*find_recovered(*d, error_kind::malformed_attribute_list), 3, 1, "");
@@ -87,8 +88,7 @@ TEST(update_error, attribute_length_past_the_attribute_list_is_treat_as_withdraw
 
 TEST(update_error, attribute_header_cut_short_is_treat_as_withdraw) {
   // RFC 7606 §4 second case: two octets left, not enough for an attribute header.
-  auto d = expect_recovered(with_extra("80 04"), ctx_4octet(),
-                            error_kind::malformed_attribute_list,
+  auto d = expect_recovered(with_extra("80 04"), ctx_4octet(), error_kind::malformed_attribute_list,
                             error_action::treat_as_withdraw);
   ASSERT_TRUE(d);
   EXPECT_EQ(as_update(*d).nlri, the_nlri);
@@ -107,8 +107,9 @@ TEST(update_error, mp_reach_past_the_attribute_list_is_a_reset) {
 TEST(update_error, origin_with_optional_flag_is_treat_as_withdraw) {
   // RFC 7606 §3 c: Optional/Transitive bits in conflict -> malformed, treat-as-withdraw;
   // RFC 4271 §6.3: 3/4 with the attribute as data.
-  auto b = update_bytes("", "c0 01 01 00" + std::string(as_path_65001) +
-                                std::string(next_hop_10_0_0_2), nlri_10_0_1_0_24);
+  auto b =
+      update_bytes("", "c0 01 01 00" + std::string(as_path_65001) + std::string(next_hop_10_0_0_2),
+                   nlri_10_0_1_0_24);
   auto d = expect_recovered(b, ctx_4octet(), error_kind::attribute_flags_error,
                             error_action::treat_as_withdraw);
   ASSERT_TRUE(d);
@@ -138,8 +139,9 @@ TEST(update_error, aggregator_with_well_known_flags_is_treat_as_withdraw) {
 TEST(update_error, partial_bit_on_a_well_known_attribute_is_accepted_or_withdrawn_never_reset) {
   // RFC 4271 §4.3: Partial must be 0 for well-known attributes; RFC 7606 §3 c names only the
   // Optional and Transitive bits, so either accepting or treat-as-withdraw is in line.
-  auto b = update_bytes("", "60 01 01 00" + std::string(as_path_65001) +
-                                std::string(next_hop_10_0_0_2), nlri_10_0_1_0_24);
+  auto b =
+      update_bytes("", "60 01 01 00" + std::string(as_path_65001) + std::string(next_hop_10_0_0_2),
+                   nlri_10_0_1_0_24);
   auto d = decode_one(b, ctx_4octet());
   ASSERT_TRUE(d.has_value()) << testing::PrintToString(d.error());
 }
@@ -149,8 +151,7 @@ TEST(update_error, partial_bit_on_a_well_known_attribute_is_accepted_or_withdraw
 TEST(update_error, duplicate_origin_keeps_the_first_and_discards_the_rest) {
   // RFC 7606 §3 g: all occurrences but the first are discarded; the UPDATE stands.
   auto d = expect_recovered(with_extra("40 01 01 01"), ctx_4octet(),
-                            error_kind::malformed_attribute_list,
-                            error_action::attribute_discard);
+                            error_kind::malformed_attribute_list, error_action::attribute_discard);
   ASSERT_TRUE(d);
   EXPECT_EQ(as_update(*d).attrs.origin, origin_type::igp);
   EXPECT_EQ(as_update(*d).nlri, the_nlri);
@@ -159,16 +160,20 @@ TEST(update_error, duplicate_origin_keeps_the_first_and_discards_the_rest) {
 
 TEST(update_error, duplicate_mp_reach_is_a_reset) {
   // RFC 7606 §3 g: MP_REACH_NLRI more than once -> Malformed Attribute List, reset.
-  auto b = update_bytes("", mp_reach("10", global_nh) + mp_reach("10", global_nh) +
-                                std::string(origin_igp) + std::string(as_path_65001), "");
+  auto b = update_bytes("",
+                        mp_reach("10", global_nh) + mp_reach("10", global_nh) +
+                            std::string(origin_igp) + std::string(as_path_65001),
+                        "");
   auto e = expect_reset(b, ctx_4octet());
   ASSERT_TRUE(e);
   expect_notification(*e, 3, 1, "");
 }
 
 TEST(update_error, duplicate_mp_unreach_is_a_reset) {
-  auto b = update_bytes("", "90 0f 000c 0002 01 40 fd99000100000000"
-                            "90 0f 000c 0002 01 40 fd99000200000000", "");
+  auto b = update_bytes("",
+                        "90 0f 000c 0002 01 40 fd99000100000000"
+                        "90 0f 000c 0002 01 40 fd99000200000000",
+                        "");
   auto e = expect_reset(b, ctx_4octet());
   ASSERT_TRUE(e);
   expect_notification(*e, 3, 1, "");
@@ -188,8 +193,8 @@ TEST(update_error, missing_origin_is_treat_as_withdraw) {
 }
 
 TEST(update_error, missing_as_path_is_treat_as_withdraw) {
-  auto b = update_bytes("", std::string(origin_igp) + std::string(next_hop_10_0_0_2),
-                        nlri_10_0_1_0_24);
+  auto b =
+      update_bytes("", std::string(origin_igp) + std::string(next_hop_10_0_0_2), nlri_10_0_1_0_24);
   auto d = expect_recovered(b, ctx_4octet(), error_kind::missing_well_known_attribute,
                             error_action::treat_as_withdraw);
   ASSERT_TRUE(d);
@@ -197,8 +202,7 @@ TEST(update_error, missing_as_path_is_treat_as_withdraw) {
 }
 
 TEST(update_error, missing_next_hop_with_ipv4_nlri_is_treat_as_withdraw) {
-  auto b = update_bytes("", std::string(origin_igp) + std::string(as_path_65001),
-                        nlri_10_0_1_0_24);
+  auto b = update_bytes("", std::string(origin_igp) + std::string(as_path_65001), nlri_10_0_1_0_24);
   auto d = expect_recovered(b, ctx_4octet(), error_kind::missing_well_known_attribute,
                             error_action::treat_as_withdraw);
   ASSERT_TRUE(d);
@@ -271,8 +275,9 @@ TEST(update_error, nlri_prefix_past_the_end_is_invalid_network_field) {
 TEST(update_error, mp_reach_prefix_length_129_is_a_reset) {
   // RFC 7606 §5.3, §7.11: session reset (AFI/SAFI disable not used); RFC 4271 §6.3 names 3/10,
   // RFC 4760 §7 names 3/9 for an incorrect MP_REACH_NLRI: either is correct.
-  auto attr = "90 0e 0027 0002 01 10" + global_nh + "00"  // extended length 39, IPv6, next hop
-               "81 fd990000000000000000000000000001 00";  // prefix length 129, 17 octets
+  auto attr = "90 0e 0027 0002 01 10" + global_nh +
+              "00"                                       // extended length 39, IPv6, next hop
+              "81 fd990000000000000000000000000001 00";  // prefix length 129, 17 octets
   auto b = update_bytes("", attr + std::string(origin_igp) + std::string(as_path_65001), "");
   auto e = expect_reset(b, ctx_4octet());
   ASSERT_TRUE(e);
@@ -294,8 +299,9 @@ TEST(update_error, mp_unreach_prefix_length_129_is_a_reset) {
 
 TEST(update_error, as_path_segment_length_0_is_treat_as_withdraw) {
   // RFC 7606 §7.2: a segment of length zero is malformed; RFC 4271 §6.3: 3/11.
-  auto b = update_bytes("", std::string(origin_igp) + "40 02 02 02 00" +
-                                std::string(next_hop_10_0_0_2), nlri_10_0_1_0_24);
+  auto b =
+      update_bytes("", std::string(origin_igp) + "40 02 02 02 00" + std::string(next_hop_10_0_0_2),
+                   nlri_10_0_1_0_24);
   auto d = expect_recovered(b, ctx_4octet(), error_kind::malformed_as_path,
                             error_action::treat_as_withdraw);
   ASSERT_TRUE(d);
@@ -306,8 +312,9 @@ TEST(update_error, as_path_segment_length_0_is_treat_as_withdraw) {
 
 TEST(update_error, as_path_segment_past_the_attribute_is_treat_as_withdraw) {
   // RFC 7606 §7.2 overrun: the segment claims 2 ASNs, the attribute holds 1.
-  auto b = update_bytes("", std::string(origin_igp) + "40 02 06 02 02 0000fde9" +
-                                std::string(next_hop_10_0_0_2), nlri_10_0_1_0_24);
+  auto b = update_bytes(
+      "", std::string(origin_igp) + "40 02 06 02 02 0000fde9" + std::string(next_hop_10_0_0_2),
+      nlri_10_0_1_0_24);
   auto d = expect_recovered(b, ctx_4octet(), error_kind::malformed_as_path,
                             error_action::treat_as_withdraw);
   ASSERT_TRUE(d);
@@ -315,8 +322,9 @@ TEST(update_error, as_path_segment_past_the_attribute_is_treat_as_withdraw) {
 
 TEST(update_error, as_path_single_trailing_octet_is_treat_as_withdraw) {
   // RFC 7606 §7.2 underrun: one octet left after the last segment.
-  auto b = update_bytes("", std::string(origin_igp) + "40 02 07 02 01 0000fde9 02" +
-                                std::string(next_hop_10_0_0_2), nlri_10_0_1_0_24);
+  auto b = update_bytes(
+      "", std::string(origin_igp) + "40 02 07 02 01 0000fde9 02" + std::string(next_hop_10_0_0_2),
+      nlri_10_0_1_0_24);
   auto d = expect_recovered(b, ctx_4octet(), error_kind::malformed_as_path,
                             error_action::treat_as_withdraw);
   ASSERT_TRUE(d);
@@ -324,8 +332,9 @@ TEST(update_error, as_path_single_trailing_octet_is_treat_as_withdraw) {
 
 TEST(update_error, as_path_unknown_segment_type_is_treat_as_withdraw) {
   // RFC 7606 §7.2: an unrecognized segment type.
-  auto b = update_bytes("", std::string(origin_igp) + "40 02 06 05 01 0000fde9" +
-                                std::string(next_hop_10_0_0_2), nlri_10_0_1_0_24);
+  auto b = update_bytes(
+      "", std::string(origin_igp) + "40 02 06 05 01 0000fde9" + std::string(next_hop_10_0_0_2),
+      nlri_10_0_1_0_24);
   auto d = expect_recovered(b, ctx_4octet(), error_kind::malformed_as_path,
                             error_action::treat_as_withdraw);
   ASSERT_TRUE(d);
@@ -351,8 +360,9 @@ TEST(update_error, as_path_of_3000_asns_in_an_extended_message_is_accepted) {
     remaining -= n;
   }
   ASSERT_EQ(hex(segs).size(), 12024u);
-  auto b = update_bytes("", std::string(origin_igp) + "50 02 2ef8" + segs +
-                                std::string(next_hop_10_0_0_2), nlri_10_0_1_0_24);
+  auto b = update_bytes(
+      "", std::string(origin_igp) + "50 02 2ef8" + segs + std::string(next_hop_10_0_0_2),
+      nlri_10_0_1_0_24);
   auto ctx = ctx_4octet();
   ctx.extended_message = true;
   auto d = decode_one(b, ctx);
@@ -366,8 +376,9 @@ TEST(update_error, as_path_of_3000_asns_in_an_extended_message_is_accepted) {
 
 TEST(update_error, as4_path_malformed_is_discarded) {
   // RFC 6793 §6 / RFC 7606 §7: a malformed AS4_PATH is discarded, the AS_PATH is used as is.
-  auto b = update_bytes("", std::string(origin_igp) + "40 02 06 02 02 fde9 5ba0" +
-                                std::string(next_hop_10_0_0_2) + "c0 11 02 02 00",
+  auto b = update_bytes("",
+                        std::string(origin_igp) + "40 02 06 02 02 fde9 5ba0" +
+                            std::string(next_hop_10_0_0_2) + "c0 11 02 02 00",
                         nlri_10_0_1_0_24);
   auto d = decode_one(b, ctx_2octet());
   ASSERT_TRUE(d.has_value()) << testing::PrintToString(d.error());
@@ -390,8 +401,8 @@ TEST(update_error, corrupted_attribute_23_is_never_a_reset) {
   EXPECT_FALSE(d->treat_as_withdraw);
   const auto& u = as_update(*d);
   EXPECT_EQ(u.nlri, the_nlri);
-  EXPECT_EQ(u.attrs.unknown, (std::vector<unknown_attribute>{
-                                 unknown_attribute{0xc0, 23, hex("ffff000301")}}));
+  EXPECT_EQ(u.attrs.unknown,
+            (std::vector<unknown_attribute>{unknown_attribute{0xc0, 23, hex("ffff000301")}}));
 }
 
 TEST(update_error, unknown_well_known_attribute_is_a_reset) {
@@ -414,8 +425,9 @@ TEST(update_error, unknown_optional_non_transitive_attribute_is_accepted) {
 
 TEST(update_error, next_hop_of_length_3_is_treat_as_withdraw) {
   // RFC 7606 §7.3 (malformed NEXT_HOP); RFC 4271 §6.3: 3/5 with the attribute.
-  auto b = update_bytes("", std::string(origin_igp) + std::string(as_path_65001) +
-                                "40 03 03 0a0000", nlri_10_0_1_0_24);
+  auto b =
+      update_bytes("", std::string(origin_igp) + std::string(as_path_65001) + "40 03 03 0a0000",
+                   nlri_10_0_1_0_24);
   auto d = expect_recovered(b, ctx_4octet(), error_kind::attribute_length_error,
                             error_action::treat_as_withdraw);
   ASSERT_TRUE(d);
@@ -428,8 +440,9 @@ TEST(update_error, next_hop_of_length_3_is_treat_as_withdraw) {
 TEST(update_error, next_hop_equal_to_our_address_is_treat_as_withdraw) {
   // RFC 4271 §6.3: a semantically incorrect NEXT_HOP -> the route is ignored, no NOTIFICATION
   // (RFC 7606 §7.3 keeps that); 3/8 with the attribute names it.
-  auto b = update_bytes("", std::string(origin_igp) + std::string(as_path_65001) +
-                                "40 03 04 0a000001", nlri_10_0_1_0_24);
+  auto b =
+      update_bytes("", std::string(origin_igp) + std::string(as_path_65001) + "40 03 04 0a000001",
+                   nlri_10_0_1_0_24);
   auto d = expect_recovered(b, ctx_4octet(), error_kind::invalid_next_hop_attribute,
                             error_action::treat_as_withdraw);
   ASSERT_TRUE(d);
@@ -480,7 +493,7 @@ TEST(update_error, mp_reach_shorter_than_its_next_hop_is_a_reset) {
   expect_mp_reach_reset("90 0e 0008 0002 01 10 fd990000", ctx_4octet());
 }
 
-// --- Attribute lengths and values: RFC 7606 §7 ---------------------------------------------------
+// --- Attribute lengths and values: RFC 7606 §7 -------------------------------------------------
 
 struct attr_case {
   const char* name;
@@ -542,8 +555,9 @@ INSTANTIATE_TEST_SUITE_P(
 
 TEST(update_error, origin_value_3_is_treat_as_withdraw) {
   // RFC 7606 §7.1; RFC 4271 §6.3: 3/6 with the attribute.
-  auto b = update_bytes("", "40 01 01 03" + std::string(as_path_65001) +
-                                std::string(next_hop_10_0_0_2), nlri_10_0_1_0_24);
+  auto b =
+      update_bytes("", "40 01 01 03" + std::string(as_path_65001) + std::string(next_hop_10_0_0_2),
+                   nlri_10_0_1_0_24);
   auto d = expect_recovered(b, ctx_4octet(), error_kind::invalid_origin_attribute,
                             error_action::treat_as_withdraw);
   ASSERT_TRUE(d);
@@ -553,8 +567,9 @@ TEST(update_error, origin_value_3_is_treat_as_withdraw) {
 
 TEST(update_error, origin_length_2_is_treat_as_withdraw) {
   // RFC 7606 §7.1.
-  auto b = update_bytes("", "40 01 02 0000" + std::string(as_path_65001) +
-                                std::string(next_hop_10_0_0_2), nlri_10_0_1_0_24);
+  auto b = update_bytes(
+      "", "40 01 02 0000" + std::string(as_path_65001) + std::string(next_hop_10_0_0_2),
+      nlri_10_0_1_0_24);
   auto d = expect_recovered(b, ctx_4octet(), error_kind::attribute_length_error,
                             error_action::treat_as_withdraw);
   ASSERT_TRUE(d);

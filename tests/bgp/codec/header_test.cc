@@ -15,7 +15,9 @@ bytes keepalive() {
 }
 
 // A valid UPDATE announcing 10.0.1.0/24 from AS 65001 via 10.0.0.2 (47 octets).
-bytes small_update() { return update_bytes("", mandatory_attrs(), nlri_10_0_1_0_24); }
+bytes small_update() {
+  return update_bytes("", mandatory_attrs(), nlri_10_0_1_0_24);
+}
 
 // An expected frame() error: the header's own checks.
 std::optional<decode_error> frame_error(const bytes& b, const codec_context& ctx) {
@@ -113,7 +115,7 @@ TEST(header_error, length_0_is_bad_message_length) {
 TEST(header_error, length_4097_is_bad_message_length_without_waiting_for_the_body) {
   // RFC 4271 §4.1: at most 4096 without the extended message capability. The header alone
   // suffices to reject it.
-  auto b = hex("ffffffffffffffffffffffffffffffff" "1001" "02");
+  auto b = hex("ffffffffffffffffffffffffffffffff 1001 02");
   auto e = frame_error(b, ctx_4octet());
   ASSERT_TRUE(e);
   expect_notification(*e, 1, 2, "1001");
@@ -180,7 +182,7 @@ TEST(header_error, open_shorter_than_29_is_bad_message_length) {
 
 TEST(header_error, update_shorter_than_23_is_bad_message_length) {
   // RFC 4271 §4.3: minimum UPDATE length 23.
-  auto b = hex("ffffffffffffffffffffffffffffffff" "0016" "02" "0000" "00");
+  auto b = hex("ffffffffffffffffffffffffffffffff 0016 02 0000 00");
   auto e = frame_error(b, ctx_4octet());
   ASSERT_TRUE(e);
   expect_notification(*e, 1, 2, "0016");
@@ -188,7 +190,7 @@ TEST(header_error, update_shorter_than_23_is_bad_message_length) {
 
 TEST(header_error, notification_shorter_than_21_is_bad_message_length) {
   // RFC 4271 §4.5: minimum NOTIFICATION length 21.
-  auto b = hex("ffffffffffffffffffffffffffffffff" "0014" "03" "06");
+  auto b = hex("ffffffffffffffffffffffffffffffff 0014 03 06");
   auto e = frame_error(b, ctx_4octet());
   ASSERT_TRUE(e);
   expect_notification(*e, 1, 2, "0014");
@@ -196,7 +198,7 @@ TEST(header_error, notification_shorter_than_21_is_bad_message_length) {
 
 TEST(header_error, route_refresh_shorter_than_23_is_bad_message_length) {
   // RFC 2918 §3: a ROUTE-REFRESH is 23 octets.
-  auto b = hex("ffffffffffffffffffffffffffffffff" "0016" "05" "0001 00");
+  auto b = hex("ffffffffffffffffffffffffffffffff 0016 05 0001 00");
   auto e = frame_error(b, ctx_4octet());
   ASSERT_TRUE(e);
   expect_notification(*e, 1, 2, "0016");

@@ -9,35 +9,35 @@ namespace svcbgp::bgp::test {
 namespace {
 
 TEST(notification_fixture, hold_timer_expired_without_data) {
-  auto b = hex(
-      "ffffffffffffffffffffffffffffffff"  // marker
-      "0015"                              // length 21
-      "03"                                // type NOTIFICATION
-      "04"                                // code 4 Hold Timer Expired
-      "00");                              // subcode 0, no data
+  auto b =
+      hex("ffffffffffffffffffffffffffffffff"  // marker
+          "0015"                              // length 21
+          "03"                                // type NOTIFICATION
+          "04"                                // code 4 Hold Timer Expired
+          "00");                              // subcode 0, no data
   expect_fixture(b, notification_message{4, 0, {}}, ctx_4octet());
 }
 
 TEST(notification_fixture, attribute_flags_error_with_data) {
-  auto b = hex(
-      "ffffffffffffffffffffffffffffffff"  // marker
-      "0019"                              // length 25
-      "03"                                // type NOTIFICATION
-      "03"                                // code 3 UPDATE Message Error
-      "04"                                // subcode 4 Attribute Flags Error
-      "c0 01 01 00");                     // data: the attribute (ORIGIN with flags c0)
+  auto b =
+      hex("ffffffffffffffffffffffffffffffff"  // marker
+          "0019"                              // length 25
+          "03"                                // type NOTIFICATION
+          "03"                                // code 3 UPDATE Message Error
+          "04"                                // subcode 4 Attribute Flags Error
+          "c0 01 01 00");                     // data: the attribute (ORIGIN with flags c0)
   expect_fixture(b, notification_message{3, 4, {0xc0, 0x01, 0x01, 0x00}}, ctx_4octet());
 }
 
 TEST(notification_fixture, cease_admin_shutdown_with_rfc8203_message) {
-  auto b = hex(
-      "ffffffffffffffffffffffffffffffff"  // marker
-      "0021"                              // length 33
-      "03"                                // type NOTIFICATION
-      "06"                                // code 6 Cease
-      "02"                                // subcode 2 Administrative Shutdown
-      "0b"                                // shutdown message length 11 (RFC 8203 §2)
-      "6d61696e74656e616e6365");          // "maintenance" in UTF-8
+  auto b =
+      hex("ffffffffffffffffffffffffffffffff"  // marker
+          "0021"                              // length 33
+          "03"                                // type NOTIFICATION
+          "06"                                // code 6 Cease
+          "02"                                // subcode 2 Administrative Shutdown
+          "0b"                                // shutdown message length 11 (RFC 8203 §2)
+          "6d61696e74656e616e6365");          // "maintenance" in UTF-8
   notification_message n{6, 2, hex("0b 6d61696e74656e616e6365")};
   expect_fixture(b, n, ctx_4octet());
   EXPECT_EQ(n.shutdown_message(), "maintenance");
@@ -98,31 +98,31 @@ TEST(notification_names, code_and_subcode_names) {
 }
 
 TEST(route_refresh_fixture, normal_ipv4_unicast) {
-  auto b = hex(
-      "ffffffffffffffffffffffffffffffff"  // marker
-      "0017"                              // length 23
-      "05"                                // type ROUTE-REFRESH
-      "0001"                              // AFI 1 IPv4
-      "00"                                // subtype 0 normal (RFC 7313 §3; reserved in 2918)
-      "01");                              // SAFI 1 unicast
+  auto b =
+      hex("ffffffffffffffffffffffffffffffff"  // marker
+          "0017"                              // length 23
+          "05"                                // type ROUTE-REFRESH
+          "0001"                              // AFI 1 IPv4
+          "00"                                // subtype 0 normal (RFC 7313 §3; reserved in 2918)
+          "01");                              // SAFI 1 unicast
   expect_fixture(b, route_refresh_message{ipv4_unicast, 0}, ctx_4octet());
 }
 
 TEST(route_refresh_fixture, beginning_of_route_refresh_ipv6) {
-  auto b = hex(
-      "ffffffffffffffffffffffffffffffff" "0017" "05"  // marker, length 23, ROUTE-REFRESH
-      "0002"                                          // AFI 2 IPv6
-      "01"                                            // subtype 1 BoRR (RFC 7313 §3)
-      "01");                                          // SAFI 1
+  auto b =
+      hex("ffffffffffffffffffffffffffffffff 0017 05"  // marker, length 23, ROUTE-REFRESH
+          "0002"                                      // AFI 2 IPv6
+          "01"                                        // subtype 1 BoRR (RFC 7313 §3)
+          "01");                                      // SAFI 1
   expect_fixture(b, route_refresh_message{ipv6_unicast, 1}, ctx_4octet());
 }
 
 TEST(route_refresh_fixture, end_of_route_refresh_ipv4) {
-  auto b = hex(
-      "ffffffffffffffffffffffffffffffff" "0017" "05"  // marker, length 23, ROUTE-REFRESH
-      "0001"                                          // AFI 1
-      "02"                                            // subtype 2 EoRR
-      "01");                                          // SAFI 1
+  auto b =
+      hex("ffffffffffffffffffffffffffffffff 0017 05"  // marker, length 23, ROUTE-REFRESH
+          "0001"                                      // AFI 1
+          "02"                                        // subtype 2 EoRR
+          "01");                                      // SAFI 1
   expect_fixture(b, route_refresh_message{ipv4_unicast, 2}, ctx_4octet());
 }
 
@@ -130,7 +130,7 @@ TEST(route_refresh_decode, family_never_negotiated_is_decoded_for_the_session_to
   // RFC 2918 §4: a ROUTE-REFRESH for an AFI/SAFI we did not advertise is ignored, not an error.
   auto ctx = ctx_4octet();
   ctx.families = {ipv4_unicast};
-  auto b = hex("ffffffffffffffffffffffffffffffff" "0017" "05" "0002 00 01");
+  auto b = hex("ffffffffffffffffffffffffffffffff 0017 05 0002 00 01");
   auto d = decode_one(b, ctx);
   ASSERT_TRUE(d.has_value()) << testing::PrintToString(d.error());
   EXPECT_EQ(std::get<route_refresh_message>(d->msg), (route_refresh_message{ipv6_unicast, 0}));
@@ -138,7 +138,7 @@ TEST(route_refresh_decode, family_never_negotiated_is_decoded_for_the_session_to
 
 TEST(route_refresh_error, borr_of_24_octets_is_invalid_message_length) {
   // RFC 7313 §5: subtype 1 or 2 with a length other than 4 (body) -> 7/1, data = the message.
-  auto b = hex("ffffffffffffffffffffffffffffffff" "0018" "05" "0001 01 01 00");
+  auto b = hex("ffffffffffffffffffffffffffffffff 0018 05 0001 01 01 00");
   auto e = expect_reset(b, ctx_4octet());
   ASSERT_TRUE(e);
   expect_notification(*e, 7, 1, to_hex(b));
@@ -146,7 +146,7 @@ TEST(route_refresh_error, borr_of_24_octets_is_invalid_message_length) {
 
 TEST(route_refresh_decode, unknown_subtype_is_decoded_for_the_session_to_ignore) {
   // RFC 7313 §5: subtypes other than 0, 1, 2 are ignored by the receiver.
-  auto b = hex("ffffffffffffffffffffffffffffffff" "0017" "05" "0001 07 01");
+  auto b = hex("ffffffffffffffffffffffffffffffff 0017 05 0001 07 01");
   auto d = decode_one(b, ctx_4octet());
   ASSERT_TRUE(d.has_value()) << testing::PrintToString(d.error());
   EXPECT_EQ(std::get<route_refresh_message>(d->msg).subtype, 7);

@@ -19,79 +19,79 @@ open_message base_open() {
 }
 
 TEST(open_fixture, without_optional_parameters) {
-  auto b = hex(
-      "ffffffffffffffffffffffffffffffff"  // marker
-      "001d"                              // length 29
-      "01"                                // type OPEN
-      "04"                                // version 4
-      "fde9"                              // my AS 65001
-      "005a"                              // hold time 90
-      "0a000002"                          // BGP identifier 10.0.0.2
-      "00");                              // optional parameters length 0
+  auto b =
+      hex("ffffffffffffffffffffffffffffffff"  // marker
+          "001d"                              // length 29
+          "01"                                // type OPEN
+          "04"                                // version 4
+          "fde9"                              // my AS 65001
+          "005a"                              // hold time 90
+          "0a000002"                          // BGP identifier 10.0.0.2
+          "00");                              // optional parameters length 0
   expect_fixture(b, base_open(), ctx_4octet());
 }
 
 TEST(open_fixture, multiprotocol_ipv4_and_ipv6) {
-  auto b = hex(
-      "ffffffffffffffffffffffffffffffff"  // marker
-      "002b"                              // length 43
-      "01"                                // type OPEN
-      "04" "fde9" "005a" "0a000002"       // version, AS 65001, hold 90, id 10.0.0.2
-      "0e"                                // optional parameters length 14
-      "02 0c"                             // parameter: capabilities, length 12
-      "01 04 0001 00 01"                  //   multiprotocol: AFI 1, reserved, SAFI 1
-      "01 04 0002 00 01");                //   multiprotocol: AFI 2, reserved, SAFI 1
+  auto b =
+      hex("ffffffffffffffffffffffffffffffff"  // marker
+          "002b"                              // length 43
+          "01"                                // type OPEN
+          "04 fde9 005a 0a000002"             // version, AS 65001, hold 90, id 10.0.0.2
+          "0e"                                // optional parameters length 14
+          "02 0c"                             // parameter: capabilities, length 12
+          "01 04 0001 00 01"                  //   multiprotocol: AFI 1, reserved, SAFI 1
+          "01 04 0002 00 01");                //   multiprotocol: AFI 2, reserved, SAFI 1
   auto o = base_open();
   o.caps.multiprotocol = {ipv4_unicast, ipv6_unicast};
   expect_fixture(b, o, ctx_4octet());
 }
 
 TEST(open_fixture, route_refresh) {
-  auto b = hex(
-      "ffffffffffffffffffffffffffffffff" "0021" "01"  // marker, length 33, OPEN
-      "04" "fde9" "005a" "0a000002"                   // version, AS, hold, id
-      "04"                                            // optional parameters length 4
-      "02 02"                                         // capabilities, length 2
-      "02 00");                                       //   route refresh (RFC 2918), length 0
+  auto b =
+      hex("ffffffffffffffffffffffffffffffff 0021 01"  // marker, length 33, OPEN
+          "04 fde9 005a 0a000002"                     // version, AS, hold, id
+          "04"                                        // optional parameters length 4
+          "02 02"                                     // capabilities, length 2
+          "02 00");                                   //   route refresh (RFC 2918), length 0
   auto o = base_open();
   o.caps.route_refresh = true;
   expect_fixture(b, o, ctx_4octet());
 }
 
 TEST(open_fixture, enhanced_route_refresh) {
-  auto b = hex(
-      "ffffffffffffffffffffffffffffffff" "0021" "01"  // marker, length 33, OPEN
-      "04" "fde9" "005a" "0a000002"                   // version, AS, hold, id
-      "04"                                            // optional parameters length 4
-      "02 02"                                         // capabilities, length 2
-      "46 00");                                       //   enhanced route refresh (70), length 0
+  auto b =
+      hex("ffffffffffffffffffffffffffffffff 0021 01"  // marker, length 33, OPEN
+          "04 fde9 005a 0a000002"                     // version, AS, hold, id
+          "04"                                        // optional parameters length 4
+          "02 02"                                     // capabilities, length 2
+          "46 00");                                   //   enhanced route refresh (70), length 0
   auto o = base_open();
   o.caps.enhanced_route_refresh = true;
   expect_fixture(b, o, ctx_4octet());
 }
 
 TEST(open_fixture, extended_message) {
-  auto b = hex(
-      "ffffffffffffffffffffffffffffffff" "0021" "01"  // marker, length 33, OPEN
-      "04" "fde9" "005a" "0a000002"                   // version, AS, hold, id
-      "04"                                            // optional parameters length 4
-      "02 02"                                         // capabilities, length 2
-      "06 00");                                       //   extended message (RFC 8654), length 0
+  auto b =
+      hex("ffffffffffffffffffffffffffffffff 0021 01"  // marker, length 33, OPEN
+          "04 fde9 005a 0a000002"                     // version, AS, hold, id
+          "04"                                        // optional parameters length 4
+          "02 02"                                     // capabilities, length 2
+          "06 00");                                   //   extended message (RFC 8654), length 0
   auto o = base_open();
   o.caps.extended_message = true;
   expect_fixture(b, o, ctx_4octet());
 }
 
 TEST(open_fixture, graceful_restart_with_restart_and_forwarding_bits) {
-  auto b = hex(
-      "ffffffffffffffffffffffffffffffff" "002b" "01"  // marker, length 43, OPEN
-      "04" "fde9" "005a" "0a000002"                   // version, AS, hold, id
-      "0e"                                            // optional parameters length 14
-      "02 0c"                                         // capabilities, length 12
-      "40 0a"                                         //   graceful restart (64), length 10
-      "8078"                                          //     R bit set, restart time 120
-      "0001 01 80"                                    //     IPv4 unicast, F bit set
-      "0002 01 00");                                  //     IPv6 unicast, F bit clear
+  auto b =
+      hex("ffffffffffffffffffffffffffffffff 002b 01"  // marker, length 43, OPEN
+          "04 fde9 005a 0a000002"                     // version, AS, hold, id
+          "0e"                                        // optional parameters length 14
+          "02 0c"                                     // capabilities, length 12
+          "40 0a"                                     //   graceful restart (64), length 10
+          "8078"                                      //     R bit set, restart time 120
+          "0001 01 80"                                //     IPv4 unicast, F bit set
+          "0002 01 00");                              //     IPv6 unicast, F bit clear
   auto o = base_open();
   graceful_restart_cap gr;
   gr.restart_state = true;
@@ -102,13 +102,13 @@ TEST(open_fixture, graceful_restart_with_restart_and_forwarding_bits) {
 }
 
 TEST(open_fixture, graceful_restart_helper_only_without_families) {
-  auto b = hex(
-      "ffffffffffffffffffffffffffffffff" "0023" "01"  // marker, length 35, OPEN
-      "04" "fde9" "005a" "0a000002"                   // version, AS, hold, id
-      "06"                                            // optional parameters length 6
-      "02 04"                                         // capabilities, length 4
-      "40 02"                                         //   graceful restart, length 2
-      "00b4");                                        //     no flags, restart time 180
+  auto b =
+      hex("ffffffffffffffffffffffffffffffff 0023 01"  // marker, length 35, OPEN
+          "04 fde9 005a 0a000002"                     // version, AS, hold, id
+          "06"                                        // optional parameters length 6
+          "02 04"                                     // capabilities, length 4
+          "40 02"                                     //   graceful restart, length 2
+          "00b4");                                    //     no flags, restart time 180
   auto o = base_open();
   graceful_restart_cap gr;
   gr.restart_time = 180;
@@ -117,14 +117,14 @@ TEST(open_fixture, graceful_restart_helper_only_without_families) {
 }
 
 TEST(open_fixture, four_octet_as_above_65535_with_as_trans) {
-  auto b = hex(
-      "ffffffffffffffffffffffffffffffff" "0025" "01"  // marker, length 37, OPEN
-      "04"                                            // version
-      "5ba0"                                          // my AS = AS_TRANS 23456 (RFC 6793 §4.1)
-      "005a" "0a000002"                               // hold 90, id 10.0.0.2
-      "08"                                            // optional parameters length 8
-      "02 06"                                         // capabilities, length 6
-      "41 04 fa56ea01");                              //   4-octet AS (65): 4200000001
+  auto b =
+      hex("ffffffffffffffffffffffffffffffff 0025 01"  // marker, length 37, OPEN
+          "04"                                        // version
+          "5ba0"                                      // my AS = AS_TRANS 23456 (RFC 6793 §4.1)
+          "005a 0a000002"                             // hold 90, id 10.0.0.2
+          "08"                                        // optional parameters length 8
+          "02 06"                                     // capabilities, length 6
+          "41 04 fa56ea01");                          //   4-octet AS (65): 4200000001
   auto o = base_open();
   o.my_as = as_trans;
   o.caps.four_octet_as = 4200000001u;
@@ -135,12 +135,12 @@ TEST(open_fixture, four_octet_as_above_65535_with_as_trans) {
 }
 
 TEST(open_fixture, four_octet_as_below_65536) {
-  auto b = hex(
-      "ffffffffffffffffffffffffffffffff" "0025" "01"  // marker, length 37, OPEN
-      "04" "fde9" "005a" "0a000002"                   // version, AS 65001, hold, id
-      "08"                                            // optional parameters length 8
-      "02 06"                                         // capabilities, length 6
-      "41 04 0000fde9");                              //   4-octet AS: 65001
+  auto b =
+      hex("ffffffffffffffffffffffffffffffff 0025 01"  // marker, length 37, OPEN
+          "04 fde9 005a 0a000002"                     // version, AS 65001, hold, id
+          "08"                                        // optional parameters length 8
+          "02 06"                                     // capabilities, length 6
+          "41 04 0000fde9");                          //   4-octet AS: 65001
   auto o = base_open();
   o.caps.four_octet_as = 65001;
   expect_fixture(b, o, ctx_4octet());
@@ -164,33 +164,33 @@ open_message all_caps_open() {
 }
 
 TEST(open_fixture, every_capability_in_one_parameter) {
-  auto b = hex(
-      "ffffffffffffffffffffffffffffffff" "0043" "01"  // marker, length 67, OPEN
-      "04" "fde9" "005a" "0a000002"                   // version, AS 65001, hold 90, id
-      "26"                                            // optional parameters length 38
-      "02 24"                                         // capabilities, length 36
-      "01 04 0001 00 01"                              //   multiprotocol IPv4 unicast
-      "01 04 0002 00 01"                              //   multiprotocol IPv6 unicast
-      "02 00"                                         //   route refresh
-      "06 00"                                         //   extended message
-      "40 0a 8078 0001 01 80 0002 01 00"              //   graceful restart
-      "41 04 0000fde9"                                //   4-octet AS 65001
-      "46 00");                                       //   enhanced route refresh
+  auto b =
+      hex("ffffffffffffffffffffffffffffffff 0043 01"  // marker, length 67, OPEN
+          "04 fde9 005a 0a000002"                     // version, AS 65001, hold 90, id
+          "26"                                        // optional parameters length 38
+          "02 24"                                     // capabilities, length 36
+          "01 04 0001 00 01"                          //   multiprotocol IPv4 unicast
+          "01 04 0002 00 01"                          //   multiprotocol IPv6 unicast
+          "02 00"                                     //   route refresh
+          "06 00"                                     //   extended message
+          "40 0a 8078 0001 01 80 0002 01 00"          //   graceful restart
+          "41 04 0000fde9"                            //   4-octet AS 65001
+          "46 00");                                   //   enhanced route refresh
   expect_fixture(b, all_caps_open(), ctx_4octet());
 }
 
 TEST(open_decode, every_capability_one_parameter_each) {
-  auto b = hex(
-      "ffffffffffffffffffffffffffffffff" "004f" "01"  // marker, length 79, OPEN
-      "04" "fde9" "005a" "0a000002"                   // version, AS 65001, hold 90, id
-      "32"                                            // optional parameters length 50
-      "02 06  01 04 0001 00 01"                       // multiprotocol IPv4 unicast
-      "02 06  01 04 0002 00 01"                       // multiprotocol IPv6 unicast
-      "02 02  02 00"                                  // route refresh
-      "02 02  06 00"                                  // extended message
-      "02 0c  40 0a 8078 0001 01 80 0002 01 00"       // graceful restart R, 120 s, v4 F, v6
-      "02 06  41 04 0000fde9"                         // 4-octet AS 65001
-      "02 02  46 00");                                // enhanced route refresh
+  auto b =
+      hex("ffffffffffffffffffffffffffffffff 004f 01"  // marker, length 79, OPEN
+          "04 fde9 005a 0a000002"                     // version, AS 65001, hold 90, id
+          "32"                                        // optional parameters length 50
+          "02 06  01 04 0001 00 01"                   // multiprotocol IPv4 unicast
+          "02 06  01 04 0002 00 01"                   // multiprotocol IPv6 unicast
+          "02 02  02 00"                              // route refresh
+          "02 02  06 00"                              // extended message
+          "02 0c  40 0a 8078 0001 01 80 0002 01 00"   // graceful restart R, 120 s, v4 F, v6
+          "02 06  41 04 0000fde9"                     // 4-octet AS 65001
+          "02 02  46 00");                            // enhanced route refresh
   expect_decodes_to(b, all_caps_open(), ctx_4octet());
 }
 
@@ -205,14 +205,14 @@ TEST(open_decode, unknown_capability_is_kept_and_ignored) {
 TEST(open_decode, rfc9072_extended_optional_parameters) {
   // RFC 9072 §2: length 255 and type 255 announce a 2-octet parameters length and 2-octet
   // parameter lengths.
-  auto b = hex(
-      "ffffffffffffffffffffffffffffffff" "0029" "01"  // marker, length 41, OPEN
-      "04" "fde9" "005a" "0a000002"                   // version, AS, hold, id
-      "ff"                                            // Non-Ext OP Len 255
-      "ff"                                            // Non-Ext OP Type 255
-      "0009"                                          // Extended Opt. Parm. Length 9
-      "02 0006"                                       // capabilities, 2-octet length 6
-      "41 04 0000fde9");                              //   4-octet AS 65001
+  auto b =
+      hex("ffffffffffffffffffffffffffffffff 0029 01"  // marker, length 41, OPEN
+          "04 fde9 005a 0a000002"                     // version, AS, hold, id
+          "ff"                                        // Non-Ext OP Len 255
+          "ff"                                        // Non-Ext OP Type 255
+          "0009"                                      // Extended Opt. Parm. Length 9
+          "02 0006"                                   // capabilities, 2-octet length 6
+          "41 04 0000fde9");                          //   4-octet AS 65001
   auto o = base_open();
   o.caps.four_octet_as = 65001;
   expect_decodes_to(b, o, ctx_4octet());
@@ -251,7 +251,8 @@ TEST(open_fixture, capabilities_over_255_octets_use_rfc9072_both_ways) {
 
 // --- Malformed OPENs (RFC 4271 §6.2). Each mutates one field of a valid OPEN. ----------------
 
-bytes valid_open_with(std::uint8_t version, std::uint16_t as, std::uint16_t hold, std::uint32_t id) {
+bytes valid_open_with(std::uint8_t version, std::uint16_t as, std::uint16_t hold,
+                      std::uint32_t id) {
   return open_bytes(version, as, hold, id, cap_param("41 04 0000fde9"));
 }
 
@@ -289,8 +290,8 @@ TEST(open_error, four_octet_as_capability_0_is_bad_peer_as) {
 
 TEST(open_error, unexpected_peer_as_is_bad_peer_as) {
   // RFC 4271 §6.2: the AS does not match the one configured for the peer.
-  auto e = expect_reset(open_bytes(4, 65002, 90, 0x0a000002, cap_param("41 04 0000fdea")),
-                        ctx_4octet());
+  auto e =
+      expect_reset(open_bytes(4, 65002, 90, 0x0a000002, cap_param("41 04 0000fdea")), ctx_4octet());
   ASSERT_TRUE(e);
   expect_notification(*e, 2, 2, "");
 }
@@ -328,8 +329,8 @@ TEST(open_error, bgp_identifier_equal_to_ours_on_ibgp_is_bad_bgp_identifier) {
   // RFC 6286 §2.2: the same identifier as ours from an internal peer is Bad BGP Identifier.
   auto ctx = ctx_4octet();
   ctx.expected_peer_as = ctx.local_as;
-  auto e = expect_reset(
-      open_bytes(4, 65000, 90, ctx.local_identifier, cap_param("41 04 0000fde8")), ctx);
+  auto e = expect_reset(open_bytes(4, 65000, 90, ctx.local_identifier, cap_param("41 04 0000fde8")),
+                        ctx);
   ASSERT_TRUE(e);
   expect_notification(*e, 2, 3, "");
   EXPECT_EQ(e->offset, 24u);
@@ -364,11 +365,11 @@ TEST(open_error, optional_parameters_length_short_of_the_end_is_rejected) {
 TEST(open_error, rfc9072_extended_length_cut_off_is_rejected) {
   // CVE-2022-40302: Non-Ext OP Len 255 and type 255, but the message ends inside the 2-octet
   // Extended Opt. Parm. Length.
-  auto b = hex(
-      "ffffffffffffffffffffffffffffffff" "001f" "01"  // marker, length 31, OPEN
-      "04" "fde9" "005a" "0a000002"                   // version, AS, hold, id
-      "ff" "ff"                                       // Non-Ext OP Len 255, Non-Ext OP Type 255
-      "00");                                          // 1 of the 2 octets of the length
+  auto b =
+      hex("ffffffffffffffffffffffffffffffff 001f 01"  // marker, length 31, OPEN
+          "04 fde9 005a 0a000002"                     // version, AS, hold, id
+          "ff ff"                                     // Non-Ext OP Len 255, Non-Ext OP Type 255
+          "00");                                      // 1 of the 2 octets of the length
   auto e = expect_reset(b, ctx_4octet());
   ASSERT_TRUE(e);
   expect_notification(*e, 2, 0, "");
@@ -376,11 +377,11 @@ TEST(open_error, rfc9072_extended_length_cut_off_is_rejected) {
 
 TEST(open_error, rfc9072_extended_parameter_past_the_end_is_rejected) {
   // RFC 9072 §2: the extended parameters length (9) is one more than what follows (8).
-  auto b = hex(
-      "ffffffffffffffffffffffffffffffff" "0028" "01"  // marker, length 40, OPEN
-      "04" "fde9" "005a" "0a000002"                   // version, AS, hold, id
-      "ff" "ff" "0009"                                // extended form, length 9
-      "02 0006 41 04 0000fd");                        // capability cut one octet short
+  auto b =
+      hex("ffffffffffffffffffffffffffffffff 0028 01"  // marker, length 40, OPEN
+          "04 fde9 005a 0a000002"                     // version, AS, hold, id
+          "ff ff 0009"                                // extended form, length 9
+          "02 0006 41 04 0000fd");                    // capability cut one octet short
   auto e = expect_reset(b, ctx_4octet());
   ASSERT_TRUE(e);
   expect_notification(*e, 2, 0, "");
@@ -389,8 +390,8 @@ TEST(open_error, rfc9072_extended_parameter_past_the_end_is_rejected) {
 TEST(open_error, capability_length_past_its_parameter_is_rejected) {
   // RFC 5492 §4: the capability (length 6) runs past its parameter (length 4) into the next one.
   auto b = open_bytes(4, 65001, 90, 0x0a000002,
-                      "02 04 41 06 0000"   // parameter of 4 octets, capability claims 6
-                      "02 02 02 00");      // a route refresh parameter after it
+                      "02 04 41 06 0000"  // parameter of 4 octets, capability claims 6
+                      "02 02 02 00");     // a route refresh parameter after it
   auto e = expect_reset(b, ctx_4octet());
   ASSERT_TRUE(e);
   expect_notification(*e, 2, 0, "");
@@ -456,8 +457,8 @@ TEST(open_error, as_trans_in_my_as_with_a_2_octet_capability_is_bad_peer_as) {
 
 TEST(open_error, wrong_capability_length_is_rejected) {
   // RFC 6793 §3: the 4-octet AS capability has length 4; here 3.
-  auto e = expect_reset(open_bytes(4, 65001, 90, 0x0a000002, cap_param("41 03 00fde9")),
-                        ctx_4octet());
+  auto e =
+      expect_reset(open_bytes(4, 65001, 90, 0x0a000002, cap_param("41 03 00fde9")), ctx_4octet());
   ASSERT_TRUE(e);
   EXPECT_EQ(int(to_notification(*e).code), 2);
 }

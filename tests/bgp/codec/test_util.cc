@@ -31,7 +31,9 @@ std::string addr_text(const ip_address& a) {
   return os.str();
 }
 
-std::string hex_text(std::span<const std::uint8_t> b) { return test::to_hex(b); }
+std::string hex_text(std::span<const std::uint8_t> b) {
+  return test::to_hex(b);
+}
 
 template <typename T>
 std::string opt_text(const std::optional<T>& v) {
@@ -65,7 +67,9 @@ std::string prefixes_text(const std::vector<prefix>& v) {
 
 }  // namespace
 
-void PrintTo(const ip_address& a, std::ostream* os) { *os << addr_text(a); }
+void PrintTo(const ip_address& a, std::ostream* os) {
+  *os << addr_text(a);
+}
 
 void PrintTo(const prefix& p, std::ostream* os) {
   *os << addr_text(p.addr) << '/' << int(p.length);
@@ -112,8 +116,8 @@ void PrintTo(const update_message& m, std::ostream* os) {
   PrintTo(m.attrs, os);
   *os << " nlri=[" << prefixes_text(m.nlri) << " ]";
   if (m.mp_reach_family) {
-    *os << " mp_reach(" << int(m.mp_reach_family->a) << '/' << int(m.mp_reach_family->s)
-        << ")=[" << prefixes_text(m.mp_reach) << " ]";
+    *os << " mp_reach(" << int(m.mp_reach_family->a) << '/' << int(m.mp_reach_family->s) << ")=["
+        << prefixes_text(m.mp_reach) << " ]";
   }
   if (m.mp_unreach_family) {
     *os << " mp_unreach(" << int(m.mp_unreach_family->a) << '/' << int(m.mp_unreach_family->s)
@@ -277,7 +281,9 @@ prefix pfx4(std::uint8_t a, std::uint8_t b, std::uint8_t c, std::uint8_t d, std:
   return prefix{ip4(a, b, c, d), len};
 }
 
-prefix pfx6(std::string_view addr, std::uint8_t len) { return prefix{ip6(addr), len}; }
+prefix pfx6(std::string_view addr, std::uint8_t len) {
+  return prefix{ip6(addr), len};
+}
 
 codec_context ctx_4octet() {
   codec_context c;
@@ -323,8 +329,8 @@ bytes update_bytes(std::string_view withdrawn_hex, std::string_view attrs_hex,
   return message_bytes(message_type::update, body);
 }
 
-bytes open_bytes(std::uint8_t version, std::uint16_t my_as, std::uint16_t hold,
-                 std::uint32_t id, std::string_view params_hex) {
+bytes open_bytes(std::uint8_t version, std::uint16_t my_as, std::uint16_t hold, std::uint32_t id,
+                 std::string_view params_hex) {
   bytes p = hex(params_hex);
   bytes body{version,
              static_cast<std::uint8_t>(my_as >> 8),

@@ -46,7 +46,8 @@ ip_address ip6(std::string_view text);  // full or "::"-compressed hex groups, n
 prefix pfx4(std::uint8_t a, std::uint8_t b, std::uint8_t c, std::uint8_t d, std::uint8_t len);
 prefix pfx6(std::string_view addr, std::uint8_t len);
 
-// Contexts: a 4-octet AS session with IPv4 and IPv6 negotiated (the normal case), and a 2-octet one.
+// Contexts: a 4-octet AS session with IPv4 and IPv6 negotiated (the normal case), and a 2-octet
+// one.
 codec_context ctx_4octet();
 codec_context ctx_2octet();
 
@@ -56,8 +57,8 @@ bytes message_bytes(message_type type, std::span<const std::uint8_t> body);
 bytes update_bytes(std::string_view withdrawn_hex, std::string_view attrs_hex,
                    std::string_view nlri_hex);
 // An OPEN with these fixed fields and optional parameters (hex, length computed).
-bytes open_bytes(std::uint8_t version, std::uint16_t my_as, std::uint16_t hold,
-                 std::uint32_t id, std::string_view params_hex);
+bytes open_bytes(std::uint8_t version, std::uint16_t my_as, std::uint16_t hold, std::uint32_t id,
+                 std::string_view params_hex);
 // One optional parameter of type 2 holding `caps_hex`.
 std::string cap_param(std::string_view caps_hex);
 

@@ -19,33 +19,33 @@ bytes with_two_unknown() {
 }
 
 TEST(update_fixture, every_ipv4_attribute_on_a_4_octet_session) {
-  auto b = hex(
-      "ffffffffffffffffffffffffffffffff"  // marker
-      "0086"                              // length 134
-      "02"                                // type UPDATE
-      "0003"                              // withdrawn routes length 3
-      "10 0a01"                           //   10.1.0.0/16
-      "0063"                              // total path attribute length 99
-      "40 01 01 00"                       // ORIGIN, well-known transitive: IGP
-      "40 02 14"                          // AS_PATH, length 20
-      "02 02 0000fde9 0000fdea"           //   AS_SEQUENCE of 2: 65001 65002
-      "01 02 0000fdeb fa56ea01"           //   AS_SET of 2: 65003 4200000001
-      "40 03 04 0a000002"                 // NEXT_HOP 10.0.0.2
-      "80 04 04 00000064"                 // MULTI_EXIT_DISC, optional: 100
-      "40 05 04 000000c8"                 // LOCAL_PREF 200
-      "40 06 00"                          // ATOMIC_AGGREGATE
-      "c0 07 08 0000fde9 0a000002"        // AGGREGATOR, optional transitive: 65001, 10.0.0.2
-      "c0 08 08 fde90064 ffffff01"        // COMMUNITIES 65001:100, NO_EXPORT
-      "c0 10 08 0002fde9 00000064"        // EXTENDED_COMMUNITIES: route target 65001:100
-      "c0 20 0c 0000fde9 00000001 00000002"  // LARGE_COMMUNITIES 65001:1:2
-      "10 0a02"                           // NLRI 10.2.0.0/16
-      "20 c0000201"                       //      192.0.2.1/32
-      "00");                              //      0.0.0.0/0
+  auto b =
+      hex("ffffffffffffffffffffffffffffffff"     // marker
+          "0086"                                 // length 134
+          "02"                                   // type UPDATE
+          "0003"                                 // withdrawn routes length 3
+          "10 0a01"                              //   10.1.0.0/16
+          "0063"                                 // total path attribute length 99
+          "40 01 01 00"                          // ORIGIN, well-known transitive: IGP
+          "40 02 14"                             // AS_PATH, length 20
+          "02 02 0000fde9 0000fdea"              //   AS_SEQUENCE of 2: 65001 65002
+          "01 02 0000fdeb fa56ea01"              //   AS_SET of 2: 65003 4200000001
+          "40 03 04 0a000002"                    // NEXT_HOP 10.0.0.2
+          "80 04 04 00000064"                    // MULTI_EXIT_DISC, optional: 100
+          "40 05 04 000000c8"                    // LOCAL_PREF 200
+          "40 06 00"                             // ATOMIC_AGGREGATE
+          "c0 07 08 0000fde9 0a000002"           // AGGREGATOR, optional transitive: 65001, 10.0.0.2
+          "c0 08 08 fde90064 ffffff01"           // COMMUNITIES 65001:100, NO_EXPORT
+          "c0 10 08 0002fde9 00000064"           // EXTENDED_COMMUNITIES: route target 65001:100
+          "c0 20 0c 0000fde9 00000001 00000002"  // LARGE_COMMUNITIES 65001:1:2
+          "10 0a02"                              // NLRI 10.2.0.0/16
+          "20 c0000201"                          //      192.0.2.1/32
+          "00");                                 //      0.0.0.0/0
   update_message u;
   u.withdrawn = {pfx4(10, 1, 0, 0, 16)};
   u.attrs.origin = origin_type::igp;
-  u.attrs.path = as_path{{seg{seg::kind::as_sequence, {65001, 65002}},
-                          seg{seg::kind::as_set, {65003, 4200000001u}}}};
+  u.attrs.path = as_path{
+      {seg{seg::kind::as_sequence, {65001, 65002}}, seg{seg::kind::as_set, {65003, 4200000001u}}}};
   u.attrs.next_hop = ip4(10, 0, 0, 2);
   u.attrs.med = 100;
   u.attrs.local_pref = 200;
@@ -60,36 +60,36 @@ TEST(update_fixture, every_ipv4_attribute_on_a_4_octet_session) {
 }
 
 TEST(update_fixture, origin_incomplete_and_2_octet_as_path_with_as_set) {
-  auto b = hex(
-      "ffffffffffffffffffffffffffffffff" "0035" "02"  // marker, length 53, UPDATE
-      "0000"                                          // no withdrawn routes
-      "001a"                                          // path attributes length 26
-      "40 01 01 02"                                   // ORIGIN INCOMPLETE
-      "40 02 0c"                                      // AS_PATH, length 12, 2-octet ASNs
-      "02 02 fde9 fdea"                               //   AS_SEQUENCE 65001 65002
-      "01 02 fdeb fdec"                               //   AS_SET {65003 65004}
-      "40 03 04 0a000002"                             // NEXT_HOP 10.0.0.2
-      "18 0a0001");                                   // NLRI 10.0.1.0/24
+  auto b =
+      hex("ffffffffffffffffffffffffffffffff 0035 02"  // marker, length 53, UPDATE
+          "0000"                                      // no withdrawn routes
+          "001a"                                      // path attributes length 26
+          "40 01 01 02"                               // ORIGIN INCOMPLETE
+          "40 02 0c"                                  // AS_PATH, length 12, 2-octet ASNs
+          "02 02 fde9 fdea"                           //   AS_SEQUENCE 65001 65002
+          "01 02 fdeb fdec"                           //   AS_SET {65003 65004}
+          "40 03 04 0a000002"                         // NEXT_HOP 10.0.0.2
+          "18 0a0001");                               // NLRI 10.0.1.0/24
   update_message u;
   u.attrs.origin = origin_type::incomplete;
-  u.attrs.path = as_path{{seg{seg::kind::as_sequence, {65001, 65002}},
-                          seg{seg::kind::as_set, {65003, 65004}}}};
+  u.attrs.path = as_path{
+      {seg{seg::kind::as_sequence, {65001, 65002}}, seg{seg::kind::as_set, {65003, 65004}}}};
   u.attrs.next_hop = ip4(10, 0, 0, 2);
   u.nlri = {pfx4(10, 0, 1, 0, 24)};
   expect_fixture(b, u, ctx_2octet());
 }
 
-const bytes as4_on_2_octet_session = hex(
-    "ffffffffffffffffffffffffffffffff" "004f" "02"  // marker, length 79, UPDATE
-    "0000"                                          // no withdrawn routes
-    "0035"                                          // path attributes length 53
-    "40 01 01 00"                                   // ORIGIN IGP
-    "40 02 06 02 02 fde9 5ba0"                      // AS_PATH: SEQUENCE 65001 AS_TRANS
-    "40 03 04 0a000002"                             // NEXT_HOP 10.0.0.2
-    "c0 07 06 5ba0 0a000002"                        // AGGREGATOR AS_TRANS, 10.0.0.2 (6 octets)
-    "c0 11 0a 02 02 0000fde9 fa56ea01"              // AS4_PATH: SEQUENCE 65001 4200000001
-    "c0 12 08 fa56ea01 0a000002"                    // AS4_AGGREGATOR 4200000001, 10.0.0.2
-    "10 0a02");                                     // NLRI 10.2.0.0/16
+const bytes as4_on_2_octet_session =
+    hex("ffffffffffffffffffffffffffffffff 004f 02"  // marker, length 79, UPDATE
+        "0000"                                      // no withdrawn routes
+        "0035"                                      // path attributes length 53
+        "40 01 01 00"                               // ORIGIN IGP
+        "40 02 06 02 02 fde9 5ba0"                  // AS_PATH: SEQUENCE 65001 AS_TRANS
+        "40 03 04 0a000002"                         // NEXT_HOP 10.0.0.2
+        "c0 07 06 5ba0 0a000002"                    // AGGREGATOR AS_TRANS, 10.0.0.2 (6 octets)
+        "c0 11 0a 02 02 0000fde9 fa56ea01"          // AS4_PATH: SEQUENCE 65001 4200000001
+        "c0 12 08 fa56ea01 0a000002"                // AS4_AGGREGATOR 4200000001, 10.0.0.2
+        "10 0a02");                                 // NLRI 10.2.0.0/16
 
 TEST(update_fixture, as4_path_and_as4_aggregator_are_sent_to_a_2_octet_peer) {
   // RFC 6793 §4.2.2: towards an OLD speaker, AS_TRANS in AS_PATH/AGGREGATOR and the real ASNs
@@ -124,16 +124,15 @@ TEST(update_fixture, as4_path_longer_prefix_is_kept_from_as_path) {
   // (here 65000 prepended by a 2-octet speaker that did not touch AS4_PATH).
   auto b = update_bytes("",
                         "40 01 01 00"
-                        "40 02 08 02 03 fde8 fde9 5ba0"          // 65000 65001 AS_TRANS
+                        "40 02 08 02 03 fde8 fde9 5ba0"  // 65000 65001 AS_TRANS
                         "40 03 04 0a000002"
-                        "c0 11 0a 02 02 0000fde9 fa56ea01",      // 65001 4200000001
+                        "c0 11 0a 02 02 0000fde9 fa56ea01",  // 65001 4200000001
                         "10 0a02");
   auto d = decode_one(b, ctx_2octet());
   ASSERT_TRUE(d.has_value()) << testing::PrintToString(d.error());
   const auto& u = as_update(*d);
   ASSERT_TRUE(u.attrs.path);
-  EXPECT_EQ(*u.attrs.path,
-            (as_path{{seg{seg::kind::as_sequence, {65000, 65001, 4200000001u}}}}));
+  EXPECT_EQ(*u.attrs.path, (as_path{{seg{seg::kind::as_sequence, {65000, 65001, 4200000001u}}}}));
 }
 
 TEST(update_fixture, as4_path_from_a_4_octet_peer_is_ignored) {
@@ -153,19 +152,19 @@ TEST(update_fixture, as4_path_from_a_4_octet_peer_is_ignored) {
 }
 
 TEST(update_fixture, mp_reach_ipv6_with_16_octet_next_hop) {
-  auto b = hex(
-      "ffffffffffffffffffffffffffffffff" "0057" "02"  // marker, length 87, UPDATE
-      "0000"                                          // no withdrawn routes
-      "0040"                                          // path attributes length 64
-      "90 0e 002f"                 // MP_REACH_NLRI, optional, extended length 47
-      "0002 01"                    //   AFI 2 IPv6, SAFI 1 unicast
-      "10"                         //   next hop length 16
-      "fd990000000000000000000000000001"  // fd99::1
-      "00"                         //   reserved
-      "40 fd99000100000000"        //   fd99:1::/64
-      "80 fd990002000000000000000000000001"  // fd99:2::1/128
-      "40 01 01 00"                // ORIGIN IGP
-      "40 02 06 02 01 0000fde9");  // AS_PATH 65001
+  auto b =
+      hex("ffffffffffffffffffffffffffffffff 0057 02"  // marker, length 87, UPDATE
+          "0000"                                      // no withdrawn routes
+          "0040"                                      // path attributes length 64
+          "90 0e 002f"                                // MP_REACH_NLRI, optional, extended length 47
+          "0002 01"                                   //   AFI 2 IPv6, SAFI 1 unicast
+          "10"                                        //   next hop length 16
+          "fd990000000000000000000000000001"          // fd99::1
+          "00"                                        //   reserved
+          "40 fd99000100000000"                       //   fd99:1::/64
+          "80 fd990002000000000000000000000001"       // fd99:2::1/128
+          "40 01 01 00"                               // ORIGIN IGP
+          "40 02 06 02 01 0000fde9");                 // AS_PATH 65001
   update_message u;
   u.attrs.origin = origin_type::igp;
   u.attrs.path = as_path{{seg{seg::kind::as_sequence, {65001}}}};
@@ -177,19 +176,19 @@ TEST(update_fixture, mp_reach_ipv6_with_16_octet_next_hop) {
 
 TEST(update_fixture, mp_reach_ipv6_with_32_octet_next_hop) {
   // RFC 2545 §3: global address followed by the link-local one.
-  auto b = hex(
-      "ffffffffffffffffffffffffffffffff" "0056" "02"  // marker, length 86, UPDATE
-      "0000"                                          // no withdrawn routes
-      "003f"                                          // path attributes length 63
-      "90 0e 002e"                          // MP_REACH_NLRI, extended length 46
-      "0002 01"                             //   IPv6 unicast
-      "20"                                  //   next hop length 32
-      "fd990000000000000000000000000001"    //   global fd99::1
-      "fe800000000000000000000000000001"    //   link-local fe80::1
-      "00"                                  //   reserved
-      "40 fd99000100000000"                 //   fd99:1::/64
-      "40 01 01 00"                         // ORIGIN IGP
-      "40 02 06 02 01 0000fde9");           // AS_PATH 65001
+  auto b =
+      hex("ffffffffffffffffffffffffffffffff 0056 02"  // marker, length 86, UPDATE
+          "0000"                                      // no withdrawn routes
+          "003f"                                      // path attributes length 63
+          "90 0e 002e"                                // MP_REACH_NLRI, extended length 46
+          "0002 01"                                   //   IPv6 unicast
+          "20"                                        //   next hop length 32
+          "fd990000000000000000000000000001"          //   global fd99::1
+          "fe800000000000000000000000000001"          //   link-local fe80::1
+          "00"                                        //   reserved
+          "40 fd99000100000000"                       //   fd99:1::/64
+          "40 01 01 00"                               // ORIGIN IGP
+          "40 02 06 02 01 0000fde9");                 // AS_PATH 65001
   update_message u;
   u.attrs.origin = origin_type::igp;
   u.attrs.path = as_path{{seg{seg::kind::as_sequence, {65001}}}};
@@ -201,13 +200,13 @@ TEST(update_fixture, mp_reach_ipv6_with_32_octet_next_hop) {
 }
 
 TEST(update_fixture, mp_unreach_ipv6) {
-  auto b = hex(
-      "ffffffffffffffffffffffffffffffff" "0027" "02"  // marker, length 39, UPDATE
-      "0000"                                          // no withdrawn routes
-      "0010"                                          // path attributes length 16
-      "90 0f 000c"                                    // MP_UNREACH_NLRI, extended length 12
-      "0002 01"                                       //   IPv6 unicast
-      "40 fd99000100000000");                         //   fd99:1::/64
+  auto b =
+      hex("ffffffffffffffffffffffffffffffff 0027 02"  // marker, length 39, UPDATE
+          "0000"                                      // no withdrawn routes
+          "0010"                                      // path attributes length 16
+          "90 0f 000c"                                // MP_UNREACH_NLRI, extended length 12
+          "0002 01"                                   //   IPv6 unicast
+          "40 fd99000100000000");                     //   fd99:1::/64
   update_message u;
   u.mp_unreach_family = ipv6_unicast;
   u.mp_unreach = {pfx6("fd99:1::", 64)};
@@ -216,12 +215,12 @@ TEST(update_fixture, mp_unreach_ipv6) {
 }
 
 TEST(update_fixture, ipv4_withdrawal_only) {
-  auto b = hex(
-      "ffffffffffffffffffffffffffffffff" "001f" "02"  // marker, length 31, UPDATE
-      "0008"                                          // withdrawn routes length 8
-      "18 0a0001"                                     //   10.0.1.0/24
-      "18 0a0002"                                     //   10.0.2.0/24
-      "0000");                                        // no path attributes
+  auto b =
+      hex("ffffffffffffffffffffffffffffffff 001f 02"  // marker, length 31, UPDATE
+          "0008"                                      // withdrawn routes length 8
+          "18 0a0001"                                 //   10.0.1.0/24
+          "18 0a0002"                                 //   10.0.2.0/24
+          "0000");                                    // no path attributes
   update_message u;
   u.withdrawn = {pfx4(10, 0, 1, 0, 24), pfx4(10, 0, 2, 0, 24)};
   expect_fixture(b, u, ctx_4octet());
@@ -230,15 +229,15 @@ TEST(update_fixture, ipv4_withdrawal_only) {
 
 TEST(update_fixture, unknown_optional_transitive_kept_with_partial_bit) {
   // RFC 4271 §5: an unrecognized optional transitive attribute is passed on with Partial set.
-  auto b = hex(
-      "ffffffffffffffffffffffffffffffff" "0036" "02"  // marker, length 54, UPDATE
-      "0000"                                          // no withdrawn routes
-      "001b"                                          // path attributes length 27
-      "40 01 01 00"                                   // ORIGIN IGP
-      "40 02 06 02 01 0000fde9"                       // AS_PATH 65001
-      "40 03 04 0a000002"                             // NEXT_HOP 10.0.0.2
-      "e0 63 04 01020304"                             // type 99, optional transitive partial
-      "18 0a0001");                                   // NLRI 10.0.1.0/24
+  auto b =
+      hex("ffffffffffffffffffffffffffffffff 0036 02"  // marker, length 54, UPDATE
+          "0000"                                      // no withdrawn routes
+          "001b"                                      // path attributes length 27
+          "40 01 01 00"                               // ORIGIN IGP
+          "40 02 06 02 01 0000fde9"                   // AS_PATH 65001
+          "40 03 04 0a000002"                         // NEXT_HOP 10.0.0.2
+          "e0 63 04 01020304"                         // type 99, optional transitive partial
+          "18 0a0001");                               // NLRI 10.0.1.0/24
   update_message u;
   u.attrs = mandatory_attrs_struct();
   u.attrs.unknown = {unknown_attribute{0xe0, 99, {1, 2, 3, 4}}};
@@ -247,16 +246,16 @@ TEST(update_fixture, unknown_optional_transitive_kept_with_partial_bit) {
 }
 
 TEST(update_fixture, route_reflection_attributes) {
-  auto b = hex(
-      "ffffffffffffffffffffffffffffffff" "0041" "02"  // marker, length 65, UPDATE
-      "0000"                                          // no withdrawn routes
-      "0026"                                          // path attributes length 38
-      "40 01 01 00"                                   // ORIGIN IGP
-      "40 02 06 02 01 0000fde9"                       // AS_PATH 65001
-      "40 03 04 0a000002"                             // NEXT_HOP 10.0.0.2
-      "80 09 04 0a000003"                             // ORIGINATOR_ID 10.0.0.3 (RFC 4456)
-      "80 0a 08 0a000004 0a000005"                    // CLUSTER_LIST 10.0.0.4 10.0.0.5
-      "18 0a0001");                                   // NLRI 10.0.1.0/24
+  auto b =
+      hex("ffffffffffffffffffffffffffffffff 0041 02"  // marker, length 65, UPDATE
+          "0000"                                      // no withdrawn routes
+          "0026"                                      // path attributes length 38
+          "40 01 01 00"                               // ORIGIN IGP
+          "40 02 06 02 01 0000fde9"                   // AS_PATH 65001
+          "40 03 04 0a000002"                         // NEXT_HOP 10.0.0.2
+          "80 09 04 0a000003"                         // ORIGINATOR_ID 10.0.0.3 (RFC 4456)
+          "80 0a 08 0a000004 0a000005"                // CLUSTER_LIST 10.0.0.4 10.0.0.5
+          "18 0a0001");                               // NLRI 10.0.1.0/24
   update_message u;
   u.attrs = mandatory_attrs_struct();
   u.attrs.originator_id = ip4(10, 0, 0, 3);
@@ -287,10 +286,10 @@ TEST(update_fixture, communities_over_255_octets_use_extended_length) {
 
 TEST(update_fixture, end_of_rib_ipv4) {
   // RFC 4724 §2: an UPDATE with no withdrawn routes, no attributes and no NLRI.
-  auto b = hex(
-      "ffffffffffffffffffffffffffffffff" "0017" "02"  // marker, length 23, UPDATE
-      "0000"                                          // withdrawn routes length 0
-      "0000");                                        // path attributes length 0
+  auto b =
+      hex("ffffffffffffffffffffffffffffffff 0017 02"  // marker, length 23, UPDATE
+          "0000"                                      // withdrawn routes length 0
+          "0000");                                    // path attributes length 0
   update_message u;
   expect_fixture(b, u, ctx_4octet());
   EXPECT_TRUE(u.is_end_of_rib());
@@ -299,12 +298,12 @@ TEST(update_fixture, end_of_rib_ipv4) {
 
 TEST(update_fixture, end_of_rib_ipv6) {
   // RFC 4724 §2: an UPDATE with only an empty MP_UNREACH_NLRI for the family.
-  auto b = hex(
-      "ffffffffffffffffffffffffffffffff" "001e" "02"  // marker, length 30, UPDATE
-      "0000"                                          // withdrawn routes length 0
-      "0007"                                          // path attributes length 7
-      "90 0f 0003"                                    // MP_UNREACH_NLRI, extended length 3
-      "0002 01");                                     //   IPv6 unicast, no prefixes
+  auto b =
+      hex("ffffffffffffffffffffffffffffffff 001e 02"  // marker, length 30, UPDATE
+          "0000"                                      // withdrawn routes length 0
+          "0007"                                      // path attributes length 7
+          "90 0f 0003"                                // MP_UNREACH_NLRI, extended length 3
+          "0002 01");                                 //   IPv6 unicast, no prefixes
   update_message u;
   u.mp_unreach_family = ipv6_unicast;
   expect_fixture(b, u, ctx_4octet());
@@ -314,7 +313,7 @@ TEST(update_fixture, end_of_rib_ipv6) {
 
 TEST(update_decode, end_of_rib_ipv6_without_extended_length) {
   // FRR and BIRD send the IPv6 End-of-RIB with a 1-octet attribute length.
-  auto b = hex("ffffffffffffffffffffffffffffffff" "001d" "02" "0000" "0006" "80 0f 03 0002 01");
+  auto b = hex("ffffffffffffffffffffffffffffffff 001d 02 0000 0006 80 0f 03 0002 01");
   update_message u;
   u.mp_unreach_family = ipv6_unicast;
   expect_decodes_to(b, u, ctx_4octet());
@@ -322,8 +321,10 @@ TEST(update_decode, end_of_rib_ipv6_without_extended_length) {
 
 TEST(update_decode, attributes_in_any_order_are_accepted) {
   // RFC 4271 §5: the type-code order is a SHOULD for the sender only.
-  auto b = update_bytes("", "40 03 04 0a000002  80 04 04 00000064  40 02 06 02 01 0000fde9"
-                            "40 01 01 00", nlri_10_0_1_0_24);
+  auto b = update_bytes("",
+                        "40 03 04 0a000002  80 04 04 00000064  40 02 06 02 01 0000fde9"
+                        "40 01 01 00",
+                        nlri_10_0_1_0_24);
   update_message u;
   u.attrs = mandatory_attrs_struct();
   u.attrs.med = 100;
@@ -416,7 +417,6 @@ TEST(update_encode, long_as_path_is_split_into_segments_of_255) {
   EXPECT_EQ(path.length(), 300u);
 }
 
-
 TEST(update_encode, unknown_optional_transitive_is_passed_on_with_partial_set) {
   // RFC 4271 §5: an unrecognized optional transitive attribute is passed on with the Partial bit
   // set. decode.cc keeps the received flags (c0) and says the encoder sets Partial.
@@ -440,8 +440,8 @@ TEST(update_encode, empty_as_path_segment_is_not_sent) {
 
 TEST(update_decode, empty_as_path_is_accepted) {
   // RFC 4271 §5.1.2: an iBGP peer originating a route sends an empty AS_PATH.
-  auto d = decode_one(update_bytes("", "40 01 01 00  40 02 00  40 03 04 0a000002", nlri_10_0_1_0_24),
-                      ctx_4octet());
+  auto d = decode_one(
+      update_bytes("", "40 01 01 00  40 02 00  40 03 04 0a000002", nlri_10_0_1_0_24), ctx_4octet());
   ASSERT_TRUE(d.has_value()) << testing::PrintToString(d.error());
   EXPECT_TRUE(d->recovered.empty());
   ASSERT_TRUE(as_update(*d).attrs.path);
@@ -452,14 +452,13 @@ TEST(update_decode, as4_path_longer_than_as_path_is_ignored) {
   // RFC 6793 §4.2.3: when AS_PATH has fewer ASNs than AS4_PATH, AS4_PATH is ignored.
   auto b = update_bytes("",
                         "40 01 01 00"
-                        "40 02 06 02 02 fde9 5ba0"                        // 65001 AS_TRANS
+                        "40 02 06 02 02 fde9 5ba0"  // 65001 AS_TRANS
                         "40 03 04 0a000002"
-                        "c0 11 0e 02 03 0000fde8 0000fde9 fa56ea01",      // three ASNs
+                        "c0 11 0e 02 03 0000fde8 0000fde9 fa56ea01",  // three ASNs
                         "10 0a02");
   auto d = decode_one(b, ctx_2octet());
   ASSERT_TRUE(d.has_value()) << testing::PrintToString(d.error());
-  EXPECT_EQ(*as_update(*d).attrs.path,
-            (as_path{{seg{seg::kind::as_sequence, {65001, as_trans}}}}));
+  EXPECT_EQ(*as_update(*d).attrs.path, (as_path{{seg{seg::kind::as_sequence, {65001, as_trans}}}}));
 }
 
 TEST(update_decode, as4_path_is_ignored_when_aggregator_is_not_as_trans) {
@@ -468,7 +467,7 @@ TEST(update_decode, as4_path_is_ignored_when_aggregator_is_not_as_trans) {
                         "40 01 01 00"
                         "40 02 06 02 02 fde9 5ba0"
                         "40 03 04 0a000002"
-                        "c0 07 06 fdea 0a000003"                  // AGGREGATOR 65002
+                        "c0 07 06 fdea 0a000003"  // AGGREGATOR 65002
                         "c0 11 0a 02 02 0000fde9 fa56ea01"
                         "c0 12 08 fa56ea01 0a000002",
                         "10 0a02");

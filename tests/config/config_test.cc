@@ -1,0 +1,175 @@
+#include "src/config/config.h"
+
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+
+namespace svcbgp::config {
+namespace {
+
+environment fake_env(std::map<std::string, std::string> vars = {},
+                     std::map<std::string, std::string> files = {}) {
+  environment e;
+  e.getenv = [vars](const std::string& n) -> std::optional<std::string> {
+    auto it = vars.find(n);
+    return it == vars.end() ? std::nullopt : std::optional<std::string>(it->second);
+  };
+  e.read_file = [files](const std::string& p) -> std::optional<std::string> {
+    auto it = files.find(p);
+    return it == files.end() ? std::nullopt : std::optional<std::string>(it->second);
+  };
+  e.hostname = "host-a";
+  return e;
+}
+
+std::vector<std::string> errors_of(std::string_view yaml, const environment& env = fake_env()) {
+  auto r = parse(yaml, env);
+  std::vector<std::string> out;
+  if (!r) {
+    for (const auto& e : r.error()) {
+      out.push_back(e.path + ": " + e.message);
+    }
+  }
+  return out;
+}
+
+TEST(config, the_example_in_configs_is_valid) {
+  auto env = environment::process();
+  auto real_getenv = env.getenv;
+  env.getenv = [real_getenv](const std::string& n) -> std::optional<std::string> {
+    return n == "NODE_NAME" ? std::optional<std::string>("node-1") : real_getenv(n);
+  };
+  auto c = load_file(std::string(SVCBGP_SOURCE_ROOT) + "/configs/svcbgpd.yaml", env);
+  ASSERT_TRUE(c) << c.error().front().to_string();
+  EXPECT_EQ(c->node_name, "node-1");
+  EXPECT_EQ(c->local_asn, 64512u);
+  ASSERT_EQ(c->peers.size(), 1u);
+  EXPECT_EQ(c->peers[0].bgp.name, "tor1");
+  EXPECT_EQ(c->peers[0].bgp.max_prefixes, 1000u);
+  EXPECT_EQ(c->advertise.cluster_ips.cidrs.size(), 2u);
+  EXPECT_EQ(c->advertise.communities, std::vector<std::uint32_t>{(65000u << 16) | 100});
+  EXPECT_EQ(c->advertise.batch_delay.count(), 10);
+}
+
+TEST(config, minimal_file_takes_the_documented_defaults) {
+  auto c = parse("local_asn: 65001\n", fake_env({{"NODE_NAME", "n1"}}));
+  ASSERT_TRUE(c);
+  EXPECT_EQ(c->node_name, "n1");
+  EXPECT_FALSE(c->router_id);
+  EXPECT_EQ(c->listen_port, 179);
+  EXPECT_EQ(c->shutdown, shutdown_mode::graceful_restart);
+  EXPECT_EQ(c->advertise.terminating_endpoints, engine::terminating_mode::deprefer);
+  EXPECT_EQ(c->source, k8s_source::in_cluster);
+}
+
+TEST(config, node_name_falls_back_to_the_hostname) {
+  auto c = parse("local_asn: 65001\n", fake_env());
+  ASSERT_TRUE(c);
+  EXPECT_EQ(c->node_name, "host-a");
+}
+
+TEST(config, errors_name_the_key_path) {
+  EXPECT_EQ(errors_of("local_asn: 65001\npeers:\n  - {name: a, address: 10.0.0.1, asn: 65000}\n"
+                      "  - {name: b, address: 10.0.0.2, asn: 0}\n"),
+            std::vector<std::string>{"peers[1].asn: must be 1..4294967295"});
+}
+
+TEST(config, every_problem_is_reported_at_once) {
+  auto errs = errors_of(
+      "local_asn: 70000000000\n"
+      "listen: {port: 70000}\n"
+      "peers:\n"
+      "  - {name: a, address: 10.0.0.300, asn: 65000, hold_time: 2}\n");
+  EXPECT_EQ(errs, (std::vector<std::string>{
+                      "local_asn: must be 1..4294967295",
+                      "listen.port: must be 0..65535",
+                      "peers[0].address: not an IP address: '10.0.0.300'",
+                      "peers[0].hold_time: must be 0 or 3..65535 (RFC 4271 §4.2)",
+                  }));
+}
+
+TEST(config, unknown_keys_are_errors) {
+  EXPECT_EQ(errors_of("local_asn: 65001\nadvertise: {comunities: ['65000:1']}\n"),
+            std::vector<std::string>{"advertise.comunities: unknown key"});
+  EXPECT_EQ(
+      errors_of("local_asn: 65001\npeers: [{name: a, address: 10.0.0.1, asn: 1, pasive: true}]\n"),
+      std::vector<std::string>{"peers[0].pasive: unknown key"});
+}
+
+TEST(config, two_peers_with_one_address_contradict) {
+  EXPECT_EQ(
+      errors_of("local_asn: 65001\npeers:\n  - {name: a, address: 10.0.0.1, asn: 65000}\n"
+                "  - {name: b, address: 10.0.0.1, asn: 65000}\n"),
+      std::vector<std::string>{"peers[1].address: 10.0.0.1 is already the address of peers[0]"});
+  EXPECT_EQ(errors_of("local_asn: 65001\npeers:\n  - {name: a, address: 10.0.0.1, asn: 65000}\n"
+                      "  - {name: a, address: 10.0.0.2, asn: 65000}\n"),
+            std::vector<std::string>{"peers[1].name: 'a' is already the name of peers[0]"});
+}
+
+TEST(config, bad_values_name_what_was_expected) {
+  EXPECT_EQ(errors_of("local_asn: 65001\nshutdown: drain\n"),
+            std::vector<std::string>{
+                "shutdown: must be one of graceful-restart | withdraw, not 'drain'"});
+  EXPECT_EQ(errors_of("local_asn: 65001\nadvertise: {external_ips: {cidrs: [192.0.2.1/24]}}\n"),
+            std::vector<std::string>{"advertise.external_ips.cidrs[0]: not a CIDR (address/length "
+                                     "with no host bits): '192.0.2.1/24'"});
+  EXPECT_EQ(errors_of("local_asn: 65001\nadvertise: {communities: ['65000:x']}\n"),
+            std::vector<std::string>{"advertise.communities[0]: not a community (ASN:VALUE): "
+                                     "'65000:x'"});
+  EXPECT_EQ(
+      errors_of("local_asn: 65001\npeers: [{name: a, address: 10.0.0.1, asn: 1, "
+                "hold_time: 9, keepalive_time: 4}]\n"),
+      std::vector<std::string>{"peers[0].keepalive_time: must be at most a third of hold_time"});
+}
+
+TEST(config, environment_variables_are_expanded) {
+  auto c = parse("node_name: ${NODE}\nlocal_asn: ${ASN}\n",
+                 fake_env({{"NODE", "worker-7"}, {"ASN", "65010"}}));
+  ASSERT_TRUE(c);
+  EXPECT_EQ(c->node_name, "worker-7");
+  EXPECT_EQ(c->local_asn, 65010u);
+  EXPECT_EQ(errors_of("node_name: ${NOPE}\nlocal_asn: 1\n"),
+            (std::vector<std::string>{"node_name: environment variable NOPE is not set",
+                                      "node_name: empty: set it, or the NODE_NAME environment "
+                                      "variable"}));
+}
+
+TEST(config, password_file_is_read_and_checked) {
+  auto env = fake_env({}, {{"/pw", "s3cret\n"}});
+  auto c = parse(
+      "local_asn: 1\npeers: [{name: a, address: 10.0.0.1, asn: 2, password_file: /pw}]\n", env);
+  ASSERT_TRUE(c);
+  EXPECT_EQ(c->peers[0].bgp.password, "s3cret");
+  EXPECT_EQ(errors_of("local_asn: 1\npeers: [{name: a, address: 10.0.0.1, asn: 2, "
+                      "password_file: /missing}]\n"),
+            std::vector<std::string>{"peers[0].password_file: cannot read '/missing'"});
+}
+
+TEST(config, broken_yaml_names_the_line) {
+  auto r = parse("local_asn: 1\npeers: [\n  {name: a\n", fake_env());
+  ASSERT_FALSE(r);
+  ASSERT_EQ(r.error().size(), 1u);
+  EXPECT_GT(r.error()[0].line, 1);
+  EXPECT_NE(r.error()[0].message.find("not valid YAML"), std::string::npos);
+}
+
+TEST(config, engine_and_speaker_views) {
+  auto c = parse(
+      "local_asn: 65001\nnode_name: n\npeers:\n"
+      "  - {name: ibgp, address: 10.0.0.1, asn: 65001, advertise: [load_balancer_ips]}\n"
+      "  - {name: ebgp, address: 10.0.0.2, asn: 65000, families: [ipv4]}\n",
+      fake_env());
+  ASSERT_TRUE(c);
+  auto e = c->engine();
+  ASSERT_EQ(e.peers.size(), 2u);
+  EXPECT_TRUE(e.peers[0].ibgp);
+  EXPECT_EQ(e.peers[0].advertise, std::set<engine::ip_kind>{engine::ip_kind::load_balancer_ip});
+  EXPECT_FALSE(e.peers[1].ibgp);
+  EXPECT_EQ(e.peers[1].families, std::vector<bgp::family>{bgp::ipv4_unicast});
+  auto s = c->speaker(0x0a000001);
+  EXPECT_EQ(s.local_as, 65001u);
+  EXPECT_EQ(s.router_id, 0x0a000001u);
+}
+
+}  // namespace
+}  // namespace svcbgp::config
