@@ -406,16 +406,18 @@ asio::awaitable<void> peer::writer(connection_ptr c) {
   std::vector<std::uint8_t> buf;
   for (;;) {
     buf.clear();
+    std::size_t updates = 0;
     if (!c->control.empty()) {
       std::swap(buf, c->control);
     } else if (c == conn_ && can_send_routes()) {
       // Control messages go first each round, so a long table never starves KEEPALIVEs.
-      auto updates = out_.next_updates(c->ctx, 64);
-      for (const auto& u : updates) {
+      auto routes = out_.next_updates(c->ctx, 64);
+      for (const auto& u : routes) {
         encode(message{u}, c->ctx, buf);
         sent_.count(message_type::update);
       }
-      if (updates.empty() && !end_of_rib_sent_) {
+      updates = routes.size();
+      if (routes.empty() && !end_of_rib_sent_) {
         // RFC 4724 §2: End-of-RIB after the initial table, for every negotiated family.
         end_of_rib_sent_ = true;
         for (const auto& f : c->ctx.families) {
@@ -456,6 +458,12 @@ asio::awaitable<void> peer::writer(connection_ptr c) {
         dispatch(make_event(fsm::event_type::tcp_connection_fails));
       }
       co_return;
+    }
+    if (updates > 0) {
+      speaker_event e;
+      e.what = speaker_event::kind::updates_written;
+      e.count = updates;
+      emit(std::move(e));
     }
   }
 }
@@ -825,6 +833,10 @@ peer_status peer::status() const {
   s.routes_exported = out_.desired().size();
   s.routes_sent = out_.sent().size();
   s.routes_received = in_.size();
+  s.routes_sent_ipv4 = out_.sent_count(ipv4_unicast);
+  s.routes_sent_ipv6 = out_.sent_count(ipv6_unicast);
+  s.routes_received_ipv4 = in_.size(ipv4_unicast);
+  s.routes_received_ipv6 = in_.size(ipv6_unicast);
   for (const auto& [p, r] : in_.routes()) {
     s.routes_received_stale += r.stale ? 1 : 0;
   }

@@ -37,6 +37,7 @@ struct speaker_event {
     end_of_rib_sent,
     end_of_rib_received,
     connect_attempt,
+    updates_written,  // `count` UPDATE messages reached the socket (event-to-UPDATE latency)
   };
   kind what = kind::state_change;
   std::string peer;
@@ -45,6 +46,7 @@ struct speaker_event {
   std::optional<notification_message> notification;
   std::optional<family> fam;
   std::string text;
+  std::size_t count = 0;
 };
 
 struct message_counters {
@@ -67,6 +69,8 @@ struct peer_status {
   std::size_t routes_sent = 0;            // the peer holds them
   std::size_t routes_received = 0;
   std::size_t routes_received_stale = 0;
+  std::size_t routes_sent_ipv4 = 0, routes_sent_ipv6 = 0;
+  std::size_t routes_received_ipv4 = 0, routes_received_ipv6 = 0;
   std::chrono::seconds idle_hold{0};
   bool end_of_rib_sent = false;
   bool end_of_rib_received = false;

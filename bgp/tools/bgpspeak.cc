@@ -276,6 +276,8 @@ struct app {
       case speaker_event::kind::connect_attempt:
         o["event"] = "connect_attempt";
         break;
+      case speaker_event::kind::updates_written:
+        return;
     }
     print(o);
     std::fprintf(stderr, "bgpspeak: %s\n", json::serialize(o).c_str());

@@ -1,1 +1,279 @@
 #include "k8s/model/cache.h"
+
+#include <algorithm>
+#include <functional>
+#include <utility>
+
+namespace svcbgp::k8s {
+
+std::string_view to_string(resource r) {
+  switch (r) {
+    case resource::services:
+      return "services";
+    case resource::endpoint_slices:
+      return "endpointslices";
+    case resource::nodes:
+      return "nodes";
+  }
+  return "unknown";
+}
+
+std::size_t object_key_hash::operator()(const object_key& k) const noexcept {
+  std::size_t h = std::hash<std::string>{}(k.ns);
+  // boost::hash_combine's mixing, so "a/bc" and "ab/c" differ.
+  h ^= std::hash<std::string>{}(k.name) + 0x9e3779b97f4a7c15ULL + (h << 6) + (h >> 2);
+  return h;
+}
+
+namespace {
+
+// The service a slice belongs to, if it is labelled.
+std::optional<object_key> owner_of(const endpoint_slice& s) {
+  if (!s.service_name) {
+    return std::nullopt;
+  }
+  return object_key{s.meta.key.ns, *s.service_name};
+}
+
+// A relist treats an object as unchanged when its resourceVersion is the same. Objects without one
+// (the directory source) are compared by content instead, so a re-read folder touches only what
+// was edited.
+template <typename T>
+bool same_version(const T& a, const T& b) {
+  if (!a.meta.resource_version.empty() || !b.meta.resource_version.empty()) {
+    return a.meta.resource_version == b.meta.resource_version;
+  }
+  return a == b;
+}
+
+}  // namespace
+
+void cluster_cache::touch_service(const object_key& key) {
+  pending_.services.insert(key);
+}
+
+void cluster_cache::index_slice(const endpoint_slice& s) {
+  auto owner = owner_of(s);
+  if (!owner) {
+    return;
+  }
+  // Kept sorted so slices_for() returns key order without sorting.
+  auto& keys = slices_by_service_[*owner];
+  auto it = std::lower_bound(keys.begin(), keys.end(), s.meta.key);
+  if (it == keys.end() || *it != s.meta.key) {
+    keys.insert(it, s.meta.key);
+  }
+}
+
+void cluster_cache::unindex_slice(const endpoint_slice& s) {
+  auto owner = owner_of(s);
+  if (!owner) {
+    return;
+  }
+  auto bucket = slices_by_service_.find(*owner);
+  if (bucket == slices_by_service_.end()) {
+    return;
+  }
+  auto& keys = bucket->second;
+  auto it = std::lower_bound(keys.begin(), keys.end(), s.meta.key);
+  if (it != keys.end() && *it == s.meta.key) {
+    keys.erase(it);
+  }
+  if (keys.empty()) {
+    slices_by_service_.erase(bucket);
+  }
+}
+
+void cluster_cache::upsert(service s) {
+  ++pending_.events;
+  object_key key = s.meta.key;
+  services_.insert_or_assign(key, std::move(s));
+  touch_service(key);
+}
+
+void cluster_cache::upsert(endpoint_slice s) {
+  ++pending_.events;
+  auto it = slices_.find(s.meta.key);
+  if (it != slices_.end()) {
+    // The old owner loses this slice's endpoints, even when the label moved elsewhere.
+    if (auto owner = owner_of(it->second)) {
+      touch_service(*owner);
+    }
+    unindex_slice(it->second);
+    it->second = std::move(s);
+  } else {
+    object_key key = s.meta.key;
+    it = slices_.emplace(std::move(key), std::move(s)).first;
+  }
+  index_slice(it->second);
+  if (auto owner = owner_of(it->second)) {
+    touch_service(*owner);
+  }
+}
+
+void cluster_cache::upsert(node n) {
+  ++pending_.events;
+  std::string name = n.meta.key.name;
+  nodes_.insert_or_assign(std::move(name), std::move(n));
+  pending_.node_changed = true;
+}
+
+void cluster_cache::remove(resource r, const object_key& key) {
+  ++pending_.events;
+  switch (r) {
+    case resource::services:
+      services_.erase(key);
+      touch_service(key);
+      break;
+    case resource::endpoint_slices: {
+      auto it = slices_.find(key);
+      if (it != slices_.end()) {
+        if (auto owner = owner_of(it->second)) {
+          touch_service(*owner);
+        }
+        unindex_slice(it->second);
+        slices_.erase(it);
+      }
+      break;
+    }
+    case resource::nodes:
+      nodes_.erase(key.name);
+      pending_.node_changed = true;
+      break;
+  }
+}
+
+// For each relist, `events` grows by the number of objects that were added, changed or vanished:
+// a relist that changes nothing leaves the batch empty.
+void cluster_cache::replace(std::vector<service> objects) {
+  std::unordered_map<object_key, service, object_key_hash> fresh;
+  fresh.reserve(objects.size());
+  for (auto& s : objects) {
+    object_key key = s.meta.key;
+    fresh.insert_or_assign(std::move(key), std::move(s));
+  }
+  for (const auto& [key, s] : fresh) {
+    auto old = services_.find(key);
+    if (old == services_.end() || !same_version(old->second, s)) {
+      ++pending_.events;
+      touch_service(key);
+    }
+  }
+  for (const auto& [key, s] : services_) {
+    if (!fresh.contains(key)) {
+      ++pending_.events;
+      touch_service(key);
+    }
+  }
+  services_ = std::move(fresh);
+}
+
+void cluster_cache::replace(std::vector<endpoint_slice> objects) {
+  std::unordered_map<object_key, endpoint_slice, object_key_hash> fresh;
+  fresh.reserve(objects.size());
+  for (auto& s : objects) {
+    object_key key = s.meta.key;
+    fresh.insert_or_assign(std::move(key), std::move(s));
+  }
+  for (const auto& [key, s] : fresh) {
+    auto old = slices_.find(key);
+    if (old != slices_.end() && same_version(old->second, s)) {
+      continue;
+    }
+    ++pending_.events;
+    if (old != slices_.end()) {
+      if (auto owner = owner_of(old->second)) {
+        touch_service(*owner);
+      }
+    }
+    if (auto owner = owner_of(s)) {
+      touch_service(*owner);
+    }
+  }
+  for (const auto& [key, s] : slices_) {
+    if (!fresh.contains(key)) {
+      ++pending_.events;
+      if (auto owner = owner_of(s)) {
+        touch_service(*owner);
+      }
+    }
+  }
+  slices_ = std::move(fresh);
+  // Rebuilding the index is linear in the slices, as the relist itself is.
+  slices_by_service_.clear();
+  for (const auto& [key, s] : slices_) {
+    if (auto owner = owner_of(s)) {
+      slices_by_service_[*owner].push_back(key);
+    }
+  }
+  for (auto& [owner, keys] : slices_by_service_) {
+    std::sort(keys.begin(), keys.end());
+  }
+}
+
+void cluster_cache::replace(std::vector<node> objects) {
+  std::unordered_map<std::string, node> fresh;
+  fresh.reserve(objects.size());
+  for (auto& n : objects) {
+    std::string name = n.meta.key.name;
+    fresh.insert_or_assign(std::move(name), std::move(n));
+  }
+  for (const auto& [name, n] : fresh) {
+    auto old = nodes_.find(name);
+    if (old == nodes_.end() || !same_version(old->second, n)) {
+      ++pending_.events;
+      pending_.node_changed = true;
+    }
+  }
+  for (const auto& [name, n] : nodes_) {
+    if (!fresh.contains(name)) {
+      ++pending_.events;
+      pending_.node_changed = true;
+    }
+  }
+  nodes_ = std::move(fresh);
+}
+
+change_batch cluster_cache::take_changes() {
+  return std::exchange(pending_, change_batch{});
+}
+
+const service* cluster_cache::find_service(const object_key& key) const {
+  auto it = services_.find(key);
+  return it == services_.end() ? nullptr : &it->second;
+}
+
+std::vector<const endpoint_slice*> cluster_cache::slices_for(const object_key& service_key) const {
+  std::vector<const endpoint_slice*> out;
+  auto bucket = slices_by_service_.find(service_key);
+  if (bucket == slices_by_service_.end()) {
+    return out;
+  }
+  out.reserve(bucket->second.size());
+  for (const auto& key : bucket->second) {
+    auto it = slices_.find(key);
+    if (it != slices_.end()) {
+      out.push_back(&it->second);
+    }
+  }
+  return out;
+}
+
+const node* cluster_cache::find_node(const std::string& name) const {
+  auto it = nodes_.find(name);
+  return it == nodes_.end() ? nullptr : &it->second;
+}
+
+std::size_t cluster_cache::size(resource r) const {
+  switch (r) {
+    case resource::services:
+      return services_.size();
+    case resource::endpoint_slices:
+      return slices_.size();
+    case resource::nodes:
+      return nodes_.size();
+  }
+  return 0;
+}
+
+}  // namespace svcbgp::k8s

@@ -29,6 +29,7 @@ struct object_meta {
   std::string resource_version;
   std::string uid;
   bool deleting = false;  // metadata.deletionTimestamp is set
+  friend bool operator==(const object_meta&, const object_meta&) = default;
 };
 
 enum class traffic_policy : std::uint8_t { cluster, local };
@@ -37,6 +38,7 @@ enum class service_type : std::uint8_t { cluster_ip, node_port, load_balancer, e
 struct load_balancer_ingress {
   std::optional<ip_addr> ip;  // absent for hostname-only ingress
   bool proxy_mode = false;    // ipMode: Proxy (absent = VIP)
+  friend bool operator==(const load_balancer_ingress&, const load_balancer_ingress&) = default;
 };
 
 struct service {
@@ -52,6 +54,7 @@ struct service {
   std::map<std::string, std::string> annotations;  // only keys starting with "svcbgp.io/"
   // Values in spec that were not IPs, as "spec.externalIPs[1]: not an IP: 'x'"; the rest is used.
   std::vector<std::string> warnings;
+  friend bool operator==(const service&, const service&) = default;
 };
 
 enum class address_type : std::uint8_t { ipv4, ipv6, fqdn };
@@ -63,6 +66,7 @@ struct endpoint {
   bool ready = true;
   bool serving = true;
   bool terminating = false;
+  friend bool operator==(const endpoint&, const endpoint&) = default;
 };
 
 struct endpoint_slice {
@@ -71,11 +75,13 @@ struct endpoint_slice {
   address_type type = address_type::ipv4;
   std::vector<endpoint> endpoints;
   std::vector<std::string> warnings;
+  friend bool operator==(const endpoint_slice&, const endpoint_slice&) = default;
 };
 
 struct node_address {
   std::string type;  // InternalIP, ExternalIP, Hostname, ...
   std::string address;
+  friend bool operator==(const node_address&, const node_address&) = default;
 };
 
 struct node {
@@ -83,6 +89,7 @@ struct node {
   std::map<std::string, std::string> labels;
   bool network_unavailable = false;  // condition NetworkUnavailable=True
   std::vector<node_address> addresses;
+  friend bool operator==(const node&, const node&) = default;
 };
 
 }  // namespace svcbgp::k8s

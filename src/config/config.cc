@@ -664,6 +664,7 @@ engine::engine_config daemon_config::engine() const {
   engine::engine_config e;
   e.node_name = node_name;
   e.node_selector = node_selector;
+  e.local_asn = local_asn;
   e.advertise = advertise;
   for (const auto& p : peers) {
     engine::peer_target t;

@@ -1,0 +1,75 @@
+// The Kubernetes API source: three reflectors (Services, EndpointSlices, and this Node by
+// fieldSelector=metadata.name=<node>) that list and watch the API server like client-go
+// informers and feed one cluster_cache.
+//
+// Ownership: the source owns the cache and the reflectors. The callback runs after each batch of
+// events has been applied (one LIST, or the events of one read of a watch stream); it coalesces
+// nothing itself (the engine's reconciler debounces) and gets the cache to read and
+// take_changes() from.
+//
+// Concurrency: every reflector runs on its own strand of the io_context; the cache lives on its
+// own strand, where the callback runs. status() and synced() may be called from any thread. Asio
+// stays out of this header (pimpl).
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "k8s/client/connection_config.h"
+#include "k8s/client/reflector_state.h"
+#include "k8s/model/cache.h"
+
+namespace boost::asio {
+class io_context;
+}
+
+namespace svcbgp::k8s {
+
+struct source_options {
+  client::connection_config connection;
+  std::string node_name;  // empty: Nodes are not watched
+  // Applied to every reflector (selectors are set per resource).
+  client::reflector_options reflector;
+  std::chrono::milliseconds list_timeout{60'000};
+  std::chrono::seconds token_reread{60};
+  std::function<void(std::string_view)> log;  // optional: skipped objects, errors
+};
+
+struct resource_status {
+  resource which = resource::services;
+  std::string path;  // "/api/v1/services"
+  client::reflector_status state;
+  std::optional<std::string> last_skipped;  // the last malformed object or line, and why
+};
+
+std::string_view api_path(resource r);  // "/api/v1/services", ...
+
+class source {
+ public:
+  using batch_callback = std::function<void(cluster_cache&)>;
+
+  source(boost::asio::io_context& io, source_options options, batch_callback on_batch);
+  ~source();
+  source(const source&) = delete;
+  source& operator=(const source&) = delete;
+
+  void start();
+  // Closes the connections and stops the reflectors; the callback is not called afterwards.
+  void stop();
+
+  // Every resource has been listed once and its objects are in the cache.
+  bool synced() const;
+  std::vector<resource_status> status() const;
+
+ private:
+  struct impl;
+  std::shared_ptr<impl> impl_;
+};
+
+}  // namespace svcbgp::k8s

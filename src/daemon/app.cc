@@ -1,0 +1,565 @@
+#include "src/daemon/app.h"
+
+#include <ifaddrs.h>
+#include <netinet/in.h>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <list>
+#include <map>
+#include <tuple>
+
+#include "bgp/session/speaker.h"
+#include "k8s/directory/directory_source.h"
+#include "k8s/model/cache.h"
+#include "src/daemon/http_server.h"
+#include "src/daemon/log.h"
+#include "src/daemon/metrics.h"
+#include "src/engine/reconciler.h"
+
+namespace svcbgp::daemon {
+
+namespace asio = boost::asio;
+using steady = std::chrono::steady_clock;
+
+namespace {
+
+// router_id: auto = the first IPv4 address of an interface that is up and not loopback.
+std::optional<bgp::ip_address> first_ipv4_address() {
+  ifaddrs* list = nullptr;
+  if (::getifaddrs(&list) != 0) {
+    return std::nullopt;
+  }
+  std::optional<bgp::ip_address> found;
+  for (auto* i = list; i != nullptr && !found; i = i->ifa_next) {
+    if (i->ifa_addr == nullptr || i->ifa_addr->sa_family != AF_INET) {
+      continue;
+    }
+    const auto a = ntohl(reinterpret_cast<sockaddr_in*>(i->ifa_addr)->sin_addr.s_addr);
+    if ((a >> 24) != 127) {
+      found = bgp::ip_address::v4(a);
+    }
+  }
+  ::freeifaddrs(list);
+  return found;
+}
+
+}  // namespace
+
+struct app::impl : engine::route_sink {
+  impl(std::string path, config::daemon_config c, config::environment e)
+      : config_path(std::move(path)),
+        cfg(std::move(c)),
+        env(std::move(e)),
+        reconcile_timer(io),
+        shutdown_timer(io),
+        signals(io, SIGHUP, SIGTERM, SIGINT),
+        reconcile_hist(latency_buckets()),
+        event_to_update_hist(latency_buckets()) {}
+
+  std::string config_path;
+  config::daemon_config cfg;
+  config::environment env;
+  asio::io_context io;
+  std::uint32_t router_id = 0;
+  std::unique_ptr<bgp::speaker> speaker;
+  k8s::cluster_cache cache;
+  std::unique_ptr<k8s::directory_source> directory;
+  std::unique_ptr<engine::reconciler> reconciler;
+  asio::steady_timer reconcile_timer;
+  asio::steady_timer shutdown_timer;
+  std::unique_ptr<http_server> http;
+  asio::signal_set signals;
+  histogram reconcile_hist;
+  histogram event_to_update_hist;
+  // The oldest cluster change whose UPDATE has not been written yet.
+  std::optional<steady::time_point> awaiting_update_since;
+  std::map<std::tuple<std::string, std::string, int, int>, std::uint64_t> notifications;
+  bool table_ready = false;
+  bool shutting_down = false;
+  std::chrono::system_clock::time_point started = std::chrono::system_clock::now();
+  std::chrono::system_clock::time_point last_reconfigured = started;
+  std::optional<std::string> last_reconfigure_error;
+  std::list<std::function<void(const daemon_event&)>> subscribers;
+
+  // engine::route_sink
+  void set_routes(const std::string& peer, const bgp::route_set& routes) override {
+    speaker->set_routes(peer, routes);
+    daemon_event e;
+    e.what = daemon_event::kind::route_change;
+    e.at = std::chrono::system_clock::now();
+    e.peer_name = peer;
+    publish(e);
+  }
+
+  void publish(const daemon_event& e) {
+    for (const auto& cb : subscribers) {
+      cb(e);
+    }
+  }
+
+  bool synced() const { return directory && directory->synced(); }
+
+  void start() {
+    log::setup(log::parse_level(cfg.log_level).value_or(log::level::info),
+               cfg.log_fmt == config::log_format::json ? log::format::json : log::format::text);
+    auto rid = cfg.router_id ? cfg.router_id : first_ipv4_address();
+    if (!rid) {
+      throw std::runtime_error("router_id: auto found no IPv4 address; set router_id");
+    }
+    router_id = rid->v4_host_order();
+
+    auto sc = cfg.speaker(router_id);
+    // RFC 4724: we may be restarting, and our table is complete only once every resource has
+    // synced: hold it (and End-of-RIB) back until then.
+    sc.restarting = cfg.graceful_restart;
+    sc.hold_table = true;
+    speaker = std::make_unique<bgp::speaker>(io, sc);
+    speaker->on_event([this](const bgp::speaker_event& e) { on_speaker_event(e); });
+    for (const auto& p : cfg.peers) {
+      speaker->add_peer(p.bgp);
+    }
+    reconciler = std::make_unique<engine::reconciler>(cfg.engine(), *this);
+
+    if (cfg.source != config::k8s_source::directory) {
+      throw std::runtime_error(
+          "kubernetes.source: only 'directory' is wired into svcbgpd so far (in-cluster and "
+          "kubeconfig come with the API client)");
+    }
+    directory = std::make_unique<k8s::directory_source>(io, cfg.directory, cache);
+    speaker->start();
+    directory->start([this] { on_cluster_batch(); });
+    report_directory_errors();
+    // An empty folder produces no batch; the first selection (and the table) must still happen.
+    schedule_reconcile();
+
+    std::map<std::string, http_server::handler> routes{
+        {"/metrics", [this] { return http_response{200, "text/plain; version=0.0.4", metrics()}; }},
+        {"/healthz", [] { return http_response{200, "text/plain", "ok\n"}; }},
+        {"/readyz",
+         [this] {
+           const bool ready = synced() && table_ready;
+           return http_response{ready ? 200 : 503, "text/plain",
+                                ready ? "ready\n" : "not ready: Kubernetes caches not synced\n"};
+         }},
+    };
+    if (!cfg.http_listen.empty()) {
+      http = std::make_unique<http_server>(io, cfg.http_listen, std::move(routes));
+    }
+    wait_signal();
+    log::info("svcbgpd started",
+              {{"version", std::string(version)},
+               {"node", cfg.node_name},
+               {"router_id", bgp::ip_address::v4(router_id).to_string()},
+               {"local_asn", std::to_string(cfg.local_asn)},
+               {"peers", std::to_string(cfg.peers.size())}});
+  }
+
+  void report_directory_errors() {
+    for (const auto& e : directory->errors()) {
+      log::warn("manifest skipped", {{"file", e.file}, {"line", std::to_string(e.line)},
+                                     {"error", e.message}});
+    }
+  }
+
+  void on_cluster_batch() {
+    if (directory) {
+      report_directory_errors();
+    }
+    schedule_reconcile();
+  }
+
+  void schedule_reconcile() {
+    const auto now = steady::now();
+    if (!awaiting_update_since) {
+      awaiting_update_since = now;
+    }
+    auto due = reconciler->on_batch(now);
+    if (!due) {
+      return;
+    }
+    reconcile_timer.expires_at(*due);
+    reconcile_timer.async_wait([this](boost::system::error_code ec) {
+      if (ec || shutting_down) {
+        return;
+      }
+      run_reconcile();
+    });
+  }
+
+  void run_reconcile() {
+    const auto start = steady::now();
+    reconciler->run(cache, start);
+    reconcile_hist.observe(std::chrono::duration<double>(steady::now() - start).count());
+    if (!table_ready && synced()) {
+      table_ready = true;
+      speaker->set_table_ready();
+      log::info("table ready: every Kubernetes resource synced, sending End-of-RIB");
+    }
+    if (reconciler->statistics().peer_updates == 0) {
+      awaiting_update_since.reset();
+    }
+  }
+
+  void on_speaker_event(const bgp::speaker_event& e) {
+    using k = bgp::speaker_event::kind;
+    switch (e.what) {
+      case k::state_change:
+        log::info("session state changed",
+                  {{"peer", e.peer},
+                   {"from", std::string(bgp::fsm::to_string(e.from))},
+                   {"to", std::string(bgp::fsm::to_string(e.to))},
+                   {"reason", e.text}});
+        break;
+      case k::notification_sent:
+      case k::notification_received: {
+        const bool sent = e.what == k::notification_sent;
+        ++notifications[{e.peer, sent ? "sent" : "received", e.notification->code,
+                         e.notification->subcode}];
+        log::info(sent ? "NOTIFICATION sent" : "NOTIFICATION received",
+                  {{"peer", e.peer}, {"notification", e.text}});
+        break;
+      }
+      case k::update_error:
+        log::warn("UPDATE error survived (RFC 7606)", {{"peer", e.peer}, {"error", e.text}});
+        break;
+      case k::end_of_rib_sent:
+      case k::end_of_rib_received:
+        log::info(e.what == k::end_of_rib_sent ? "End-of-RIB sent" : "End-of-RIB received",
+                  {{"peer", e.peer}, {"family", bgp::to_string(*e.fam)}});
+        break;
+      case k::connect_attempt:
+        log::debug("connecting", {{"peer", e.peer}});
+        break;
+      case k::updates_written:
+        if (awaiting_update_since) {
+          event_to_update_hist.observe(
+              std::chrono::duration<double>(steady::now() - *awaiting_update_since).count());
+          awaiting_update_since.reset();
+        }
+        break;
+    }
+    if (e.what == k::state_change || e.what == k::notification_received ||
+        e.what == k::notification_sent) {
+      daemon_event de;
+      de.what = daemon_event::kind::peer_state;
+      de.at = std::chrono::system_clock::now();
+      de.peer = e;
+      publish(de);
+    }
+  }
+
+  void wait_signal() {
+    signals.async_wait([this](boost::system::error_code ec, int sig) {
+      if (ec) {
+        return;
+      }
+      if (sig == SIGHUP) {
+        log::info("SIGHUP: reloading the config", {{"file", config_path}});
+        reload(false);
+        wait_signal();
+        return;
+      }
+      log::info("shutting down", {{"signal", std::to_string(sig)}});
+      shutdown();
+    });
+  }
+
+  void shutdown() {
+    if (shutting_down) {
+      return;
+    }
+    shutting_down = true;
+    reconcile_timer.cancel();
+    if (directory) {
+      directory->stop();
+    }
+    if (http) {
+      http->stop();
+    }
+    const auto mode = cfg.shutdown == config::shutdown_mode::withdraw
+                          ? bgp::shutdown_mode::withdraw
+                          : bgp::shutdown_mode::graceful_restart;
+    speaker->shutdown(mode, "svcbgpd shutting down", [this] { io.stop(); });
+    // A peer that does not read must not hold the process.
+    shutdown_timer.expires_after(std::chrono::seconds(5));
+    shutdown_timer.async_wait([this](boost::system::error_code ec) {
+      if (!ec) {
+        io.stop();
+      }
+    });
+  }
+
+  reload_result reload(bool check_only) {
+    reload_result r;
+    auto next = config::load_file(config_path, env);
+    if (!next) {
+      r.ok = false;
+      for (const auto& e : next.error()) {
+        r.errors.push_back(e.to_string());
+      }
+      if (!check_only) {
+        last_reconfigure_error = r.errors.front();
+        log::error("config rejected, keeping the running one",
+                   {{"file", config_path}, {"errors", std::to_string(r.errors.size())},
+                    {"first", r.errors.front()}});
+      }
+      return r;
+    }
+    if (check_only) {
+      return r;
+    }
+    auto& n = *next;
+    if (n.local_asn != cfg.local_asn || n.router_id != cfg.router_id ||
+        n.listen_port != cfg.listen_port || n.listen_address != cfg.listen_address ||
+        n.source != cfg.source || n.directory != cfg.directory) {
+      r.changes.push_back(
+          "local_asn, router_id, listen, kubernetes: changes take effect after a restart");
+    }
+    std::map<std::string, const config::peer*> old_peers;
+    for (const auto& p : cfg.peers) {
+      old_peers[p.bgp.name] = &p;
+    }
+    for (const auto& p : n.peers) {
+      auto it = old_peers.find(p.bgp.name);
+      if (it == old_peers.end()) {
+        speaker->add_peer(p.bgp);
+        r.changes.push_back("peer " + p.bgp.name + " added");
+      } else {
+        if (!(it->second->bgp == p.bgp)) {
+          const bool reset = p.bgp.session_differs(it->second->bgp);
+          speaker->update_peer(p.bgp);
+          r.changes.push_back("peer " + p.bgp.name + (reset ? " reset" : " updated"));
+        }
+        old_peers.erase(it);
+      }
+    }
+    for (const auto& [name, p] : old_peers) {
+      speaker->remove_peer(name);
+      r.changes.push_back("peer " + name + " removed");
+    }
+    const auto level = log::parse_level(n.log_level).value_or(log::level::info);
+    log::setup(level, n.log_fmt == config::log_format::json ? log::format::json : log::format::text);
+    cfg = std::move(n);
+    reconciler->reconfigure(cfg.engine(), cache, steady::now());
+    last_reconfigured = std::chrono::system_clock::now();
+    last_reconfigure_error.reset();
+    for (const auto& c : r.changes) {
+      log::info("config reloaded", {{"change", c}});
+    }
+    if (r.changes.empty()) {
+      log::info("config reloaded", {{"change", "none"}});
+    }
+    return r;
+  }
+
+  std::string metrics() {
+    metrics_writer w;
+    const auto peers = speaker->peers();
+    w.family("svcbgp_bgp_session_up", "gauge", "1 when the BGP session is Established.");
+    for (const auto& p : peers) {
+      w.sample("svcbgp_bgp_session_up", {{"peer", p.config.name}},
+               p.state == bgp::fsm::state::established ? 1 : 0);
+    }
+    w.family("svcbgp_bgp_session_state", "gauge", "1 for the session's current FSM state.");
+    for (const auto& p : peers) {
+      for (auto s : {bgp::fsm::state::idle, bgp::fsm::state::connect, bgp::fsm::state::active,
+                     bgp::fsm::state::open_sent, bgp::fsm::state::open_confirm,
+                     bgp::fsm::state::established}) {
+        w.sample("svcbgp_bgp_session_state",
+                 {{"peer", p.config.name}, {"state", std::string(bgp::fsm::to_string(s))}},
+                 p.state == s ? 1 : 0);
+      }
+    }
+    const auto messages = [&](const char* name, const char* help, bool sent) {
+      w.family(name, "counter", help);
+      for (const auto& p : peers) {
+        const auto& c = sent ? p.sent : p.received;
+        for (const auto& [type, v] :
+             {std::pair{"open", c.open}, std::pair{"update", c.update},
+              std::pair{"notification", c.notification}, std::pair{"keepalive", c.keepalive},
+              std::pair{"route_refresh", c.route_refresh}}) {
+          w.sample(name, {{"peer", p.config.name}, {"type", type}}, static_cast<double>(v));
+        }
+      }
+    };
+    messages("svcbgp_bgp_messages_sent_total", "BGP messages sent.", true);
+    messages("svcbgp_bgp_messages_received_total", "BGP messages received.", false);
+    w.family("svcbgp_bgp_notifications_total", "counter", "NOTIFICATION messages by direction.");
+    for (const auto& [key, v] : notifications) {
+      const auto& [peer, dir, code, subcode] = key;
+      w.sample("svcbgp_bgp_notifications_total",
+               {{"peer", peer},
+                {"direction", dir},
+                {"code", std::to_string(code)},
+                {"subcode", std::to_string(subcode)}},
+               static_cast<double>(v));
+    }
+    w.family("svcbgp_bgp_announced_prefixes", "gauge", "Prefixes the peer holds from us.");
+    for (const auto& p : peers) {
+      w.sample("svcbgp_bgp_announced_prefixes", {{"peer", p.config.name}, {"family", "ipv4"}},
+               static_cast<double>(p.routes_sent_ipv4));
+      w.sample("svcbgp_bgp_announced_prefixes", {{"peer", p.config.name}, {"family", "ipv6"}},
+               static_cast<double>(p.routes_sent_ipv6));
+    }
+    w.family("svcbgp_bgp_received_prefixes", "gauge", "Prefixes received from the peer.");
+    for (const auto& p : peers) {
+      w.sample("svcbgp_bgp_received_prefixes", {{"peer", p.config.name}, {"family", "ipv4"}},
+               static_cast<double>(p.routes_received_ipv4));
+      w.sample("svcbgp_bgp_received_prefixes", {{"peer", p.config.name}, {"family", "ipv6"}},
+               static_cast<double>(p.routes_received_ipv6));
+    }
+    const auto src = sources();
+    w.family("svcbgp_k8s_watch_events_total", "counter", "Watch events applied, by resource.");
+    for (const auto& s : src) {
+      w.sample("svcbgp_k8s_watch_events_total", {{"resource", s.resource}, {"type", "all"}},
+               static_cast<double>(s.events));
+    }
+    w.family("svcbgp_k8s_relists_total", "counter", "Full relists, by resource.");
+    for (const auto& s : src) {
+      w.sample("svcbgp_k8s_relists_total", {{"resource", s.resource}},
+               static_cast<double>(s.relists));
+    }
+    w.family("svcbgp_k8s_synced", "gauge", "1 once the resource has been listed.");
+    for (const auto& s : src) {
+      w.sample("svcbgp_k8s_synced", {{"resource", s.resource}}, s.synced ? 1 : 0);
+    }
+    std::map<std::string, std::uint64_t> announced;
+    for (auto kind : {engine::ip_kind::cluster_ip, engine::ip_kind::external_ip,
+                      engine::ip_kind::load_balancer_ip}) {
+      announced[std::string(engine::to_string(kind))] = 0;
+    }
+    for (const auto& d : reconciler->current().decisions()) {
+      announced[std::string(engine::to_string(d.kind))] += d.announced ? 1 : 0;
+    }
+    w.family("svcbgp_services_announced", "gauge", "Service IPs announced, by kind.");
+    for (const auto& [kind, v] : announced) {
+      w.sample("svcbgp_services_announced", {{"kind", kind}}, static_cast<double>(v));
+    }
+    w.write_histogram("svcbgp_reconcile_duration_seconds", "Time of one route selection run.", {},
+                      reconcile_hist);
+    w.write_histogram("svcbgp_event_to_update_seconds",
+                      "From a cluster change reaching svcbgpd to the UPDATE written to a peer.", {},
+                      event_to_update_hist);
+    return w.text();
+  }
+
+  std::vector<source_status> sources() const {
+    std::vector<source_status> out;
+    if (!directory) {
+      return out;
+    }
+    for (auto r : {k8s::resource::services, k8s::resource::endpoint_slices, k8s::resource::nodes}) {
+      source_status s;
+      s.resource = std::string(k8s::to_string(r));
+      s.synced = directory->synced();
+      s.phase = "directory";
+      s.objects = cache.size(r);
+      s.relists = directory->reads();
+      s.events = directory->reads();
+      if (!directory->errors().empty()) {
+        s.last_error = directory->errors().front().to_string();
+      }
+      out.push_back(std::move(s));
+    }
+    return out;
+  }
+};
+
+app::app(std::string config_path, config::daemon_config cfg, config::environment env)
+    : impl_(std::make_unique<impl>(std::move(config_path), std::move(cfg), std::move(env))) {}
+
+app::~app() = default;
+
+boost::asio::io_context& app::io() { return impl_->io; }
+
+int app::run() {
+  impl_->start();
+  impl_->io.run();
+  log::info("svcbgpd stopped");
+  return 0;
+}
+
+daemon_status app::status() {
+  auto& d = *impl_;
+  daemon_status s;
+  s.version = std::string(version);
+  s.node_name = d.cfg.node_name;
+  s.router_id = bgp::ip_address::v4(d.router_id).to_string();
+  s.local_asn = d.cfg.local_asn;
+  s.started = d.started;
+  s.last_reconfigured = d.last_reconfigured;
+  s.last_reconfigure_error = d.last_reconfigure_error;
+  s.config_path = d.config_path;
+  s.sources = d.sources();
+  s.ready = d.synced() && d.table_ready;
+  return s;
+}
+
+std::vector<bgp::peer_status> app::peers() { return impl_->speaker->peers(); }
+
+bool app::enable_peer(const std::string& name) { return impl_->speaker->enable_peer(name); }
+
+bool app::disable_peer(const std::string& name, const std::string& message) {
+  return impl_->speaker->disable_peer(name, message);
+}
+
+bool app::reset_peer(const std::string& name, bool hard, bool in) {
+  return hard ? impl_->speaker->restart_peer(name) : impl_->speaker->refresh_peer(name, in);
+}
+
+std::vector<route_entry> app::routes(const route_query& q) {
+  std::vector<route_entry> out;
+  const auto match = [&](const bgp::prefix& p) {
+    if (q.pfx && !(p == *q.pfx)) {
+      return false;
+    }
+    return !q.for_ip || p.contains(*q.for_ip);
+  };
+  for (const auto& p : impl_->speaker->peers()) {
+    if (q.peer && *q.peer != p.config.name) {
+      continue;
+    }
+    if (q.exported) {
+      for (const auto& [pfx, attrs] : impl_->speaker->exported_routes(p.config.name)) {
+        if (match(pfx)) {
+          out.push_back({pfx, p.config.name, true, attrs, false, p.since});
+        }
+      }
+    }
+    if (q.received) {
+      for (const auto& [pfx, r] : impl_->speaker->received_routes(p.config.name)) {
+        if (match(pfx)) {
+          out.push_back({pfx, p.config.name, false, r.attrs, r.stale, p.since});
+        }
+      }
+    }
+  }
+  if (q.for_ip && !out.empty()) {
+    // Longest match, as `show route for` does in BIRD.
+    std::uint8_t longest = 0;
+    for (const auto& r : out) {
+      longest = std::max(longest, r.pfx.length);
+    }
+    std::erase_if(out, [&](const route_entry& r) { return r.pfx.length != longest; });
+  }
+  return out;
+}
+
+std::vector<engine::decision> app::services(const std::optional<k8s::object_key>& only) {
+  const auto& sel = impl_->reconciler->current();
+  return only ? sel.decisions_for(*only) : sel.decisions();
+}
+
+reload_result app::reload(bool check_only) { return impl_->reload(check_only); }
+
+void app::shutdown() { impl_->shutdown(); }
+
+std::shared_ptr<void> app::subscribe(std::function<void(const daemon_event&)> callback) {
+  auto& subs = impl_->subscribers;
+  auto it = subs.insert(subs.end(), std::move(callback));
+  return std::shared_ptr<void>(nullptr, [&subs, it](void*) { subs.erase(it); });
+}
+
+}  // namespace svcbgp::daemon

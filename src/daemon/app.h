@@ -1,0 +1,49 @@
+// svcbgpd: the application object. Owns the io_context and every component, wires
+// k8s source -> cluster cache -> reconciler (engine) -> speaker (bgp), serves /metrics /healthz
+// /readyz, handles signals (SIGHUP reload, SIGTERM/SIGINT shutdown) and implements the admin
+// API's view of the daemon (control.h).
+//
+// Concurrency: one io_context on one thread; every method runs on it (the admin server posts).
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "src/config/config.h"
+#include "src/daemon/control.h"
+
+namespace boost::asio {
+class io_context;
+}
+
+namespace svcbgp::daemon {
+
+inline constexpr std::string_view version = "0.1.0";
+
+class app : public control {
+ public:
+  app(std::string config_path, config::daemon_config cfg, config::environment env);
+  ~app() override;
+
+  // Runs until shut down; returns the process exit code. Start-up failures throw.
+  int run();
+  boost::asio::io_context& io();
+
+  // control
+  daemon_status status() override;
+  std::vector<bgp::peer_status> peers() override;
+  bool enable_peer(const std::string& name) override;
+  bool disable_peer(const std::string& name, const std::string& message) override;
+  bool reset_peer(const std::string& name, bool hard, bool in) override;
+  std::vector<route_entry> routes(const route_query& q) override;
+  std::vector<engine::decision> services(const std::optional<k8s::object_key>& only) override;
+  reload_result reload(bool check_only) override;
+  void shutdown() override;
+  std::shared_ptr<void> subscribe(std::function<void(const daemon_event&)> callback) override;
+
+ private:
+  struct impl;
+  std::unique_ptr<impl> impl_;
+};
+
+}  // namespace svcbgp::daemon

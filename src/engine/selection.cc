@@ -1,0 +1,433 @@
+// Selector design: each Service's outcome (decisions + the routes it asks for, its
+// "contributions") is kept per service; each prefix keeps, per kind, the distinct route intents
+// asking for it with a count. A change batch removes the changed services' old contributions, adds
+// the new ones and re-merges only the prefixes they touched, patching each peer's route set in
+// place. Nothing walks all services except full(), so update() costs what changed (P6).
+//
+// Attribute sets and intents are interned (one shared_ptr per distinct value), so equal routes share
+// one set and a changed route is a pointer compare.
+#include "src/engine/selection.h"
+
+#include <algorithm>
+#include <unordered_set>
+
+#include "src/engine/policy.h"
+
+namespace svcbgp::engine {
+
+std::string_view to_string(ip_kind k) {
+  switch (k) {
+    case ip_kind::cluster_ip:
+      return "ClusterIP";
+    case ip_kind::external_ip:
+      return "ExternalIP";
+    case ip_kind::load_balancer_ip:
+      return "LoadBalancerIP";
+  }
+  return "unknown";
+}
+
+std::string_view to_string(reason r) {
+  switch (r) {
+    case reason::announced:
+      return "announced";
+    case reason::announced_aggregate:
+      return "announcedAggregate";
+    case reason::depreferred:
+      return "depreferred";
+    case reason::no_endpoints:
+      return "noEndpoints";
+    case reason::no_local_endpoints:
+      return "noLocalEndpoints";
+    case reason::not_in_allowed_cidrs:
+      return "notInAllowedCidrs";
+    case reason::headless:
+      return "headless";
+    case reason::opted_out:
+      return "optedOut";
+    case reason::other_load_balancer_class:
+      return "otherLoadBalancerClass";
+    case reason::proxy_ip_mode:
+      return "proxyIpMode";
+    case reason::node_excluded:
+      return "nodeExcluded";
+    case reason::node_not_selected:
+      return "nodeNotSelected";
+    case reason::node_network_unavailable:
+      return "nodeNetworkUnavailable";
+    case reason::kind_disabled:
+      return "kindDisabled";
+    case reason::bad_annotation:
+      return "badAnnotation";
+  }
+  return "unknown";
+}
+
+namespace {
+
+using intent_ptr = std::shared_ptr<const route_intent>;
+constexpr std::size_t kind_count = 3;
+
+struct stored_contribution {
+  bgp::prefix prefix;
+  ip_kind kind;
+  intent_ptr intent;
+};
+
+struct service_state {
+  std::vector<decision> decisions;
+  std::vector<stored_contribution> contributions;
+};
+
+// Who asks for one prefix: per kind, the distinct intents and how many (service, IP) carry each.
+// Few distinct intents exist in practice (config-wide communities, a handful of annotations), so
+// the lists stay short even when an aggregate covers thousands of services.
+struct prefix_state {
+  std::array<std::vector<std::pair<intent_ptr, std::uint32_t>>, kind_count> by_kind;
+  bool empty() const {
+    return std::all_of(by_kind.begin(), by_kind.end(), [](const auto& v) { return v.empty(); });
+  }
+};
+
+struct peer_state {
+  std::string name;
+  bool selected = false;  // this node matches the peer's node_selector
+  std::uint8_t kind_mask = 0;
+  bool v4 = false;
+  bool v6 = false;
+  bool ibgp = false;
+  bool changed = false;
+  bgp::route_set routes;
+};
+
+// Interning table; entries nobody else holds are dropped once it has doubled since the last sweep.
+template <typename T, typename Hash>
+class interner {
+ public:
+  std::shared_ptr<const T> get(T value) {
+    auto it = table_.find(value);
+    if (it != table_.end()) {
+      return it->second;
+    }
+    auto ptr = std::make_shared<const T>(value);
+    table_.emplace(std::move(value), ptr);
+    return ptr;
+  }
+  void maybe_sweep() {
+    if (table_.size() > 2 * after_sweep_ + 1024) {
+      sweep();
+    }
+  }
+  void sweep() {
+    std::erase_if(table_, [](const auto& kv) { return kv.second.use_count() == 1; });
+    after_sweep_ = table_.size();
+  }
+
+ private:
+  std::unordered_map<T, std::shared_ptr<const T>, Hash> table_;
+  std::size_t after_sweep_ = 0;
+};
+
+}  // namespace
+
+struct selector::impl {
+  engine_config cfg;
+  rule_context ctx;
+  bool initialized = false;
+  std::unordered_map<k8s::object_key, service_state, k8s::object_key_hash> services;
+  std::vector<stored_contribution> aggregates;  // configured ClusterIP CIDRs
+  std::unordered_map<bgp::prefix, prefix_state, bgp::prefix_hash> prefixes;
+  std::unordered_set<bgp::prefix, bgp::prefix_hash> dirty;
+  std::vector<peer_state> peers;
+  std::vector<std::string> changed_names;
+  interner<route_intent, route_intent_hash> intents;
+  interner<bgp::path_attributes, bgp::path_attributes_hash> attrs;
+
+  explicit impl(engine_config c) : cfg(std::move(c)) {
+    ctx = make_rule_context(cfg, nullptr);
+    for (const auto& p : cfg.peers) {
+      peer_state ps;
+      ps.name = p.name;
+      ps.ibgp = p.ibgp;
+      for (const auto k : p.advertise) {
+        ps.kind_mask |= static_cast<std::uint8_t>(1U << static_cast<unsigned>(k));
+      }
+      for (const auto f : p.families) {
+        ps.v4 = ps.v4 || f == bgp::ipv4_unicast;
+        ps.v6 = ps.v6 || f == bgp::ipv6_unicast;
+      }
+      peers.push_back(std::move(ps));
+    }
+  }
+
+  void add(const stored_contribution& c) {
+    auto& list = prefixes[c.prefix].by_kind[static_cast<std::size_t>(c.kind)];
+    auto it = std::find_if(list.begin(), list.end(),
+                           [&](const auto& e) { return e.first == c.intent; });
+    if (it == list.end()) {
+      list.emplace_back(c.intent, 1);
+    } else {
+      ++it->second;
+    }
+    dirty.insert(c.prefix);
+  }
+
+  void remove(const stored_contribution& c) {
+    auto pit = prefixes.find(c.prefix);
+    if (pit == prefixes.end()) {
+      return;
+    }
+    auto& list = pit->second.by_kind[static_cast<std::size_t>(c.kind)];
+    auto it = std::find_if(list.begin(), list.end(),
+                           [&](const auto& e) { return e.first == c.intent; });
+    if (it != list.end() && --it->second == 0) {
+      list.erase(it);
+    }
+    dirty.insert(c.prefix);
+  }
+
+  void set_service(const k8s::cluster_cache& cache, const k8s::object_key& key) {
+    auto it = services.find(key);
+    if (it != services.end()) {
+      for (const auto& c : it->second.contributions) {
+        remove(c);
+      }
+    }
+    const k8s::service* svc = cache.find_service(key);
+    if (svc == nullptr) {
+      if (it != services.end()) {
+        services.erase(it);
+      }
+      return;
+    }
+    auto outcome = evaluate_service(*svc, cache.slices_for(key), ctx);
+    service_state st;
+    st.decisions = std::move(outcome.decisions);
+    st.contributions.reserve(outcome.contributions.size());
+    for (auto& c : outcome.contributions) {
+      st.contributions.push_back({c.prefix, c.kind, intents.get(std::move(c.intent))});
+      add(st.contributions.back());
+    }
+    if (st.decisions.empty() && st.contributions.empty()) {
+      if (it != services.end()) {
+        services.erase(it);
+      }
+      return;
+    }
+    services.insert_or_assign(key, std::move(st));
+  }
+
+  // The merged attributes of a prefix for peers taking `kind_mask` kinds over iBGP or eBGP;
+  // nullptr when no service of those kinds asks for it (advertisement.md "Shared IPs").
+  bgp::attributes_ptr merge(const prefix_state& ps, std::uint8_t kind_mask, bool ibgp) {
+    std::vector<std::uint32_t> communities;
+    std::vector<bgp::large_community> large;
+    std::uint32_t local_pref = 0;
+    bool any = false;
+    bool all_deprefer = true;
+    std::size_t sources = 0;
+    for (std::size_t k = 0; k < kind_count; ++k) {
+      if ((kind_mask & (1U << k)) == 0) {
+        continue;
+      }
+      for (const auto& [intent, count] : ps.by_kind[k]) {
+        any = true;
+        ++sources;
+        all_deprefer = all_deprefer && intent->deprefer;
+        local_pref = std::max(local_pref, intent->local_pref);
+        communities.insert(communities.end(), intent->communities.begin(),
+                           intent->communities.end());
+        large.insert(large.end(), intent->large.begin(), intent->large.end());
+      }
+    }
+    if (!any) {
+      return nullptr;
+    }
+    if (sources > 1) {  // a single intent is already sorted and unique
+      std::sort(communities.begin(), communities.end());
+      communities.erase(std::unique(communities.begin(), communities.end()), communities.end());
+      std::sort(large.begin(), large.end());
+      large.erase(std::unique(large.begin(), large.end()), large.end());
+    }
+    bgp::path_attributes a;
+    a.origin = bgp::origin_type::igp;
+    a.communities = std::move(communities);
+    a.large_communities = std::move(large);
+    a.med = cfg.advertise.med;
+    if (all_deprefer) {
+      // Deprefer: a worse path, still a path (advertisement.md "Local" policy).
+      if (ibgp) {
+        local_pref = local_pref >= 100 ? local_pref - 100 : 0;
+      } else if (cfg.local_asn != 0 && cfg.advertise.deprefer_prepend > 0) {
+        bgp::as_path_segment seg;
+        seg.type = bgp::as_path_segment::kind::as_sequence;
+        seg.asns.assign(cfg.advertise.deprefer_prepend, cfg.local_asn);
+        a.path = bgp::as_path{{std::move(seg)}};
+      }
+    }
+    a.local_pref = local_pref;  // the speaker strips it on eBGP (RFC 4271 §5.1.5)
+    return attrs.get(std::move(a));
+  }
+
+  // Re-merges one prefix and patches every peer's route set.
+  void refresh(const bgp::prefix& p) {
+    auto pit = prefixes.find(p);
+    std::array<std::optional<bgp::attributes_ptr>, 16> memo;
+    const bool v6 = p.addr.v6;
+    for (auto& peer : peers) {
+      bgp::attributes_ptr want;
+      if (pit != prefixes.end() && peer.selected && (v6 ? peer.v6 : peer.v4)) {
+        auto& slot = memo[peer.kind_mask * 2 + (peer.ibgp ? 1 : 0)];
+        if (!slot) {
+          slot = merge(pit->second, peer.kind_mask, peer.ibgp);
+        }
+        want = *slot;
+      }
+      auto rit = peer.routes.find(p);
+      if (!want) {
+        if (rit != peer.routes.end()) {
+          peer.routes.erase(rit);
+          peer.changed = true;
+        }
+      } else if (rit == peer.routes.end()) {
+        peer.routes.emplace(p, std::move(want));
+        peer.changed = true;
+      } else if (rit->second != want) {
+        rit->second = std::move(want);
+        peer.changed = true;
+      }
+    }
+    if (pit != prefixes.end() && pit->second.empty()) {
+      prefixes.erase(pit);
+    }
+  }
+
+  void flush() {
+    for (const auto& p : dirty) {
+      refresh(p);
+    }
+    dirty.clear();
+    changed_names.clear();
+    for (auto& peer : peers) {
+      if (peer.changed) {
+        changed_names.push_back(peer.name);
+      }
+    }
+  }
+
+  void full(const k8s::cluster_cache& cache) {
+    const k8s::node* n = cache.find_node(cfg.node_name);
+    ctx = make_rule_context(cfg, n);
+    services.clear();
+    prefixes.clear();
+    dirty.clear();
+    aggregates.clear();
+    std::vector<bgp::route_set> old;
+    old.reserve(peers.size());
+    for (std::size_t i = 0; i < peers.size(); ++i) {
+      auto& peer = peers[i];
+      peer.selected = n != nullptr && labels_match(cfg.peers[i].node_selector, n->labels);
+      peer.changed = false;
+      old.push_back(std::move(peer.routes));
+      peer.routes = {};
+    }
+    for (auto& c : aggregate_contributions(ctx)) {
+      aggregates.push_back({c.prefix, c.kind, intents.get(std::move(c.intent))});
+      add(aggregates.back());
+    }
+    services.reserve(cache.services().size());
+    for (const auto& [key, svc] : cache.services()) {
+      set_service(cache, key);
+    }
+    for (auto& peer : peers) {
+      peer.routes.reserve(dirty.size());
+    }
+    flush();
+    // Interned pointers survive full(), so equal sets compare equal pointer by pointer.
+    changed_names.clear();
+    for (std::size_t i = 0; i < peers.size(); ++i) {
+      if (peers[i].routes != old[i]) {
+        changed_names.push_back(peers[i].name);
+      }
+    }
+    old.clear();
+    intents.sweep();
+    attrs.sweep();
+    initialized = true;
+  }
+
+  void update(const k8s::cluster_cache& cache, const k8s::change_batch& batch) {
+    if (!initialized || batch.node_changed) {
+      full(cache);
+      return;
+    }
+    for (auto& peer : peers) {
+      peer.changed = false;
+    }
+    for (const auto& key : batch.services) {
+      set_service(cache, key);
+    }
+    flush();
+    intents.maybe_sweep();
+    attrs.maybe_sweep();
+  }
+};
+
+selector::selector(engine_config cfg) : impl_(std::make_unique<impl>(std::move(cfg))) {}
+selector::~selector() = default;
+selector::selector(selector&&) noexcept = default;
+selector& selector::operator=(selector&&) noexcept = default;
+
+void selector::full(const k8s::cluster_cache& cache) { impl_->full(cache); }
+
+void selector::update(const k8s::cluster_cache& cache, const k8s::change_batch& batch) {
+  impl_->update(cache, batch);
+}
+
+const bgp::route_set& selector::routes(const std::string& peer) const {
+  static const bgp::route_set empty;
+  for (const auto& p : impl_->peers) {
+    if (p.name == peer) {
+      return p.routes;
+    }
+  }
+  return empty;
+}
+
+std::vector<decision> selector::decisions() const {
+  std::vector<const k8s::object_key*> keys;
+  keys.reserve(impl_->services.size());
+  std::size_t total = 0;
+  for (const auto& [key, st] : impl_->services) {
+    keys.push_back(&key);
+    total += st.decisions.size();
+  }
+  std::sort(keys.begin(), keys.end(), [](const auto* a, const auto* b) { return *a < *b; });
+  std::vector<decision> out;
+  out.reserve(total);
+  for (const auto* key : keys) {
+    const auto& ds = impl_->services.at(*key).decisions;
+    out.insert(out.end(), ds.begin(), ds.end());
+  }
+  return out;
+}
+
+std::vector<decision> selector::decisions_for(const k8s::object_key& service) const {
+  auto it = impl_->services.find(service);
+  return it == impl_->services.end() ? std::vector<decision>{} : it->second.decisions;
+}
+
+const std::vector<std::string>& selector::changed_peers() const { return impl_->changed_names; }
+
+selection_result selector::result() const {
+  selection_result out;
+  for (const auto& p : impl_->peers) {
+    out.routes.emplace(p.name, p.routes);
+  }
+  out.decisions = decisions();
+  return out;
+}
+
+const engine_config& selector::config() const { return impl_->cfg; }
+
+}  // namespace svcbgp::engine
