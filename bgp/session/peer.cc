@@ -705,6 +705,16 @@ void peer::refresh(bool in) {
   wake(conn_);
 }
 
+void peer::connection_lost() {
+  if (!conn_) {
+    return;
+  }
+  auto c = std::exchange(conn_, nullptr);
+  c->control.clear();
+  drop(c);
+  dispatch(make_event(fsm::event_type::tcp_connection_fails));
+}
+
 void peer::reconfigure(peer_config cfg) {
   const bool reset = cfg.session_differs(cfg_);
   const bool was_enabled = cfg_.enabled;

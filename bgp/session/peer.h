@@ -54,6 +54,7 @@ class peer : public std::enable_shared_from_this<peer> {
   void set_routes(route_set source);
   void table_ready();
   void refresh(bool in);
+  void connection_lost();
   void reconfigure(peer_config cfg);
   // graceful: close without NOTIFICATION; otherwise withdraw all, Cease, close. `done` when closed.
   void shutdown(shutdown_mode mode, notification_message cease, std::function<void()> done);

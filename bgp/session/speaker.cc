@@ -247,6 +247,15 @@ bool speaker::restart_peer(const std::string& name) {
   return true;
 }
 
+bool speaker::connection_lost(const std::string& name) {
+  auto p = impl_->find(name);
+  if (!p) {
+    return false;
+  }
+  p->connection_lost();
+  return true;
+}
+
 bool speaker::refresh_peer(const std::string& name, bool in) {
   auto p = impl_->find(name);
   if (!p) {

@@ -105,6 +105,9 @@ class speaker {
   bool disable_peer(const std::string& name, const std::string& message);
   // Cease/Administrative Reset, then reconnect.
   bool restart_peer(const std::string& name);
+  // The path to the peer is gone (its interface went down): drop the session now, as a TCP
+  // failure, instead of waiting for the hold timer; it reconnects with backoff.
+  bool connection_lost(const std::string& name);
   // in: ROUTE-REFRESH to the peer; out: resend our whole table.
   bool refresh_peer(const std::string& name, bool in);
 

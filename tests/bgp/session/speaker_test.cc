@@ -480,5 +480,17 @@ TEST_F(speaker_test, a_flood_of_keepalives_is_absorbed) {
   EXPECT_GT(status->received.keepalive, 1u);
 }
 
+TEST_F(speaker_test, connection_lost_drops_at_once_without_notification_and_reconnects) {
+  scripted_peer tor;
+  start(local(), {to(tor)});
+  ASSERT_TRUE(tor.establish());
+  ASSERT_TRUE(call([&] { return sp_->connection_lost("p127.0.0.1"); }));
+  // No NOTIFICATION: the path is gone, so the socket just closes.
+  EXPECT_FALSE(tor.read_until<notification_message>(std::chrono::seconds(2)));
+  auto down = wait_state(fsm::state::idle);
+  ASSERT_TRUE(down);
+  ASSERT_TRUE(tor.establish());
+}
+
 }  // namespace
 }  // namespace svcbgp::bgp
