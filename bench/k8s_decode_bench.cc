@@ -61,8 +61,8 @@ bj::object service_object(std::mt19937& rng, int i) {
        {{"kubectl.kubernetes.io/last-applied-configuration",
          R"({"apiVersion":"v1","kind":"Service","metadata":{"annotations":{},"name":")" + name +
              R"(","namespace":")" + ns +
-             R"("},"spec":{"ports":[{"name":"http","port":80,"targetPort":8080}],"selector":{"app":")" +
-             name + R"("},"type":"LoadBalancer"}})" + "\n"},
+             R"("},"spec":{"ports":[{"name":"http","port":80,"targetPort":8080}],)" +
+             R"("selector":{"app":")" + name + R"("},"type":"LoadBalancer"}})" + "\n"},
         {"svcbgp.io/communities", "65000:100,65000:200"}}},
       {"managedFields",
        bj::array{managed_fields("kubectl-client-side-apply",

@@ -112,8 +112,9 @@ struct directory_source::impl {
       for (const auto& o : objects) {
         auto [it, fresh] = seen[kind].emplace(o.meta.key, file);
         if (!fresh) {
-          errors.push_back({file, 0, o.meta.key.to_string() + " is also defined in " + it->second +
-                                         "; the first one is used"});
+          errors.push_back({file, 0,
+                            o.meta.key.to_string() + " is also defined in " + it->second +
+                                "; the first one is used"});
           continue;
         }
         out.push_back(o);
@@ -153,7 +154,9 @@ directory_source::directory_source(asio::io_context& io, std::string directory,
                                    cluster_cache& cache)
     : impl_(std::make_unique<impl>(io, std::move(directory), cache)) {}
 
-directory_source::~directory_source() { stop(); }
+directory_source::~directory_source() {
+  stop();
+}
 
 void directory_source::start(std::function<void()> on_batch) {
   auto& d = *impl_;
@@ -182,9 +185,17 @@ void directory_source::stop() {
   d.settle.cancel();
 }
 
-bool directory_source::synced() const { return impl_->synced; }
-const std::vector<manifest_error>& directory_source::errors() const { return impl_->errors; }
-std::size_t directory_source::reads() const { return impl_->reads; }
-const std::string& directory_source::directory() const { return impl_->directory; }
+bool directory_source::synced() const {
+  return impl_->synced;
+}
+const std::vector<manifest_error>& directory_source::errors() const {
+  return impl_->errors;
+}
+std::size_t directory_source::reads() const {
+  return impl_->reads;
+}
+const std::string& directory_source::directory() const {
+  return impl_->directory;
+}
 
 }  // namespace svcbgp::k8s

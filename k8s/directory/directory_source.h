@@ -33,7 +33,7 @@ class directory_source {
   void start(std::function<void()> on_batch);
   void stop();
 
-  bool synced() const;                         // read once
+  bool synced() const;                                // read once
   const std::vector<manifest_error>& errors() const;  // of the last read
   std::size_t reads() const;
   const std::string& directory() const;

@@ -5,6 +5,7 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
 #include <boost/json.hpp>
 #include <charconv>
 #include <map>
@@ -113,6 +114,7 @@ class yaml_converter {
     return bj::value(nullptr);
   }
 
+  std::size_t remaining() const { return budget_; }
   const std::string& error() const { return error_; }
   int error_line() const { return error_line_; }
 
@@ -328,6 +330,7 @@ void parse_yaml_document(collector& c, std::string_view file, const document& do
   std::optional<bj::value> v;
   try {
     v = conv.convert(root);
+    budget = conv.remaining();  // shared by the file's documents
   } catch (const YAML::Exception& e) {
     c.error(file, line_of(root), "YAML: " + e.msg);
     return;

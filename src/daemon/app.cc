@@ -11,6 +11,7 @@
 #include <tuple>
 
 #include "bgp/session/speaker.h"
+#include "k8s/client/source.h"
 #include "k8s/directory/directory_source.h"
 #include "k8s/model/cache.h"
 #include "src/daemon/http_server.h"
@@ -66,6 +67,9 @@ struct app::impl : engine::route_sink {
   std::unique_ptr<bgp::speaker> speaker;
   k8s::cluster_cache cache;
   std::unique_ptr<k8s::directory_source> directory;
+  std::unique_ptr<k8s::source> api;
+  // The API source owns its cache; it hands it over with each batch.
+  k8s::cluster_cache* api_cache = nullptr;
   std::unique_ptr<engine::reconciler> reconciler;
   asio::steady_timer reconcile_timer;
   asio::steady_timer shutdown_timer;
@@ -99,7 +103,38 @@ struct app::impl : engine::route_sink {
     }
   }
 
-  bool synced() const { return directory && directory->synced(); }
+  bool synced() const { return directory ? directory->synced() : (api && api->synced()); }
+
+  k8s::cluster_cache* active_cache() { return directory ? &cache : api_cache; }
+
+  void start_api_source() {
+    auto conn =
+        cfg.source == config::k8s_source::in_cluster
+            ? k8s::client::load_in_cluster(k8s::client::in_cluster_inputs::from_environment())
+            : k8s::client::load_kubeconfig(expand_home(cfg.kubeconfig));
+    if (!conn) {
+      throw std::runtime_error("kubernetes: " + conn.error().to_string());
+    }
+    k8s::source_options o;
+    o.connection = std::move(*conn);
+    o.node_name = cfg.node_name;
+    o.log = [](std::string_view m) { log::warn("kubernetes", {{"detail", std::string(m)}}); };
+    log::info("watching the API server", {{"server", o.connection.url()}, {"node", cfg.node_name}});
+    api = std::make_unique<k8s::source>(io, std::move(o), [this](k8s::cluster_cache& c) {
+      api_cache = &c;
+      on_cluster_batch();
+    });
+    api->start();
+  }
+
+  std::string expand_home(const std::string& path) const {
+    if (path.rfind("~/", 0) == 0) {
+      if (auto home = env.getenv ? env.getenv("HOME") : std::nullopt) {
+        return *home + path.substr(1);
+      }
+    }
+    return path;
+  }
 
   void start() {
     log::setup(log::parse_level(cfg.log_level).value_or(log::level::info),
@@ -122,21 +157,26 @@ struct app::impl : engine::route_sink {
     }
     reconciler = std::make_unique<engine::reconciler>(cfg.engine(), *this);
 
-    if (cfg.source != config::k8s_source::directory) {
-      throw std::runtime_error(
-          "kubernetes.source: only 'directory' is wired into svcbgpd so far (in-cluster and "
-          "kubeconfig come with the API client)");
-    }
-    directory = std::make_unique<k8s::directory_source>(io, cfg.directory, cache);
     speaker->start();
-    directory->start([this] { on_cluster_batch(); });
-    report_directory_errors();
-    // An empty folder produces no batch; the first selection (and the table) must still happen.
-    schedule_reconcile();
+    if (cfg.source == config::k8s_source::directory) {
+      directory = std::make_unique<k8s::directory_source>(io, cfg.directory, cache);
+      directory->start([this] { on_cluster_batch(); });
+      report_directory_errors();
+      // An empty folder produces no batch; the first selection (and the table) must still happen.
+      schedule_reconcile();
+    } else {
+      start_api_source();
+    }
 
     std::map<std::string, http_server::handler> routes{
-        {"/metrics", [this] { return http_response{200, "text/plain; version=0.0.4", metrics()}; }},
-        {"/healthz", [] { return http_response{200, "text/plain", "ok\n"}; }},
+        {"/metrics",
+         [this] {
+           return http_response{200, "text/plain; version=0.0.4", metrics()};
+         }},
+        {"/healthz",
+         [] {
+           return http_response{200, "text/plain", "ok\n"};
+         }},
         {"/readyz",
          [this] {
            const bool ready = synced() && table_ready;
@@ -148,18 +188,17 @@ struct app::impl : engine::route_sink {
       http = std::make_unique<http_server>(io, cfg.http_listen, std::move(routes));
     }
     wait_signal();
-    log::info("svcbgpd started",
-              {{"version", std::string(version)},
-               {"node", cfg.node_name},
-               {"router_id", bgp::ip_address::v4(router_id).to_string()},
-               {"local_asn", std::to_string(cfg.local_asn)},
-               {"peers", std::to_string(cfg.peers.size())}});
+    log::info("svcbgpd started", {{"version", std::string(version)},
+                                  {"node", cfg.node_name},
+                                  {"router_id", bgp::ip_address::v4(router_id).to_string()},
+                                  {"local_asn", std::to_string(cfg.local_asn)},
+                                  {"peers", std::to_string(cfg.peers.size())}});
   }
 
   void report_directory_errors() {
     for (const auto& e : directory->errors()) {
-      log::warn("manifest skipped", {{"file", e.file}, {"line", std::to_string(e.line)},
-                                     {"error", e.message}});
+      log::warn("manifest skipped",
+                {{"file", e.file}, {"line", std::to_string(e.line)}, {"error", e.message}});
     }
   }
 
@@ -189,8 +228,12 @@ struct app::impl : engine::route_sink {
   }
 
   void run_reconcile() {
+    auto* c = active_cache();
+    if (c == nullptr) {
+      return;  // nothing listed yet; the first batch schedules a run
+    }
     const auto start = steady::now();
-    reconciler->run(cache, start);
+    reconciler->run(*c, start);
     reconcile_hist.observe(std::chrono::duration<double>(steady::now() - start).count());
     if (!table_ready && synced()) {
       table_ready = true;
@@ -206,11 +249,10 @@ struct app::impl : engine::route_sink {
     using k = bgp::speaker_event::kind;
     switch (e.what) {
       case k::state_change:
-        log::info("session state changed",
-                  {{"peer", e.peer},
-                   {"from", std::string(bgp::fsm::to_string(e.from))},
-                   {"to", std::string(bgp::fsm::to_string(e.to))},
-                   {"reason", e.text}});
+        log::info("session state changed", {{"peer", e.peer},
+                                            {"from", std::string(bgp::fsm::to_string(e.from))},
+                                            {"to", std::string(bgp::fsm::to_string(e.to))},
+                                            {"reason", e.text}});
         break;
       case k::notification_sent:
       case k::notification_received: {
@@ -275,6 +317,9 @@ struct app::impl : engine::route_sink {
     if (directory) {
       directory->stop();
     }
+    if (api) {
+      api->stop();
+    }
     if (http) {
       http->stop();
     }
@@ -302,7 +347,8 @@ struct app::impl : engine::route_sink {
       if (!check_only) {
         last_reconfigure_error = r.errors.front();
         log::error("config rejected, keeping the running one",
-                   {{"file", config_path}, {"errors", std::to_string(r.errors.size())},
+                   {{"file", config_path},
+                    {"errors", std::to_string(r.errors.size())},
                     {"first", r.errors.front()}});
       }
       return r;
@@ -340,9 +386,14 @@ struct app::impl : engine::route_sink {
       r.changes.push_back("peer " + name + " removed");
     }
     const auto level = log::parse_level(n.log_level).value_or(log::level::info);
-    log::setup(level, n.log_fmt == config::log_format::json ? log::format::json : log::format::text);
+    log::setup(level,
+               n.log_fmt == config::log_format::json ? log::format::json : log::format::text);
     cfg = std::move(n);
-    reconciler->reconfigure(cfg.engine(), cache, steady::now());
+    if (auto* c = active_cache()) {
+      reconciler->reconfigure(cfg.engine(), *c, steady::now());
+    } else {
+      reconciler = std::make_unique<engine::reconciler>(cfg.engine(), *this);
+    }
     last_reconfigured = std::chrono::system_clock::now();
     last_reconfigure_error.reset();
     for (const auto& c : r.changes) {
@@ -447,6 +498,23 @@ struct app::impl : engine::route_sink {
 
   std::vector<source_status> sources() const {
     std::vector<source_status> out;
+    if (api) {
+      for (const auto& r : api->status()) {
+        source_status s;
+        s.resource = std::string(k8s::to_string(r.which));
+        s.synced = r.state.synced;
+        s.phase = std::string(k8s::client::to_string(r.state.phase));
+        s.resource_version = r.state.resource_version;
+        s.objects = r.state.objects;
+        s.relists = r.state.relists;
+        for (auto n : r.state.events) {
+          s.events += n;
+        }
+        s.last_error = r.state.last_error;
+        out.push_back(std::move(s));
+      }
+      return out;
+    }
     if (!directory) {
       return out;
     }
@@ -472,7 +540,9 @@ app::app(std::string config_path, config::daemon_config cfg, config::environment
 
 app::~app() = default;
 
-boost::asio::io_context& app::io() { return impl_->io; }
+boost::asio::io_context& app::io() {
+  return impl_->io;
+}
 
 int app::run() {
   impl_->start();
@@ -497,9 +567,13 @@ daemon_status app::status() {
   return s;
 }
 
-std::vector<bgp::peer_status> app::peers() { return impl_->speaker->peers(); }
+std::vector<bgp::peer_status> app::peers() {
+  return impl_->speaker->peers();
+}
 
-bool app::enable_peer(const std::string& name) { return impl_->speaker->enable_peer(name); }
+bool app::enable_peer(const std::string& name) {
+  return impl_->speaker->enable_peer(name);
+}
 
 bool app::disable_peer(const std::string& name, const std::string& message) {
   return impl_->speaker->disable_peer(name, message);
@@ -552,9 +626,13 @@ std::vector<engine::decision> app::services(const std::optional<k8s::object_key>
   return only ? sel.decisions_for(*only) : sel.decisions();
 }
 
-reload_result app::reload(bool check_only) { return impl_->reload(check_only); }
+reload_result app::reload(bool check_only) {
+  return impl_->reload(check_only);
+}
 
-void app::shutdown() { impl_->shutdown(); }
+void app::shutdown() {
+  impl_->shutdown();
+}
 
 std::shared_ptr<void> app::subscribe(std::function<void(const daemon_event&)> callback) {
   auto& subs = impl_->subscribers;

@@ -57,16 +57,16 @@ struct route_entry {
 };
 
 struct route_query {
-  std::optional<bgp::prefix> pfx;          // exact prefix
-  std::optional<bgp::ip_address> for_ip;   // longest match containing this IP
-  std::optional<std::string> peer;         // only this peer
+  std::optional<bgp::prefix> pfx;         // exact prefix
+  std::optional<bgp::ip_address> for_ip;  // longest match containing this IP
+  std::optional<std::string> peer;        // only this peer
   bool exported = true;
   bool received = true;
 };
 
 struct reload_result {
   bool ok = true;
-  std::vector<std::string> errors;  // "peers[1].asn: must be 1..4294967295"
+  std::vector<std::string> errors;   // "peers[1].asn: must be 1..4294967295"
   std::vector<std::string> changes;  // "peer tor2 added", "peer tor1 reset (hold_time changed)"
 };
 
@@ -74,10 +74,10 @@ struct reload_result {
 struct daemon_event {
   enum class kind { peer_state, route_change, service_decision } what = kind::peer_state;
   std::chrono::system_clock::time_point at;
-  std::optional<bgp::speaker_event> peer;           // peer_state
-  std::string peer_name;                            // route_change
-  std::vector<bgp::prefix> announced, withdrawn;    // route_change
-  std::optional<engine::decision> decision;         // service_decision
+  std::optional<bgp::speaker_event> peer;         // peer_state
+  std::string peer_name;                          // route_change
+  std::vector<bgp::prefix> announced, withdrawn;  // route_change
+  std::optional<engine::decision> decision;       // service_decision
 };
 
 class control {

@@ -104,9 +104,13 @@ http_server::http_server(asio::io_context& io, const std::string& listen,
   asio::co_spawn(io, impl_->accept_loop(), asio::detached);
 }
 
-http_server::~http_server() { stop(); }
+http_server::~http_server() {
+  stop();
+}
 
-unsigned short http_server::port() const { return impl_->acceptor.local_endpoint().port(); }
+unsigned short http_server::port() const {
+  return impl_->acceptor.local_endpoint().port();
+}
 
 void http_server::stop() {
   boost::system::error_code ignored;

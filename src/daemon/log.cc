@@ -77,8 +77,9 @@ void setup(level min, format fmt) {
     g_logger = std::make_shared<spdlog::logger>("svcbgpd",
                                                 std::make_shared<spdlog::sinks::stderr_sink_mt>());
   }
-  g_logger->set_pattern(fmt == format::json ? "{\"ts\":\"%Y-%m-%dT%H:%M:%S.%e%z\",\"level\":\"%l\",%v}"
-                                            : "ts=%Y-%m-%dT%H:%M:%S.%e%z level=%l %v");
+  g_logger->set_pattern(fmt == format::json
+                            ? "{\"ts\":\"%Y-%m-%dT%H:%M:%S.%e%z\",\"level\":\"%l\",%v}"
+                            : "ts=%Y-%m-%dT%H:%M:%S.%e%z level=%l %v");
   g_logger->set_level(to_spd(min));
   g_logger->flush_on(spdlog::level::debug);
 }
@@ -99,7 +100,9 @@ std::optional<level> parse_level(std::string_view s) {
   return std::nullopt;
 }
 
-bool enabled(level l) { return logger().should_log(to_spd(l)); }
+bool enabled(level l) {
+  return logger().should_log(to_spd(l));
+}
 
 void write(level l, std::string_view msg, std::initializer_list<field> fields) {
   auto& lg = logger();

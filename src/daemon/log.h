@@ -23,9 +23,17 @@ using field = std::pair<std::string_view, std::string>;
 // "msg=session state changed peer=tor1 from=OpenConfirm to=Established" or the same as JSON.
 void write(level l, std::string_view msg, std::initializer_list<field> fields = {});
 
-inline void debug(std::string_view m, std::initializer_list<field> f = {}) { write(level::debug, m, f); }
-inline void info(std::string_view m, std::initializer_list<field> f = {}) { write(level::info, m, f); }
-inline void warn(std::string_view m, std::initializer_list<field> f = {}) { write(level::warn, m, f); }
-inline void error(std::string_view m, std::initializer_list<field> f = {}) { write(level::error, m, f); }
+inline void debug(std::string_view m, std::initializer_list<field> f = {}) {
+  write(level::debug, m, f);
+}
+inline void info(std::string_view m, std::initializer_list<field> f = {}) {
+  write(level::info, m, f);
+}
+inline void warn(std::string_view m, std::initializer_list<field> f = {}) {
+  write(level::warn, m, f);
+}
+inline void error(std::string_view m, std::initializer_list<field> f = {}) {
+  write(level::error, m, f);
+}
 
 }  // namespace svcbgp::daemon::log

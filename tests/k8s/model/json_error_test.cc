@@ -278,7 +278,8 @@ TEST(NodeJson, ReadsLabelsConditionAndAddresses) {
       "labels":{"node.kubernetes.io/exclude-from-external-load-balancers":"","zone":"a"}},
       "status":{"conditions":[{"type":"Ready","status":"True"},
         {"type":"NetworkUnavailable","status":"True"}],
-      "addresses":[{"type":"InternalIP","address":"10.1.0.1"},{"type":"Hostname","address":"n1"}]}})"));
+      "addresses":[{"type":"InternalIP","address":"10.1.0.1"},
+        {"type":"Hostname","address":"n1"}]}})"));
   ASSERT_TRUE(n) << n.error().to_string();
   EXPECT_EQ(n->meta.key, (object_key{"", "n1"}));
   EXPECT_EQ(n->labels.size(), 2u);
