@@ -78,8 +78,8 @@ k8s::endpoint_slice make_slice(const k8s::object_key& svc, int index, std::mt199
     k8s::endpoint ep;
     ep.addresses.push_back(v4(0x0af40000u + static_cast<std::uint32_t>(rng() % 0xffff)));
     // One slice in ten has an endpoint here, so Local services announce now and then.
-    ep.node_name = (e == 0 && rng() % 10 == 0) ? std::string(this_node)
-                                              : "node-" + std::to_string(node(rng));
+    ep.node_name =
+        (e == 0 && rng() % 10 == 0) ? std::string(this_node) : "node-" + std::to_string(node(rng));
     s.endpoints.push_back(std::move(ep));
   }
   return s;
@@ -162,10 +162,12 @@ void BM_one_change(benchmark::State& state) {
       benchmark::Counter(static_cast<double>(state.iterations()), benchmark::Counter::kIsRate);
 }
 
-BENCHMARK(BM_full_selection)->Arg(100'000)->Unit(benchmark::kMillisecond)->Iterations(1)
+BENCHMARK(BM_full_selection)
+    ->Arg(100'000)
+    ->Unit(benchmark::kMillisecond)
+    ->Iterations(1)
     ->Repetitions(5);
-BENCHMARK(BM_one_change)->Arg(10'000)->Arg(100'000)->Unit(benchmark::kMicrosecond)
-    ->Repetitions(5);
+BENCHMARK(BM_one_change)->Arg(10'000)->Arg(100'000)->Unit(benchmark::kMicrosecond)->Repetitions(5);
 
 // Keeps the one-change medians to print their ratio (performance.md: report the ratio).
 class ratio_reporter : public benchmark::ConsoleReporter {
@@ -174,7 +176,7 @@ class ratio_reporter : public benchmark::ConsoleReporter {
     for (const auto& r : runs) {
       if (r.run_type == Run::RT_Aggregate && r.aggregate_name == "median") {
         medians_[r.run_name.function_name + "/" + r.run_name.args] = {r.GetAdjustedRealTime(),
-                                                                     r.GetAdjustedCPUTime()};
+                                                                      r.GetAdjustedCPUTime()};
       }
     }
     ConsoleReporter::ReportRuns(runs);
@@ -184,11 +186,11 @@ class ratio_reporter : public benchmark::ConsoleReporter {
     auto large = medians_.find("BM_one_change/100000");
     if (small != medians_.end() && large != medians_.end() && small->second.real > 0 &&
         small->second.cpu > 0) {
-      std::cout << "one change, 100k vs 10k services cached (medians): real "
-                << large->second.real << " / " << small->second.real << " us = ratio "
-                << large->second.real / small->second.real << "; cpu " << large->second.cpu
-                << " / " << small->second.cpu << " us = ratio "
-                << large->second.cpu / small->second.cpu << "\n";
+      std::cout << "one change, 100k vs 10k services cached (medians): real " << large->second.real
+                << " / " << small->second.real << " us = ratio "
+                << large->second.real / small->second.real << "; cpu " << large->second.cpu << " / "
+                << small->second.cpu << " us = ratio " << large->second.cpu / small->second.cpu
+                << "\n";
     }
   }
 

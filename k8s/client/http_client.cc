@@ -258,6 +258,7 @@ struct http_client::impl {
   beast::flat_buffer buffer;
   std::array<char, 64 * 1024> chunk{};
   bool connected = false;
+  bool shut = false;
 };
 
 http_client::http_client(asio::any_io_executor ex, connection_config config,
@@ -267,6 +268,12 @@ http_client::http_client(asio::any_io_executor ex, connection_config config,
 http_client::~http_client() = default;
 
 void http_client::close() {
+  impl_->drop();
+}
+
+void http_client::shutdown() {
+  impl_->shut = true;
+  impl_->resolver.cancel();
   impl_->drop();
 }
 
@@ -280,8 +287,15 @@ asio::awaitable<std::expected<http_result, std::string>> http_client::get(
     auto now = std::chrono::steady_clock::now();
     auto deadline = now + (timeout ? *timeout : std::chrono::milliseconds(60'000));
     bool reused = d.connected;
+    if (d.shut) {
+      co_return std::unexpected(std::string("client shut down"));
+    }
     if (!d.connected) {
       auto c = co_await d.connect(deadline);
+      if (d.shut) {
+        d.drop();
+        co_return std::unexpected(std::string("client shut down"));
+      }
       if (!c) {
         co_return std::unexpected(c.error());
       }

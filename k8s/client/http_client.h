@@ -78,6 +78,8 @@ class http_client {
 
   // Abort the exchange in progress (its get() returns an error) and drop the connection.
   void close();
+  // close(), and every later get() fails at once (also one still resolving or connecting).
+  void shutdown();
 
  private:
   struct impl;

@@ -188,7 +188,7 @@ class reflector : public std::enable_shared_from_this<reflector> {
   void stop() {
     asio::post(strand_, [self = shared_from_this()] {
       self->stopped_ = true;
-      self->client_.close();
+      self->client_.shutdown();
       self->timer_.cancel();
       self->watchdog_timer_.cancel();
     });

@@ -63,8 +63,8 @@ service_annotations parse_annotations(const std::map<std::string, std::string>& 
     if (v == "false") {
       out.opted_out = true;
     } else if (v != "true") {
-      out.problems.push_back(std::string(annotation_advertise) + ": expected \"true\" or \"false\", got '" +
-                             it->second + "'");
+      out.problems.push_back(std::string(annotation_advertise) +
+                             ": expected \"true\" or \"false\", got '" + it->second + "'");
     }
   }
   if (auto it = annotations.find(std::string(annotation_communities)); it != annotations.end()) {

@@ -20,11 +20,11 @@ inline constexpr std::string_view annotation_large_communities = "svcbgp.io/larg
 inline constexpr std::string_view annotation_local_pref = "svcbgp.io/local-pref";
 
 struct service_annotations {
-  bool opted_out = false;                     // svcbgp.io/advertise: "false"
-  std::vector<std::uint32_t> communities;     // empty when absent or bad
-  std::vector<bgp::large_community> large;    // empty when absent or bad
-  std::optional<std::uint32_t> local_pref;    // absent when absent or bad
-  std::vector<std::string> problems;          // "svcbgp.io/communities: bad community '65000:x'"
+  bool opted_out = false;                   // svcbgp.io/advertise: "false"
+  std::vector<std::uint32_t> communities;   // empty when absent or bad
+  std::vector<bgp::large_community> large;  // empty when absent or bad
+  std::optional<std::uint32_t> local_pref;  // absent when absent or bad
+  std::vector<std::string> problems;        // "svcbgp.io/communities: bad community '65000:x'"
 };
 
 service_annotations parse_annotations(const std::map<std::string, std::string>& annotations);

@@ -17,7 +17,9 @@ bgp::ip_address to_bgp(const k8s::ip_addr& a) {
   return out;
 }
 
-std::size_t kind_index(ip_kind k) { return static_cast<std::size_t>(k); }
+std::size_t kind_index(ip_kind k) {
+  return static_cast<std::size_t>(k);
+}
 
 const kind_config& kind_cfg(const engine_config& cfg, ip_kind k) {
   switch (k) {
@@ -152,8 +154,11 @@ rule_context make_rule_context(const engine_config& cfg, const k8s::node* n) {
 }
 
 std::size_t route_intent_hash::operator()(const route_intent& i) const noexcept {
-  std::size_t h = std::hash<std::uint32_t>{}(i.local_pref) ^ (i.deprefer ? 0x9e3779b97f4a7c15ULL : 0);
-  auto mix = [&h](std::uint64_t v) { h ^= std::hash<std::uint64_t>{}(v) + 0x9e3779b9 + (h << 6) + (h >> 2); };
+  std::size_t h =
+      std::hash<std::uint32_t>{}(i.local_pref) ^ (i.deprefer ? 0x9e3779b97f4a7c15ULL : 0);
+  auto mix = [&h](std::uint64_t v) {
+    h ^= std::hash<std::uint64_t>{}(v) + 0x9e3779b9 + (h << 6) + (h >> 2);
+  };
   for (const auto c : i.communities) {
     mix(c);
   }

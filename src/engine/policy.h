@@ -37,7 +37,7 @@ bool labels_match(const std::map<std::string, std::string>& selector,
 
 // How a (service, IP) wants its route to look; merged with other services' intents per prefix.
 struct route_intent {
-  std::vector<std::uint32_t> communities;  // sorted, unique; config-wide + kind + annotation
+  std::vector<std::uint32_t> communities;   // sorted, unique; config-wide + kind + annotation
   std::vector<bgp::large_community> large;  // sorted, unique
   std::uint32_t local_pref = 100;
   bool deprefer = false;  // only draining local endpoints, terminating_endpoints: deprefer

@@ -4,12 +4,11 @@
 // the new ones and re-merges only the prefixes they touched, patching each peer's route set in
 // place. Nothing walks all services except full(), so update() costs what changed (P6).
 //
-// Attribute sets and intents are interned (one shared_ptr per distinct value), so equal routes share
-// one set and a changed route is a pointer compare.
+// Attribute sets and intents are interned (one shared_ptr per distinct value), so equal routes
+// share one set and a changed route is a pointer compare.
 #include "src/engine/selection.h"
 
 #include <algorithm>
-#include <unordered_set>
 
 #include "src/engine/policy.h"
 
@@ -137,7 +136,9 @@ struct selector::impl {
   std::unordered_map<k8s::object_key, service_state, k8s::object_key_hash> services;
   std::vector<stored_contribution> aggregates;  // configured ClusterIP CIDRs
   std::unordered_map<bgp::prefix, prefix_state, bgp::prefix_hash> prefixes;
-  std::unordered_set<bgp::prefix, bgp::prefix_hash> dirty;
+  // Prefixes to re-merge; a vector, not a set, because clearing a hash set costs its bucket count,
+  // which after full() is the size of the whole table (P6).
+  std::vector<bgp::prefix> dirty;
   std::vector<peer_state> peers;
   std::vector<std::string> changed_names;
   interner<route_intent, route_intent_hash> intents;
@@ -162,14 +163,14 @@ struct selector::impl {
 
   void add(const stored_contribution& c) {
     auto& list = prefixes[c.prefix].by_kind[static_cast<std::size_t>(c.kind)];
-    auto it = std::find_if(list.begin(), list.end(),
-                           [&](const auto& e) { return e.first == c.intent; });
+    auto it =
+        std::find_if(list.begin(), list.end(), [&](const auto& e) { return e.first == c.intent; });
     if (it == list.end()) {
       list.emplace_back(c.intent, 1);
     } else {
       ++it->second;
     }
-    dirty.insert(c.prefix);
+    dirty.push_back(c.prefix);
   }
 
   void remove(const stored_contribution& c) {
@@ -178,12 +179,12 @@ struct selector::impl {
       return;
     }
     auto& list = pit->second.by_kind[static_cast<std::size_t>(c.kind)];
-    auto it = std::find_if(list.begin(), list.end(),
-                           [&](const auto& e) { return e.first == c.intent; });
+    auto it =
+        std::find_if(list.begin(), list.end(), [&](const auto& e) { return e.first == c.intent; });
     if (it != list.end() && --it->second == 0) {
       list.erase(it);
     }
-    dirty.insert(c.prefix);
+    dirty.push_back(c.prefix);
   }
 
   void set_service(const k8s::cluster_cache& cache, const k8s::object_key& key) {
@@ -303,10 +304,15 @@ struct selector::impl {
   }
 
   void flush() {
+    std::sort(dirty.begin(), dirty.end());
+    dirty.erase(std::unique(dirty.begin(), dirty.end()), dirty.end());
     for (const auto& p : dirty) {
       refresh(p);
     }
     dirty.clear();
+    if (dirty.capacity() > 4096) {
+      dirty.shrink_to_fit();  // after full(): keep the steady state small
+    }
     changed_names.clear();
     for (auto& peer : peers) {
       if (peer.changed) {
@@ -378,7 +384,9 @@ selector::~selector() = default;
 selector::selector(selector&&) noexcept = default;
 selector& selector::operator=(selector&&) noexcept = default;
 
-void selector::full(const k8s::cluster_cache& cache) { impl_->full(cache); }
+void selector::full(const k8s::cluster_cache& cache) {
+  impl_->full(cache);
+}
 
 void selector::update(const k8s::cluster_cache& cache, const k8s::change_batch& batch) {
   impl_->update(cache, batch);
@@ -417,7 +425,9 @@ std::vector<decision> selector::decisions_for(const k8s::object_key& service) co
   return it == impl_->services.end() ? std::vector<decision>{} : it->second.decisions;
 }
 
-const std::vector<std::string>& selector::changed_peers() const { return impl_->changed_names; }
+const std::vector<std::string>& selector::changed_peers() const {
+  return impl_->changed_names;
+}
 
 selection_result selector::result() const {
   selection_result out;
@@ -428,6 +438,8 @@ selection_result selector::result() const {
   return out;
 }
 
-const engine_config& selector::config() const { return impl_->cfg; }
+const engine_config& selector::config() const {
+  return impl_->cfg;
+}
 
 }  // namespace svcbgp::engine

@@ -21,7 +21,9 @@ namespace {
 namespace fs = std::filesystem;
 using testing::describe_route;
 
-std::string cases_dir() { return std::string(SVCBGP_ENGINE_CASES); }
+std::string cases_dir() {
+  return std::string(SVCBGP_ENGINE_CASES);
+}
 
 std::string fixtures_dir() {
   const char* env = std::getenv("SVCBGP_FIXTURES");
@@ -302,13 +304,12 @@ TEST_P(selection_case, routes_and_decisions_match_expectation) {
   std::vector<std::string> got_lines;
   std::vector<std::string> want_lines;
   for (const auto& d : got) {
-    got_lines.push_back(d.service.to_string() + " " + std::string(to_string(d.kind)) + " " +
-                        (d.kind == ip_kind::cluster_ip && d.ip == bgp::ip_address{} &&
-                                 d.why == reason::headless
-                             ? std::string("-")
-                             : d.ip.to_string()) +
-                        " " + (d.announced ? "true" : "false") + " " +
-                        std::string(to_string(d.why)));
+    got_lines.push_back(
+        d.service.to_string() + " " + std::string(to_string(d.kind)) + " " +
+        (d.kind == ip_kind::cluster_ip && d.ip == bgp::ip_address{} && d.why == reason::headless
+             ? std::string("-")
+             : d.ip.to_string()) +
+        " " + (d.announced ? "true" : "false") + " " + std::string(to_string(d.why)));
   }
   for (const auto& e : exp) {
     want_lines.push_back(e["service"].as<std::string>() + " " + e["kind"].as<std::string>() + " " +

@@ -42,7 +42,8 @@ class generator {
     }
     auto& a = cfg.advertise;
     a.cluster_ips.cidrs = {pfx("10.96.0.0/24"), pfx("fd00:96::/112")};
-    a.cluster_ips.communities = chance(50) ? std::vector<std::uint32_t>{0xfde80001} : std::vector<std::uint32_t>{};
+    a.cluster_ips.communities =
+        chance(50) ? std::vector<std::uint32_t>{0xfde80001} : std::vector<std::uint32_t>{};
     a.cluster_ips_mode = chance(50) ? cluster_ip_mode::aggregate : cluster_ip_mode::per_service;
     if (!chance(10)) {
       a.external_ips.cidrs = {pfx("192.0.2.0/24"), pfx("2001:db8:e::/64")};
@@ -58,7 +59,8 @@ class generator {
     if (chance(30)) {
       a.aggregation_length_v6 = 120;
     }
-    a.communities = chance(50) ? std::vector<std::uint32_t>{0xfde80064} : std::vector<std::uint32_t>{};
+    a.communities =
+        chance(50) ? std::vector<std::uint32_t>{0xfde80064} : std::vector<std::uint32_t>{};
     a.local_pref = chance(50) ? 100 : 150;
     if (chance(30)) {
       a.med = 10;

@@ -683,6 +683,25 @@ class ControlServer(http.server.ThreadingHTTPServer):
 # -------------------------------------------------------------------------------------------------------------------
 # TLS material
 
+def in_test_netns_range(host):
+    """True for addresses a test gives its own network namespaces (shared/spec/testing.md): 10.99.0.0/16, fd99::/16."""
+    import ipaddress
+    try:
+        a = ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return any(a in ipaddress.ip_network(n) for n in ("10.99.0.0/16", "fd99::/16") if
+               ipaddress.ip_network(n).version == a.version)
+
+
+def existing_certs(state_dir):
+    """The TLS files of an earlier run in state_dir, or None when any is missing."""
+    names = (("ca", "ca.crt"), ("cert", "server.crt"), ("key", "server.key"), ("client_cert", "client.crt"),
+             ("client_key", "client.key"))
+    paths = {k: os.path.join(state_dir, f) for k, f in names}
+    return paths if all(os.path.exists(p) for p in paths.values()) else None
+
+
 def make_certs(state_dir, sans, cn="fake-apiserver"):
     """Self-signed CA, server cert (SANs) and a client cert, all with the openssl command line."""
     def run(*args):
@@ -917,7 +936,9 @@ class App:
 
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--host", default="127.0.0.1", help="127.0.0.1 (default) or ::1; loopback only")
+    ap.add_argument("--host", default="127.0.0.1",
+                    help="127.0.0.1 (default) or ::1; or an address inside 10.99.0.0/16 or fd99::/16 (a test's "
+                         "own network namespace); nothing else")
     ap.add_argument("--port", type=int, default=0, help="API port (0: pick a free one)")
     ap.add_argument("--control-port", type=int, default=0, help="control port on 127.0.0.1 (0: pick one)")
     ap.add_argument("--plain", action="store_true", help="plain HTTP instead of TLS")
@@ -940,11 +961,19 @@ def main(argv=None):
                     help="watch duration when the client sends no timeoutSeconds")
     ap.add_argument("--seed", type=int, default=1, help="seed for chunk splitting")
     ap.add_argument("--exit-on-stdin-eof", action="store_true", help="exit when stdin closes (parent died)")
+    ap.add_argument("--start-rv", type=int, default=0,
+                    help="resourceVersion the store starts from (a restarted server whose etcd kept its revision; "
+                         "older RVs get 410 like a compacted history)")
+    ap.add_argument("--reuse-certs", action="store_true",
+                    help="keep the CA, server and client certificates already in --state-dir (a restart the "
+                         "clients' CA still trusts); made as usual when absent")
     ap.add_argument("-v", "--verbose", action="store_true")
     args = ap.parse_args(argv)
 
-    if args.host not in LOOPBACK and not args.host.startswith("127."):
-        ap.error("--host must be a loopback address")
+    if args.host not in LOOPBACK and not args.host.startswith("127.") and not in_test_netns_range(args.host):
+        ap.error("--host must be a loopback address or an address inside 10.99.0.0/16 or fd99::/16")
+    if in_test_netns_range(args.host) and args.host not in args.san:
+        args.san.append(args.host)  # clients verify the address they dial
     host = "127.0.0.1" if args.host == "localhost" else args.host
     own_state = args.state_dir is None
     state_dir = tempfile.mkdtemp(prefix="fake-apiserver-") if own_state else args.state_dir
@@ -958,10 +987,13 @@ def main(argv=None):
     servers = []
     try:
         app = App(args)
+        if args.start_rv > 0:
+            app.store.start_at(args.start_rv)
         paths = {}
         tls_ctx = None
         if not args.plain:
-            paths = make_certs(state_dir, args.san)
+            paths = existing_certs(state_dir) if args.reuse_certs else None
+            paths = paths or make_certs(state_dir, args.san)
             tls_ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
             tls_ctx.load_cert_chain(paths["cert"], paths["key"])
             tls_ctx.load_verify_locations(paths["ca"])

@@ -332,6 +332,13 @@ class Store:
         with self.cond:
             self.history = collections.deque(self.history, maxlen=max(1, n))
 
+    def start_at(self, rv):
+        """Start numbering at rv (before any object is stored): a server restarted over a store that kept its
+        revision; anything older than rv is outside the history (410)."""
+        with self.cond:
+            self.rv = max(self.rv, int(rv))
+            self._compacted = self.rv
+
     def compact(self):
         with self.cond:
             self.history.clear()

@@ -813,6 +813,31 @@ class TestControl(unittest.TestCase):
     def names(self, api):
         return [i["metadata"]["name"] for i in json.loads(api.get("/api/v1/nodes")[2])["items"]]
 
+    def test_host_outside_test_ranges_refused(self):
+        # Loopback, 10.99.0.0/16 and fd99::/16 only; this address is never bound (the check comes first).
+        p = subprocess.run([sys.executable, os.path.join(HERE, "fake_apiserver.py"), "--host", "192.0.2.1"],
+                           capture_output=True, text=True, timeout=TIMEOUT)
+        self.assertEqual(p.returncode, 2)
+        self.assertIn("10.99.0.0/16", p.stderr)
+
+    def test_restart_keeps_certs_and_starts_above_old_rvs(self):
+        with tempfile.TemporaryDirectory() as d:
+            with FakeApiServer("--state-dir", d, token="t1") as api:
+                api.apply(svc("a"))
+                old_rv = int(api.state()["resourceVersion"])
+                port = api.port
+                with open(api.ca, "rb") as f:
+                    ca = f.read()
+            with FakeApiServer("--state-dir", d, "--reuse-certs", "--start-rv", str(old_rv + 100), token="t1",
+                               port=port) as api:
+                with open(api.ca, "rb") as f:
+                    self.assertEqual(f.read(), ca)
+                self.assertEqual(api.port, port)
+                api.apply(svc("a"))
+                self.assertGreater(int(api.state()["resourceVersion"]), old_rv + 100)
+                code, _, _ = api.get(f"/api/v1/services?resourceVersion={old_rv}&resourceVersionMatch=Exact")
+                self.assertEqual(code, 410)
+
 
 @unittest.skipIf(os.environ.get("SVCBGP_SKIP_LOAD_TEST") == "1", "SVCBGP_SKIP_LOAD_TEST=1")
 class TestLoad(unittest.TestCase):

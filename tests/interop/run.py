@@ -2,6 +2,10 @@
 """Run one interop test module and report it as TAP, one line per test case.
 
     python3 tests/interop/run.py test_bird --bgpspeak build/bgp/tools/bgpspeak [-k PATTERN]
+    python3 tests/interop/run.py test_e2e --dir tests/e2e --svcbgpd build/src/daemon/svcbgpd
+
+--dir adds a folder to the module search path (the end-to-end suite lives in tests/e2e and imports lib.* from
+here); a module listed in DAEMON_BINARY needs that binary (--svcbgpd) instead of bgpspeak.
 
 Needs root (namespaces) and the daemon the module talks to.  When either is missing every case is
 reported "not ok" with the reason, unless SVCBGP_INTEROP_SKIP=1, which reports them as skipped.
@@ -25,7 +29,11 @@ REQUIRED = {
     "test_frr": ["/usr/lib/frr/bgpd", "vtysh"],
     "test_gobgp": ["gobgpd", "gobgp"],
     "test_exabgp": ["exabgp"],
+    "test_e2e": ["/usr/lib/frr/bgpd", "vtysh", "openssl"],
 }
+
+# Modules that test svcbgpd rather than bgpspeak: the option naming the binary, and its environment variable.
+DAEMON_BINARY = {"test_e2e": ("svcbgpd", "SVCBGP_SVCBGPD")}
 
 
 def flatten(suite):
@@ -107,14 +115,19 @@ class TapResult(unittest.TestResult):
         self._line(test, True)
 
 
-def preconditions(module, bgpspeak):
+def preconditions(module, bgpspeak, binaries=None):
     problems = []
     if os.geteuid() != 0:
         problems.append("not root (network namespaces need root)")
     for b in REQUIRED.get(module, []) + ["ip"]:
         if not (os.access(b, os.X_OK) if b.startswith("/") else shutil.which(b)):
             problems.append(f"{b} not found (install the Debian package)")
-    if not bgpspeak or not os.access(bgpspeak, os.X_OK):
+    if module in DAEMON_BINARY:
+        name, _ = DAEMON_BINARY[module]
+        path = (binaries or {}).get(name, "")
+        if not path or not os.access(path, os.X_OK):
+            problems.append(f"{name} not found or not executable: {path!r}")
+    elif not bgpspeak or not os.access(bgpspeak, os.X_OK):
         problems.append(f"bgpspeak not found or not executable: {bgpspeak!r}")
     return problems
 
@@ -123,11 +136,17 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("module", help="test module, e.g. test_bird")
     ap.add_argument("--bgpspeak", default=os.environ.get("SVCBGP_BGPSPEAK", ""))
+    ap.add_argument("--svcbgpd", default=os.environ.get("SVCBGP_SVCBGPD", ""), help="svcbgpd binary (test_e2e)")
+    ap.add_argument("--dir", action="append", default=[], help="extra folder holding test modules")
     ap.add_argument("-k", dest="pattern", action="append", help="only cases whose name contains this")
     args = ap.parse_args()
     module = args.module[:-3] if args.module.endswith(".py") else args.module
     bgpspeak = os.path.abspath(args.bgpspeak) if args.bgpspeak else ""
     os.environ["SVCBGP_BGPSPEAK"] = bgpspeak
+    svcbgpd = os.path.abspath(args.svcbgpd) if args.svcbgpd else ""
+    os.environ["SVCBGP_SVCBGPD"] = svcbgpd
+    for d in args.dir:
+        sys.path.insert(0, os.path.abspath(d))
 
     mod = importlib.import_module(module)
     loader = unittest.TestLoader()
@@ -138,7 +157,7 @@ def main():
     print(f"1..{len(cases)}")
     sys.stdout.flush()
 
-    problems = preconditions(module, bgpspeak)
+    problems = preconditions(module, bgpspeak, {"svcbgpd": svcbgpd})
     if problems:
         why = "; ".join(problems)
         skip = os.environ.get("SVCBGP_INTEROP_SKIP") == "1"

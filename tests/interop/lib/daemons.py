@@ -363,10 +363,17 @@ class Frr(Daemon):
             pass
         return out
 
-    def __init__(self, ns, asn, router_id, neighbors, announce=(), stalepath_time=None, **kw):
+    def __init__(self, ns, asn, router_id, neighbors, announce=(), stalepath_time=None, router_lines=(),
+                 af_lines=None, global_lines=(), **kw):
+        """router_lines: extra lines under `router bgp` (e.g. "bgp bestpath as-path multipath-relax");
+        af_lines: {"ipv4": [...], "ipv6": [...]} extra lines per address family (e.g. "maximum-paths 8");
+        global_lines: extra top-level lines before `router bgp` (e.g. "debug bgp updates in")."""
+        self.global_lines = list(global_lines)
         super().__init__(ns, asn, router_id, neighbors, **kw)
         self.announce = list(announce)
         self.stalepath_time = stalepath_time
+        self.router_lines = list(router_lines)
+        self.af_lines = dict(af_lines or {})
         self.vty = self.path("vty")
         os.mkdir(self.vty)
         frr = pwd.getpwnam("frr")
@@ -375,7 +382,7 @@ class Frr(Daemon):
             os.chown(p, frr.pw_uid, frr.pw_gid)
 
     def config(self):
-        out = ["hostname tor", f"log file {self.path('frr.log')} debugging", "!",
+        out = ["hostname tor", f"log file {self.path('frr.log')} debugging"] + self.global_lines + ["!",
                f"router bgp {self.asn}", f" bgp router-id {self.router_id}",
                " no bgp ebgp-requires-policy", " no bgp default ipv4-unicast",
                " no bgp network import-check"]
@@ -383,6 +390,7 @@ class Frr(Daemon):
             out.append(" bgp graceful-restart")
             if self.stalepath_time:
                 out.append(f" bgp graceful-restart stalepath-time {self.stalepath_time}")
+        out += [f" {line}" for line in self.router_lines]
         for n in self.neighbors:
             a = n.address
             out.append(f" neighbor {a} remote-as {n.asn}")
@@ -398,6 +406,7 @@ class Frr(Daemon):
                 out.append(f" neighbor {a} passive")
         for fam in ("ipv4", "ipv6"):
             out.append(f" address-family {fam} unicast")
+            out += [f"  {line}" for line in self.af_lines.get(fam, [])]
             for p in self.announce:
                 if family_of(p) == fam:
                     out.append(f"  network {p}")

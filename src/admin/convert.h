@@ -1,0 +1,61 @@
+// Conversion of the daemon's values (src/daemon/control.h) into admin API messages (proto/).
+//
+// Pure functions: no gRPC, no I/O, no clock. The admin server calls them on its gRPC threads with
+// copies it got from the io thread; tests call them directly.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "src/daemon/control.h"
+#include "svcbgp/admin/v1/admin.pb.h"
+
+namespace svcbgp::admin {
+
+namespace v1 = ::svcbgp::admin::v1;
+
+// "ipv4" / "ipv6" (BIRD's channel names); other families as bgp::to_string prints them.
+std::string family_name(bgp::family f);
+v1::SessionState to_proto(bgp::fsm::state s);
+void set_time(google::protobuf::Timestamp* ts, std::chrono::system_clock::time_point t);
+std::string router_id_string(std::uint32_t host_order);
+
+void to_proto(const daemon::daemon_status& s, v1::GetStatusResponse* out);
+
+// What our OPEN to this peer advertises; mirrors bgp::peer::local_capabilities() (bgp/session).
+struct local_identity {
+  std::uint32_t local_asn = 0;
+  bool graceful_restart = false;
+  std::uint16_t restart_time = 0;
+};
+void to_proto(const bgp::capabilities& c, v1::Capabilities* out);
+void to_proto(const bgp::peer_status& p, const local_identity& local, v1::Peer* out);
+
+// Per-family route counts of one peer, computed from its routes.
+struct family_counts {
+  bgp::family fam;
+  std::uint64_t received = 0;
+  std::uint64_t received_stale = 0;
+  std::uint64_t exported = 0;
+};
+std::vector<family_counts> count_families(const bgp::peer_status& p,
+                                          const std::vector<daemon::route_entry>& routes);
+void add_family_stats(const std::vector<family_counts>& counts, v1::Peer* out);
+
+void to_proto(const bgp::path_attributes& a, v1::Attributes* out);
+void to_proto(const daemon::route_entry& r, v1::Route* out);
+// Counts per (direction, family) of `routes`; `exported` / `received` say which directions were
+// selected (unselected directions are left out, selected ones listed even when empty).
+std::vector<v1::RouteCount> count_routes(const std::vector<daemon::route_entry>& routes,
+                                         bool exported, bool received);
+
+void to_proto(const engine::decision& d, v1::ServiceDecision* out);
+void to_proto(const bgp::speaker_event& e, v1::PeerEvent* out);
+void to_proto(const daemon::daemon_event& e, v1::WatchEventsResponse* out);
+// The snapshot event of one peer (WatchEvents starts with one per peer).
+void snapshot_event(const bgp::peer_status& p, std::chrono::system_clock::time_point now,
+                    v1::WatchEventsResponse* out);
+
+}  // namespace svcbgp::admin

@@ -1,0 +1,560 @@
+#include "src/cli/render.h"
+
+#include <google/protobuf/util/json_util.h>
+
+#include <algorithm>
+#include <cstdarg>
+#include <cstdio>
+#include <ctime>
+#include <map>
+#include <vector>
+
+namespace svcbgp::cli {
+
+namespace {
+
+std::string printf_string(const char* fmt, ...) __attribute__((format(printf, 1, 2)));
+
+std::string printf_string(const char* fmt, ...) {
+  char buf[512];
+  va_list ap;
+  va_start(ap, fmt);
+  const int n = std::vsnprintf(buf, sizeof buf, fmt, ap);
+  va_end(ap);
+  if (n < 0) {
+    return {};
+  }
+  if (static_cast<std::size_t>(n) < sizeof buf) {
+    return std::string(buf, static_cast<std::size_t>(n));
+  }
+  std::string out(static_cast<std::size_t>(n) + 1, '\0');
+  va_start(ap, fmt);
+  std::vsnprintf(out.data(), out.size(), fmt, ap);
+  va_end(ap);
+  out.resize(static_cast<std::size_t>(n));
+  return out;
+}
+
+// Appends `line` without trailing blanks, and a newline.
+void put(std::string& out, std::string line) {
+  while (!line.empty() && (line.back() == ' ' || line.back() == '\t')) {
+    line.pop_back();
+  }
+  out += line;
+  out += '\n';
+}
+
+std::tm local(time_point t) {
+  const std::time_t tt = std::chrono::system_clock::to_time_t(t);
+  std::tm tm{};
+  localtime_r(&tt, &tm);
+  return tm;
+}
+
+int millis(const google::protobuf::Timestamp& ts) {
+  return ts.nanos() / 1'000'000;
+}
+
+template <typename Seq>
+std::string join(const Seq& items, std::string_view sep) {
+  std::string out;
+  for (const auto& s : items) {
+    if (!out.empty()) {
+      out += sep;
+    }
+    out += s;
+  }
+  return out;
+}
+
+std::string yes_no(bool b) {
+  return b ? "yes" : "no";
+}
+
+}  // namespace
+
+time_point from_proto(const google::protobuf::Timestamp& ts) {
+  return time_point(std::chrono::duration_cast<time_point::duration>(
+      std::chrono::seconds(ts.seconds()) + std::chrono::nanoseconds(ts.nanos())));
+}
+
+std::string format_since(const google::protobuf::Timestamp& ts, time_point now) {
+  const auto t = local(from_proto(ts));
+  const auto n = local(now);
+  if (t.tm_year == n.tm_year && t.tm_yday == n.tm_yday) {
+    return printf_string("%02d:%02d:%02d.%03d", t.tm_hour, t.tm_min, t.tm_sec, millis(ts));
+  }
+  return printf_string("%04d-%02d-%02d", t.tm_year + 1900, t.tm_mon + 1, t.tm_mday);
+}
+
+std::string format_time(const google::protobuf::Timestamp& ts) {
+  const auto t = local(from_proto(ts));
+  return printf_string("%04d-%02d-%02d %02d:%02d:%02d.%03d", t.tm_year + 1900, t.tm_mon + 1,
+                       t.tm_mday, t.tm_hour, t.tm_min, t.tm_sec, millis(ts));
+}
+
+// ----------------------------------------------------------------------------------------------
+// show status
+
+std::string render_status(const v1::GetStatusResponse& s) {
+  std::string out;
+  put(out, "svcbgpd " + s.version());
+  put(out, "Node name is " + s.node_name());
+  put(out, "Router ID is " + s.router_id());
+  put(out, "Local AS is " + std::to_string(s.local_asn()));
+  put(out, "Current server time is " + format_time(s.server_time()));
+  put(out, "Last reboot on " + format_time(s.started()));
+  auto up = s.server_time().seconds() - s.started().seconds();
+  up = std::max<std::int64_t>(up, 0);
+  put(out, printf_string("Uptime is %lldd %02lld:%02lld:%02lld", static_cast<long long>(up / 86400),
+                         static_cast<long long>(up % 86400 / 3600),
+                         static_cast<long long>(up % 3600 / 60), static_cast<long long>(up % 60)));
+  put(out, "Last reconfiguration on " + format_time(s.last_reconfigured()));
+  if (!s.last_reconfigure_error().empty()) {
+    put(out, "Last reconfiguration failed: " + s.last_reconfigure_error());
+  }
+  put(out, "Config file is " + s.config_path());
+  put(out, "Kubernetes sources:");
+  put(out, printf_string("  %-16s %-6s %-12s %8s %8s %8s  %s", "Resource", "Synced", "Phase",
+                         "Objects", "Relists", "Events", "Version"));
+  for (const auto& src : s.sources()) {
+    put(out, printf_string("  %-16s %-6s %-12s %8llu %8llu %8llu  %s", src.resource().c_str(),
+                           yes_no(src.synced()).c_str(), src.phase().c_str(),
+                           static_cast<unsigned long long>(src.objects()),
+                           static_cast<unsigned long long>(src.relists()),
+                           static_cast<unsigned long long>(src.events()),
+                           src.resource_version().c_str()));
+    if (!src.last_error().empty()) {
+      put(out, "    Last error: " + src.last_error());
+    }
+  }
+  put(out, s.ready() ? "Daemon is up and running"
+                     : "Daemon is starting: waiting for every Kubernetes resource to sync");
+  return out;
+}
+
+// ----------------------------------------------------------------------------------------------
+// show protocols
+
+namespace {
+
+std::string protocol_state(const v1::Peer& p) {
+  if (!p.enabled()) {
+    return "down";
+  }
+  return p.state() == v1::SESSION_STATE_ESTABLISHED ? "up" : "start";
+}
+
+std::string protocol_info(const v1::Peer& p) {
+  if (!p.enabled()) {
+    return "";
+  }
+  std::string info = printf_string("%-13s ", p.state_name().c_str());
+  if (p.state() != v1::SESSION_STATE_ESTABLISHED) {
+    info += p.last_error();
+  }
+  return info;
+}
+
+void capabilities(std::string& out, const v1::Capabilities& c) {
+  if (c.multiprotocol_size() > 0) {
+    put(out, "      Multiprotocol");
+    put(out, "        AF announced: " + join(c.multiprotocol(), " "));
+  }
+  if (c.route_refresh()) {
+    put(out, "      Route refresh");
+  }
+  if (c.extended_message()) {
+    put(out, "      Extended message");
+  }
+  if (c.has_graceful_restart()) {
+    const auto& gr = c.graceful_restart();
+    put(out, "      Graceful restart");
+    if (gr.restart_state()) {
+      put(out, "        Restart recovery");
+    }
+    put(out, "        Restart time: " + std::to_string(gr.restart_time()));
+    put(out, "        AF supported: " + join(gr.families(), " "));
+    put(out, "        AF preserved: " + join(gr.preserved(), " "));
+  }
+  if (c.has_four_octet_as()) {
+    put(out, "      4-octet AS numbers");
+  }
+  if (c.enhanced_route_refresh()) {
+    put(out, "      Enhanced refresh");
+  }
+  for (auto code : c.unknown_codes()) {
+    put(out, "      Unknown capability " + std::to_string(code));
+  }
+}
+
+std::string timer(std::uint32_t configured) {
+  return "---/" + std::to_string(configured);
+}
+
+void protocol_detail(std::string& out, const v1::Peer& p) {
+  const bool up = p.state() == v1::SESSION_STATE_ESTABLISHED;
+  put(out,
+      printf_string("  BGP state:          %s", p.enabled() ? p.state_name().c_str() : "Down"));
+  put(out, "    Neighbor address: " + p.address());
+  if (p.port() != 179) {
+    put(out, "    Neighbor port:    " + std::to_string(p.port()));
+  }
+  put(out, "    Neighbor AS:      " + std::to_string(p.asn()));
+  put(out, "    Local AS:         " + std::to_string(p.local_asn()));
+  if (p.has_session()) {
+    const auto& s = p.session();
+    put(out, "    Neighbor ID:      " + s.peer_router_id());
+    put(out, "    Local capabilities");
+    capabilities(out, p.local_capabilities());
+    put(out, "    Neighbor capabilities");
+    capabilities(out, s.peer_capabilities());
+    std::string kind = p.ibgp() ? "internal" : "external";
+    if (!p.ibgp() && p.ebgp_multihop() > 1) {
+      kind += " multihop";
+    }
+    if (s.four_octet_as()) {
+      kind += " AS4";
+    }
+    put(out, "    Session:          " + kind);
+  }
+  if (!p.local_address().empty()) {
+    put(out, "    Source address:   " + p.local_address());
+  }
+  if (up) {
+    const auto& s = p.session();
+    put(out, "    Hold timer:       " + timer(s.hold_time()));
+    put(out, "    Keepalive timer:  " + timer(s.keepalive_time()));
+  } else if (p.enabled() && !p.passive()) {
+    put(out, "    Connect retry:    " + timer(p.connect_retry_time()));
+  }
+  if (!up && !p.last_error().empty()) {
+    put(out, "    Last error:       " + p.last_error());
+  }
+  put(out, printf_string("    Message stats:  %10s %10s", "received", "sent"));
+  const auto row = [&](const char* name, std::uint64_t rx, std::uint64_t tx) {
+    put(out, printf_string("      %-14s%10llu %10llu", name, static_cast<unsigned long long>(rx),
+                           static_cast<unsigned long long>(tx)));
+  };
+  row("Open:", p.received().open(), p.sent().open());
+  row("Update:", p.received().update(), p.sent().update());
+  row("Notification:", p.received().notification(), p.sent().notification());
+  row("Keepalive:", p.received().keepalive(), p.sent().keepalive());
+  row("Route refresh:", p.received().route_refresh(), p.sent().route_refresh());
+  row("Total:", p.received().total(), p.sent().total());
+  put(out, "    Update errors:    " + std::to_string(p.updates_with_errors()) +
+               " (RFC 7606 treat-as-withdraw or attribute discard)");
+  put(out, "    End-of-RIB:       received " + yes_no(p.end_of_rib_received()) + ", sent " +
+               yes_no(p.end_of_rib_sent()));
+  if (p.routes_received_stale() > 0) {
+    put(out, "    Graceful restart: " + std::to_string(p.routes_received_stale()) +
+                 " stale routes kept while the neighbor restarts");
+  }
+  if (p.max_prefixes() > 0) {
+    put(out, "    Receive limit:    " + std::to_string(p.max_prefixes()));
+  }
+  // One channel per family, with its route counts when the daemon sent them.
+  std::vector<std::string> families(p.families().begin(), p.families().end());
+  for (const auto& f : p.family_stats()) {
+    if (std::find(families.begin(), families.end(), f.family()) == families.end()) {
+      families.push_back(f.family());
+    }
+  }
+  for (const auto& fam : families) {
+    put(out, "  Channel " + fam);
+    bool chan_up = false;
+    if (up) {
+      for (const auto& f : p.session().families()) {
+        chan_up = chan_up || f == fam;
+      }
+    }
+    put(out, std::string("    State:          ") + (chan_up ? "UP" : "DOWN"));
+    put(out, "    Table:          " + std::string(fam == "ipv6" ? "master6" : "master4"));
+    for (const auto& f : p.family_stats()) {
+      if (f.family() != fam) {
+        continue;
+      }
+      std::string routes = std::to_string(f.received()) + " imported";
+      if (f.received_stale() > 0) {
+        routes += " (" + std::to_string(f.received_stale()) + " stale)";
+      }
+      routes += ", " + std::to_string(f.exported()) + " exported";
+      put(out, "    Routes:         " + routes);
+    }
+  }
+}
+
+}  // namespace
+
+std::string render_protocols(const v1::ListPeersResponse& peers, bool detail, time_point now) {
+  std::string out;
+  put(out, "Name       Proto      Table      State  Since         Info");
+  bool first = true;
+  for (const auto& p : peers.peers()) {
+    if (detail && !first) {
+      put(out, "");
+    }
+    first = false;
+    put(out, printf_string("%-10s %-10s %-10s %-5s  %-12s  %s", p.name().c_str(), "BGP", "---",
+                           protocol_state(p).c_str(), format_since(p.since(), now).c_str(),
+                           protocol_info(p).c_str()));
+    if (detail) {
+      protocol_detail(out, p);
+    }
+  }
+  return out;
+}
+
+// ----------------------------------------------------------------------------------------------
+// show route
+
+namespace {
+
+std::string table_name(v1::RouteDirection d, const std::string& family) {
+  const char* suffix = family == "ipv6" ? "6" : "4";
+  return (d == v1::ROUTE_DIRECTION_EXPORTED ? "export" : "master") + std::string(suffix);
+}
+
+std::string family_of(const std::string& prefix) {
+  return prefix.find(':') == std::string::npos ? "ipv4" : "ipv6";
+}
+
+char origin_char(const std::string& origin) {
+  if (origin == "IGP") {
+    return 'i';
+  }
+  if (origin == "EGP") {
+    return 'e';
+  }
+  if (origin == "Incomplete") {
+    return '?';
+  }
+  return 0;
+}
+
+// "65000:100" -> "(65000,100)" as BIRD prints standard communities; names stay as they are.
+std::string bird_community(const std::string& c) {
+  const auto colon = c.find(':');
+  if (colon == std::string::npos || c.find_first_not_of("0123456789:") != std::string::npos) {
+    return "(" + c + ")";
+  }
+  return "(" + c.substr(0, colon) + "," + c.substr(colon + 1) + ")";
+}
+
+// "65000:1:2" -> "(65000, 1, 2)".
+std::string bird_large_community(const std::string& c) {
+  std::string out = "(";
+  for (char ch : c) {
+    out += ch == ':' ? std::string(", ") : std::string(1, ch);
+  }
+  return out + ")";
+}
+
+void route_attributes(std::string& out, const v1::Attributes& a) {
+  put(out, "\tType: BGP univ");
+  if (!a.origin().empty()) {
+    put(out, "\tBGP.origin: " + a.origin());
+  }
+  put(out, "\tBGP.as_path: " + a.as_path());
+  if (!a.next_hop().empty()) {
+    put(out, "\tBGP.next_hop: " + a.next_hop() +
+                 (a.next_hop_link_local().empty() ? "" : " " + a.next_hop_link_local()));
+  }
+  if (a.has_med()) {
+    put(out, "\tBGP.med: " + std::to_string(a.med()));
+  }
+  if (a.has_local_pref()) {
+    put(out, "\tBGP.local_pref: " + std::to_string(a.local_pref()));
+  }
+  if (a.atomic_aggregate()) {
+    put(out, "\tBGP.atomic_aggr:");
+  }
+  if (!a.aggregator().empty()) {
+    // "AS ADDRESS" -> BIRD's "ADDRESS ASn".
+    const auto space = a.aggregator().find(' ');
+    put(out, "\tBGP.aggregator: " + a.aggregator().substr(space + 1) + " AS" +
+                 a.aggregator().substr(0, space));
+  }
+  if (a.communities_size() > 0) {
+    std::vector<std::string> cs;
+    for (const auto& c : a.communities()) {
+      cs.push_back(bird_community(c));
+    }
+    put(out, "\tBGP.community: " + join(cs, " "));
+  }
+  if (a.extended_communities_size() > 0) {
+    std::vector<std::string> cs;
+    for (const auto& c : a.extended_communities()) {
+      cs.push_back("(0x" + c + ")");
+    }
+    put(out, "\tBGP.ext_community: " + join(cs, " "));
+  }
+  if (a.large_communities_size() > 0) {
+    std::vector<std::string> cs;
+    for (const auto& c : a.large_communities()) {
+      cs.push_back(bird_large_community(c));
+    }
+    put(out, "\tBGP.large_community: " + join(cs, " "));
+  }
+  if (!a.originator_id().empty()) {
+    put(out, "\tBGP.originator_id: " + a.originator_id());
+  }
+  if (a.cluster_list_size() > 0) {
+    put(out, "\tBGP.cluster_list: " + join(a.cluster_list(), " "));
+  }
+}
+
+}  // namespace
+
+std::string render_routes(const v1::ListRoutesResponse& routes, bool detail, bool filtered,
+                          time_point now) {
+  std::string out;
+  std::string table;
+  for (const auto& r : routes.routes()) {
+    const auto t = table_name(r.direction(), family_of(r.prefix()));
+    if (t != table) {
+      table = t;
+      put(out, "Table " + table + ":");
+    }
+    const auto& a = r.attributes();
+    std::string path_info = "[";
+    if (a.has_origin_as()) {
+      path_info += "AS" + std::to_string(a.origin_as());
+    }
+    if (const char o = origin_char(a.origin()); o != 0) {
+      path_info += o;
+    }
+    path_info += "]";
+    put(out, printf_string("%-20s unicast [%s %s] * (100%s) %s", r.prefix().c_str(),
+                           r.peer().c_str(), format_since(r.since(), now).c_str(),
+                           r.stale() ? "s" : "", path_info.c_str()));
+    if (!a.next_hop().empty()) {
+      put(out, "\tvia " + a.next_hop());
+    } else if (r.direction() == v1::ROUTE_DIRECTION_EXPORTED) {
+      put(out, "\tvia self");
+    }
+    if (detail) {
+      route_attributes(out, a);
+    }
+  }
+  if (routes.routes_size() == 0 && filtered) {
+    put(out, "Network not found");
+  }
+  return out;
+}
+
+std::string render_route_count(const v1::ListRoutesResponse& routes) {
+  std::string out;
+  std::uint64_t total = 0;
+  std::uint64_t networks = 0;
+  for (const auto& c : routes.counts()) {
+    put(out, printf_string("%llu of %llu routes for %llu networks in table %s",
+                           static_cast<unsigned long long>(c.routes()),
+                           static_cast<unsigned long long>(c.routes()),
+                           static_cast<unsigned long long>(c.networks()),
+                           table_name(c.direction(), c.family()).c_str()));
+    total += c.routes();
+    networks += c.networks();
+  }
+  put(out,
+      printf_string("Total: %llu of %llu routes for %llu networks in %d tables",
+                    static_cast<unsigned long long>(total), static_cast<unsigned long long>(total),
+                    static_cast<unsigned long long>(networks), routes.counts_size()));
+  return out;
+}
+
+std::string render_ip_owner(const v1::ListServicesResponse& services, std::string_view ip) {
+  std::string out;
+  if (services.services_size() == 0) {
+    put(out, "IP " + std::string(ip) + " belongs to no service");
+    return out;
+  }
+  for (const auto& d : services.services()) {
+    std::string line = "IP " + d.ip() + " belongs to service " + d.namespace_() + "/" + d.name() +
+                       " (" + d.kind() + ", " + d.traffic_policy() + "): ";
+    line += d.announced() ? "announced as " + d.announced_as() : std::string("not announced");
+    line += " (" + d.reason() + (d.detail().empty() ? "" : ": " + d.detail()) + ")";
+    put(out, line);
+  }
+  return out;
+}
+
+// ----------------------------------------------------------------------------------------------
+// show services
+
+std::string render_services(const v1::ListServicesResponse& services) {
+  std::vector<std::vector<std::string>> rows;
+  rows.push_back({"SERVICE", "KIND", "IP", "POLICY", "LOCAL", "READY", "ANNOUNCED", "REASON"});
+  for (const auto& d : services.services()) {
+    std::string reason = d.reason();
+    if (!d.detail().empty()) {
+      reason += " (" + d.detail() + ")";
+    }
+    rows.push_back({d.namespace_() + "/" + d.name(), d.kind(), d.ip(), d.traffic_policy(),
+                    std::to_string(d.local_ready()) + "/" + std::to_string(d.local_draining()),
+                    std::to_string(d.ready_endpoints()),
+                    d.announced() ? d.announced_as() : std::string("no"), reason});
+  }
+  std::vector<std::size_t> width(rows[0].size(), 0);
+  for (const auto& r : rows) {
+    for (std::size_t i = 0; i < r.size(); ++i) {
+      width[i] = std::max(width[i], r[i].size());
+    }
+  }
+  std::string out;
+  for (const auto& r : rows) {
+    std::string line;
+    for (std::size_t i = 0; i < r.size(); ++i) {
+      line += r[i];
+      if (i + 1 < r.size()) {
+        line += std::string(width[i] - r[i].size() + 2, ' ');
+      }
+    }
+    put(out, line);
+  }
+  return out;
+}
+
+std::string render_peer_action(const google::protobuf::RepeatedPtrField<std::string>& peers,
+                               std::string_view done) {
+  std::string out;
+  for (const auto& p : peers) {
+    put(out, p + ": " + std::string(done));
+  }
+  return out;
+}
+
+std::string render_reload(const v1::ReloadConfigResponse& r, bool check_only) {
+  std::string out;
+  put(out, "Reading configuration from " + r.config_path());
+  for (const auto& e : r.errors()) {
+    put(out, r.config_path() + ": " + e);
+  }
+  if (!r.ok()) {
+    put(out, check_only ? "Configuration has errors" : "Configuration has errors, not applied");
+    return out;
+  }
+  put(out, check_only ? "Configuration OK" : "Reconfigured");
+  for (const auto& c : r.changes()) {
+    put(out, "  " + c);
+  }
+  return out;
+}
+
+std::string to_json(const google::protobuf::Message& m) {
+  google::protobuf::util::JsonPrintOptions o;
+  o.add_whitespace = true;
+  o.always_print_primitive_fields = true;
+  o.preserve_proto_field_names = true;
+  std::string out;
+  const auto st = google::protobuf::util::MessageToJsonString(m, &out, o);
+  if (!st.ok()) {
+    return "{}\n";
+  }
+  if (out.empty() || out.back() != '\n') {
+    out += '\n';
+  }
+  return out;
+}
+
+}  // namespace svcbgp::cli
