@@ -1,8 +1,5 @@
 #include "src/daemon/app.h"
 
-#include <ifaddrs.h>
-#include <netinet/in.h>
-
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -18,35 +15,14 @@
 #include "src/daemon/log.h"
 #include "src/daemon/metrics.h"
 #include "src/engine/reconciler.h"
+#include "src/netlink/netlink.h"
 
 namespace svcbgp::daemon {
 
 namespace asio = boost::asio;
 using steady = std::chrono::steady_clock;
 
-namespace {
-
-// router_id: auto = the first IPv4 address of an interface that is up and not loopback.
-std::optional<bgp::ip_address> first_ipv4_address() {
-  ifaddrs* list = nullptr;
-  if (::getifaddrs(&list) != 0) {
-    return std::nullopt;
-  }
-  std::optional<bgp::ip_address> found;
-  for (auto* i = list; i != nullptr && !found; i = i->ifa_next) {
-    if (i->ifa_addr == nullptr || i->ifa_addr->sa_family != AF_INET) {
-      continue;
-    }
-    const auto a = ntohl(reinterpret_cast<sockaddr_in*>(i->ifa_addr)->sin_addr.s_addr);
-    if ((a >> 24) != 127) {
-      found = bgp::ip_address::v4(a);
-    }
-  }
-  ::freeifaddrs(list);
-  return found;
-}
-
-}  // namespace
+namespace {}  // namespace
 
 struct app::impl : engine::route_sink {
   impl(std::string path, config::daemon_config c, config::environment e)
@@ -86,6 +62,9 @@ struct app::impl : engine::route_sink {
   std::chrono::system_clock::time_point last_reconfigured = started;
   std::optional<std::string> last_reconfigure_error;
   std::list<std::function<void(const daemon_event&)>> subscribers;
+  std::unique_ptr<netlink::link_monitor> links;
+  // Directly connected peers by the interface they sit behind: a link going down drops them.
+  std::map<int, std::vector<std::string>> peers_by_ifindex;
 
   // engine::route_sink
   void set_routes(const std::string& peer, const bgp::route_set& routes) override {
@@ -139,11 +118,15 @@ struct app::impl : engine::route_sink {
   void start() {
     log::setup(log::parse_level(cfg.log_level).value_or(log::level::info),
                cfg.log_fmt == config::log_format::json ? log::format::json : log::format::text);
-    auto rid = cfg.router_id ? cfg.router_id : first_ipv4_address();
-    if (!rid) {
-      throw std::runtime_error("router_id: auto found no IPv4 address; set router_id");
+    if (cfg.router_id) {
+      router_id = cfg.router_id->v4_host_order();
+    } else {
+      auto rid = netlink::first_ipv4_address();
+      if (!rid) {
+        throw std::runtime_error("router_id: auto: " + rid.error() + "; set router_id");
+      }
+      router_id = rid->v4_host_order();
     }
-    router_id = rid->v4_host_order();
 
     auto sc = cfg.speaker(router_id);
     // RFC 4724: we may be restarting, and our table is complete only once every resource has
@@ -153,8 +136,9 @@ struct app::impl : engine::route_sink {
     speaker = std::make_unique<bgp::speaker>(io, sc);
     speaker->on_event([this](const bgp::speaker_event& e) { on_speaker_event(e); });
     for (const auto& p : cfg.peers) {
-      speaker->add_peer(p.bgp);
+      speaker->add_peer(resolve_peer(p));
     }
+    start_link_monitor();
     reconciler = std::make_unique<engine::reconciler>(cfg.engine(), *this);
 
     speaker->start();
@@ -193,6 +177,64 @@ struct app::impl : engine::route_sink {
                                   {"router_id", bgp::ip_address::v4(router_id).to_string()},
                                   {"local_asn", std::to_string(cfg.local_asn)},
                                   {"peers", std::to_string(cfg.peers.size())}});
+  }
+
+  // Fills what the config leaves to the kernel: the interface toward a directly connected peer
+  // (watched for link loss) and the IPv6 next hop on it (advertisement.md "Path attributes").
+  bgp::peer_config resolve_peer(const config::peer& p) {
+    auto b = p.bgp;
+    auto route = netlink::route_to(b.address);
+    if (!route) {
+      log::warn("no route to peer yet", {{"peer", b.name}, {"error", route.error()}});
+      return b;
+    }
+    if (route->directly_connected) {
+      peers_by_ifindex[route->ifindex].push_back(b.name);
+    }
+    const bool wants_v6 =
+        std::find(b.families.begin(), b.families.end(), bgp::ipv6_unicast) != b.families.end();
+    if (wants_v6 && !b.next_hop_v6 && !b.address.v6) {
+      if (auto v6 = netlink::global_ipv6_on(route->ifindex)) {
+        b.next_hop_v6 = *v6;
+      } else {
+        log::error(
+            "IPv6 routes will not be sent to this peer: no IPv6 next hop",
+            {{"peer", b.name},
+             {"error", v6.error()},
+             {"fix", "add a global IPv6 address on " + route->ifname + " or set next_hop_v6"}});
+      }
+    }
+    return b;
+  }
+
+  void start_link_monitor() {
+    links = std::make_unique<netlink::link_monitor>(io, [this](const netlink::link_event& e) {
+      using k = netlink::link_event::kind;
+      if (e.what != k::link_down && e.what != k::link_up) {
+        return;
+      }
+      auto it = peers_by_ifindex.find(e.ifindex);
+      if (it == peers_by_ifindex.end()) {
+        return;
+      }
+      for (const auto& name : it->second) {
+        if (e.what == k::link_down) {
+          // Not after the hold time: the path is gone now.
+          log::warn("link to peer down, dropping the session",
+                    {{"peer", name}, {"interface", e.ifname}});
+          speaker->connection_lost(name);
+        } else if (auto st = speaker->peer(name);
+                   st && st->state != bgp::fsm::state::established && st->config.enabled) {
+          // Back now, not after an IdleHold grown while the link was down.
+          log::info("link to peer up, reconnecting", {{"peer", name}, {"interface", e.ifname}});
+          speaker->restart_peer(name);
+        }
+      }
+    });
+    if (auto started = links->start(); !started) {
+      log::warn("link monitoring off", {{"error", started.error()}});
+      links.reset();
+    }
   }
 
   void report_directory_errors() {
@@ -370,12 +412,12 @@ struct app::impl : engine::route_sink {
     for (const auto& p : n.peers) {
       auto it = old_peers.find(p.bgp.name);
       if (it == old_peers.end()) {
-        speaker->add_peer(p.bgp);
+        speaker->add_peer(resolve_peer(p));
         r.changes.push_back("peer " + p.bgp.name + " added");
       } else {
         if (!(it->second->bgp == p.bgp)) {
           const bool reset = p.bgp.session_differs(it->second->bgp);
-          speaker->update_peer(p.bgp);
+          speaker->update_peer(resolve_peer(p));
           r.changes.push_back("peer " + p.bgp.name + (reset ? " reset" : " updated"));
         }
         old_peers.erase(it);
