@@ -47,6 +47,7 @@ struct directory_source::impl {
   std::function<void()> on_batch;
   bool synced = false;
   bool stopped = false;
+  bool settle_pending = false;
   std::size_t reads = 0;
   std::vector<manifest_error> errors;
   // The last good parse of each file, so a broken file keeps its objects.
@@ -139,12 +140,18 @@ struct directory_source::impl {
       if (ec || stopped) {
         return;
       }
-      settle.expires_after(settle_time);
-      settle.async_wait([this](boost::system::error_code e) {
-        if (!e && !stopped) {
-          read_all();
-        }
-      });
+      // Armed once per burst, not re-armed per event: a steady stream of changes is still read
+      // every settle_time instead of only when it stops.
+      if (!settle_pending) {
+        settle_pending = true;
+        settle.expires_after(settle_time);
+        settle.async_wait([this](boost::system::error_code e) {
+          settle_pending = false;
+          if (!e && !stopped) {
+            read_all();
+          }
+        });
+      }
       watch();
     });
   }

@@ -55,6 +55,7 @@ struct app::impl : engine::route_sink {
   histogram event_to_update_hist;
   // The oldest cluster change whose UPDATE has not been written yet.
   std::optional<steady::time_point> awaiting_update_since;
+  bool awaited_run_done = false;  // the run for awaiting_update_since has happened
   std::map<std::tuple<std::string, std::string, int, int>, std::uint64_t> notifications;
   bool table_ready = false;
   bool shutting_down = false;
@@ -253,8 +254,12 @@ struct app::impl : engine::route_sink {
 
   void schedule_reconcile() {
     const auto now = steady::now();
-    if (!awaiting_update_since) {
+    // The histogram times a change to the UPDATE it causes. A start left by a change that caused
+    // none (a relist that changed nothing, a route the peer already had) must not be charged to
+    // this one.
+    if (!awaiting_update_since || awaited_run_done) {
       awaiting_update_since = now;
+      awaited_run_done = false;
     }
     auto due = reconciler->on_batch(now);
     if (!due) {
@@ -275,15 +280,18 @@ struct app::impl : engine::route_sink {
       return;  // nothing listed yet; the first batch schedules a run
     }
     const auto start = steady::now();
+    const auto pushed_before = reconciler->statistics().peer_updates;
     reconciler->run(*c, start);
     reconcile_hist.observe(std::chrono::duration<double>(steady::now() - start).count());
+    if (reconciler->statistics().peer_updates == pushed_before) {
+      awaiting_update_since.reset();
+    } else {
+      awaited_run_done = true;
+    }
     if (!table_ready && synced()) {
       table_ready = true;
       speaker->set_table_ready();
       log::info("table ready: every Kubernetes resource synced, sending End-of-RIB");
-    }
-    if (reconciler->statistics().peer_updates == 0) {
-      awaiting_update_since.reset();
     }
   }
 
@@ -321,6 +329,7 @@ struct app::impl : engine::route_sink {
           event_to_update_hist.observe(
               std::chrono::duration<double>(steady::now() - *awaiting_update_since).count());
           awaiting_update_since.reset();
+          awaited_run_done = false;
         }
         break;
     }

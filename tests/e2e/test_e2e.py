@@ -1,0 +1,457 @@
+"""End to end: three svcbgpd nodes, one FRR ToR with ECMP, the fake Kubernetes API server driving the cluster.
+
+Topology (lib_e2e.py): FRR bgpd alone (-Z) in sbe2e-tor, AS 65070, `maximum-paths 8` and
+`bgp bestpath as-path multipath-relax` (the nodes have different ASNs: 64601..64603), `no bgp ebgp-requires-policy`,
+graceful restart on; node-1..node-3 each in its own namespace on the ToR's bridge (10.99.70.11..13/24) running
+svcbgpd with `kubernetes.source: kubeconfig` against the fake API server in sbe2e-api (https://10.99.71.1, reached
+over a second veth per node, 10.99.71.0/24).  node-3 runs with `shutdown: withdraw`, the others with
+`graceful-restart`.
+
+The cases run in order and build on each other (one cluster, one service "e2e/web" with LoadBalancer IP
+198.51.100.70); after each step the test reads FRR's `show bgp ipv4 unicast PREFIX json` until the expected paths
+are there (polling, bounded by a timeout: the bound is the failure, not a synchronisation).
+
+SVCBGP_E2E_SOURCE=directory runs the same cases with svcbgpd's `directory` source (manifests written into a folder);
+case 05 needs the API server and is skipped then.
+"""
+
+import os
+import shutil
+import time
+import unittest
+
+from lib_e2e import (API_NS, API_V4, NODES, TOR_ASN, TOR_NS, TOR_V4, DirectoryCluster, Frr, FrrPoller, Neighbor,
+                     NsApiServer, Svcbgpd, Topology, cleanup, endpoint, endpoint_slice, histogram_delta,
+                     lb_service, make_tmp, node_object, quantile, selected_next_hops, tor_paths, wait_until)
+
+SOURCE = os.environ.get("SVCBGP_E2E_SOURCE", "kubeconfig")
+NS = "e2e"
+WEB, WEB_CLUSTER_IP, WEB_LB = "web", "10.96.70.10", "198.51.100.70"
+WEB_PREFIX = WEB_LB + "/32"
+CHURN, CHURN_CLUSTER_IP, CHURN_LB = "churn", "10.96.70.11", "198.51.100.71"
+CHURN_PREFIX = CHURN_LB + "/32"
+N1, N2, N3 = NODES
+STEP_TIMEOUT = 15       # seconds for FRR to show the result of one step
+
+
+def svcbgpd_binary():
+    return os.environ.get("SVCBGP_SVCBGPD", "")
+
+
+def snapshot_diff(a, b):
+    """What differs between two tor_snapshot()s: {key: (before, after)}: the table version, and per prefix its
+    paths (peer, AS path, best, multipath), each path's version and stale flag, and its lastUpdate."""
+    if isinstance(b, Exception):
+        return {"error": repr(b)}
+    out = {}
+    if a["tableVersion"] != b["tableVersion"]:
+        out["tableVersion"] = (a["tableVersion"], b["tableVersion"])
+    for k in ("routes", "paths", "lastUpdate"):
+        for prefix in sorted(set(a[k]) | set(b[k])):
+            x, y = a[k].get(prefix), b[k].get(prefix)
+            if k == "lastUpdate" and x and y and len(x) == len(y) and all(
+                    p == q and (e == f or (e and f and abs(e - f) <= 1)) for (p, e), (q, f) in zip(x, y)):
+                continue  # FRR computes the epoch from the path's uptime each time: +-1 s is the same moment
+            if x != y:
+                out[f"{k} {prefix}"] = (x, y)
+    return out
+
+
+class EndToEnd(unittest.TestCase):
+    maxDiff = 4000
+
+    # -- setup / teardown -------------------------------------------------------------------------------------------
+
+    @classmethod
+    def setUpClass(cls):
+        if not svcbgpd_binary() or not os.access(svcbgpd_binary(), os.X_OK):
+            raise RuntimeError(f"svcbgpd binary not found: {svcbgpd_binary()!r} (run.py --svcbgpd)")
+        cls.t_start = time.monotonic()
+        cls.nodes = {}
+        cls.frr = None
+        cls.api = None
+        cls.topo = None
+        try:
+            cls._setup()
+        except BaseException:
+            cls.tearDownClass()
+            raise
+
+    @classmethod
+    def _setup(cls):
+        cls.tmp, cls.tmp_token = make_tmp("svcbgp-e2e-")
+        # A copy of the binary: every start in this run (restarts included) runs the same svcbgpd, even when the
+        # build tree is relinked meanwhile.
+        cls.binary = os.path.join(cls.tmp, "svcbgpd")
+        shutil.copy2(svcbgpd_binary(), cls.binary)
+        cls.topo = Topology(NODES).up()
+        neighbors = [Neighbor(n.v4, n.asn, hold_time=9, keepalive=3, connect_retry=1, graceful_restart=True)
+                     for n in NODES]
+        cls.frr = Frr(TOR_NS, TOR_ASN, TOR_V4, neighbors, stalepath_time=300, tmp_parent=cls.tmp,
+                      global_lines=["debug bgp updates in"],  # withdrawals received show in frr.log
+                      router_lines=["bgp bestpath as-path multipath-relax", "timers bgp 3 9"],
+                      af_lines={"ipv4": ["maximum-paths 8"], "ipv6": ["maximum-paths 8"]}).start()
+        if SOURCE == "directory":
+            d = os.path.join(cls.tmp, "cluster")
+            os.mkdir(d)
+            cls.cluster = DirectoryCluster(d)
+            kubernetes = {"source": "directory", "directory": d}
+        else:
+            state = os.path.join(cls.tmp, "apiserver")
+            os.mkdir(state)
+            cls.api = cls.cluster = NsApiServer(API_NS, API_V4, state).start()
+            kubernetes = {"source": "kubeconfig", "kubeconfig": cls.api.kubeconfig}
+        cls.cluster.apply([node_object(n) for n in NODES])
+        for n in NODES:
+            shutdown = "withdraw" if n is N3 else "graceful-restart"
+            cls.nodes[n.name] = Svcbgpd(cls.binary, n, kubernetes, shutdown=shutdown, tmp_parent=cls.tmp)
+        for n in NODES:
+            cls.nodes[n.name].start()
+        for n in NODES:
+            cls.frr.wait_established(n.v4, timeout=30)
+        print(f"# setup: topology, FRR, API server and 3 svcbgpd up in {time.monotonic() - cls.t_start:.1f}s")
+
+    @classmethod
+    def tearDownClass(cls):
+        for d in list(cls.nodes.values()):
+            try:
+                d.close()
+            except Exception as exc:
+                print(f"# close {d.node.name}: {exc!r}")
+        if cls.frr is not None:
+            cls.frr.close()
+        if cls.api is not None:
+            cls.api.stop()
+        if cls.topo is not None:
+            cls.topo.down()
+        if getattr(cls, "tmp_token", None):
+            cleanup.run_one(cls.tmp_token)
+        print(f"# e2e suite: {time.monotonic() - getattr(cls, 't_start', time.monotonic()):.1f}s in total")
+
+    def setUp(self):
+        self.logs = {}
+        self.t0 = time.monotonic()
+
+    def tearDown(self):
+        # run.py prints these tails under a failed case.
+        for name, d in self.nodes.items():
+            self.logs[f"{name} svcbgpd log"] = d.log_tail(15)
+        if self.frr is not None:
+            try:
+                self.logs["FRR paths of " + WEB_PREFIX] = repr(tor_paths(self.frr, WEB_PREFIX))
+            except Exception as exc:
+                self.logs["FRR paths of " + WEB_PREFIX] = repr(exc)
+        if self.api is not None:
+            self.logs["fake API server stderr"] = self.api.stderr_tail(1500)
+
+    # -- helpers ----------------------------------------------------------------------------------------------------
+
+    def paths(self, prefix=WEB_PREFIX):
+        return tor_paths(self.frr, prefix)
+
+    def wait_paths(self, pred, what, prefix=WEB_PREFIX, timeout=STEP_TIMEOUT):
+        def probe():
+            p = self.paths(prefix)
+            return (p,) if pred(p) else None
+        try:
+            return wait_until(probe, timeout, 0.1, f"{prefix}: {what}")[0]
+        except TimeoutError as exc:
+            self.fail(f"{exc}\nFRR paths now: {self.paths(prefix)}")
+
+    def wait_next_hops(self, nodes, what, prefix=WEB_PREFIX, exact_paths=True):
+        want = sorted(n.v4 for n in nodes)
+
+        def ok(paths):
+            if selected_next_hops(paths) != want:
+                return False
+            return not exact_paths or sorted(p["next_hop"] for p in paths) == want
+        return self.wait_paths(ok, f"{what}: next hops {want}", prefix)
+
+    def web(self, policy, endpoints):
+        self.cluster.apply(lb_service(WEB, NS, WEB_CLUSTER_IP, WEB_LB, policy))
+        self.cluster.apply(endpoint_slice(f"{WEB}-1", NS, WEB, endpoints))
+
+    def node(self, n):
+        return self.nodes[n.name]
+
+    def frr_log_size(self):
+        try:
+            return os.path.getsize(self.frr.path("frr.log"))
+        except OSError:
+            return 0
+
+    def frr_log_since(self, offset):
+        with open(self.frr.path("frr.log"), errors="replace") as f:
+            f.seek(offset)
+            return f.read()
+
+    def took(self, what):
+        print(f"# {what} after {time.monotonic() - self.t0:.2f}s")
+
+    # -- cases ------------------------------------------------------------------------------------------------------
+
+    def test_01_cluster_policy_ecmp(self):
+        """A Cluster-policy LoadBalancer service with an endpoint on node-1: the /32 from all three nodes, ECMP."""
+        self.web("Cluster", [endpoint("10.244.1.5", N1)])
+        paths = self.wait_next_hops(NODES, "Cluster policy, endpoint on node-1")
+        self.took("three next hops at the ToR")
+        self.assertEqual(len(paths), 3, paths)
+        for p in paths:
+            node = next(n for n in NODES if n.v4 == p["next_hop"])
+            self.assertEqual(p["as_path"], [node.asn], p)
+            self.assertTrue(p["best"] or p["multipath"], p)
+        self.assertEqual(sum(p["best"] for p in paths), 1, paths)
+        self.assertEqual(sum(p["multipath"] for p in paths), 3, f"FRR multipath over all three: {paths}")
+
+    def test_02_local_policy_one_node(self):
+        """externalTrafficPolicy Local, endpoints on node-2 only: one next hop, node-2."""
+        self.web("Local", [endpoint("10.244.2.5", N2)])
+        paths = self.wait_next_hops([N2], "Local policy, endpoint on node-2")
+        self.took("one next hop (node-2)")
+        self.assertEqual(paths[0]["as_path"], [N2.asn])
+
+    def test_03_endpoint_moves(self):
+        """The endpoint moves to node-3: the next hop moves with it."""
+        self.web("Local", [endpoint("10.244.3.5", N3)])
+        paths = self.wait_next_hops([N3], "endpoint moved to node-3")
+        self.took("next hop moved to node-3")
+        self.assertEqual(paths[0]["as_path"], [N3.asn])
+
+    def test_04_terminating_depreferred(self):
+        """node-3's endpoint terminates (ready false, serving true) while a new one is ready on node-1: node-3 keeps
+        announcing with a longer AS path and loses; the best path is via node-1."""
+        self.web("Local", [endpoint("10.244.3.5", N3, ready=False, serving=True, terminating=True),
+                           endpoint("10.244.1.6", N1)])
+
+        def ok(paths):
+            by = {p["next_hop"]: p for p in paths}
+            return (set(by) == {N1.v4, N3.v4} and by[N1.v4]["best"] and not by[N3.v4]["best"]
+                    and not by[N3.v4]["multipath"] and len(by[N3.v4]["as_path"]) > 1)
+        paths = self.wait_paths(ok, "best via node-1, node-3 depreferred and present")
+        self.took("node-3 depreferred, node-1 best")
+        by = {p["next_hop"]: p for p in paths}
+        self.assertEqual(by[N1.v4]["as_path"], [N1.asn])
+        self.assertEqual(set(by[N3.v4]["as_path"]), {N3.asn}, by[N3.v4])
+        print(f"# node-3's depreferred AS path: {by[N3.v4]['as_path']}")
+        self.assertEqual(selected_next_hops(paths), [N1.v4])
+
+    def tor_snapshot(self):
+        t = self.frr.vjson("show bgp ipv4 unicast json")
+        routes = {}
+        for prefix, paths in sorted(t.get("routes", {}).items()):
+            routes[prefix] = sorted((p.get("peerId") or (p.get("nexthops") or [{}])[0].get("ip"),
+                                     p.get("path", ""), bool(p.get("bestpath")), bool(p.get("multipath")))
+                                    for p in paths)
+        detail, updated = {}, {}
+        for p in routes:
+            paths = self.paths(p)
+            detail[p] = sorted((x["peer"], x["version"], x["stale"]) for x in paths)
+            updated[p] = sorted((x["peer"], x["last_update"]) for x in paths)
+        return {"tableVersion": t.get("tableVersion"), "routes": routes, "paths": detail, "lastUpdate": updated}
+
+    def stable_snapshot(self, quiet=1.0, timeout=STEP_TIMEOUT):
+        """FRR's table once it has not changed for `quiet` seconds (earlier steps may still be settling, e.g. the
+        ClusterIP /32 of the previous case behind its LoadBalancer /32)."""
+        last, since = self.tor_snapshot(), time.monotonic()
+        deadline = since + timeout
+        while time.monotonic() - since < quiet:
+            if time.monotonic() > deadline:
+                self.fail(f"FRR's table did not settle within {timeout}s: {last}")
+            time.sleep(0.1)
+            cur = self.tor_snapshot()
+            if snapshot_diff(last, cur):
+                last, since = cur, time.monotonic()
+        return last
+
+    def test_05_apiserver_restart_relist(self):
+        """The API server restarts (same address, CA and objects, a new watch cache: every watch must relist)
+        -> no route changes at the ToR: the table version, every path and every path's lastUpdate stay."""
+        if self.api is None:
+            self.skipTest("needs the API server (SVCBGP_E2E_SOURCE=directory)")
+        before = self.stable_snapshot()
+        self.assertIn(WEB_PREFIX, before["routes"])
+        m0 = {n.name: self.node(n).metrics() for n in NODES}
+        resources = sorted({l["resource"] for l, _ in m0[N1.name].find("svcbgp_k8s_relists_total")})
+        self.assertTrue(resources, "svcbgp_k8s_relists_total has no resources")
+        relists0 = {n.name: {r: m0[n.name].value("svcbgp_k8s_relists_total", 0, resource=r) for r in resources}
+                    for n in NODES}
+        updates0 = {n.name: m0[n.name].value("svcbgp_bgp_messages_sent_total", 0, peer="tor", type="update")
+                    for n in NODES}
+        with FrrPoller(self.tor_snapshot, 0.2) as poll:
+            self.api.restart()
+            self.took("API server restarted")
+
+            def relisted():
+                for n in NODES:
+                    m = self.node(n).metrics()
+                    for r in resources:
+                        if m.value("svcbgp_k8s_relists_total", 0, resource=r) <= relists0[n.name][r]:
+                            return False
+                        if m.value("svcbgp_k8s_synced", 0, resource=r) != 1:
+                            return False
+                return True
+            try:
+                wait_until(relisted, 60, 0.2, "every node relisted every resource after the restart")
+            except TimeoutError as exc:
+                self.fail(f"{exc}\nrequests seen by the new server: "
+                          f"{[(r['verb'], r['resource'], r['status']) for r in self.api.requests()][:30]}")
+            self.took("every node relisted")
+            seen = {}
+            for r in self.api.requests():
+                key = f"{r['verb']} {r['resource']} {r['status']}"
+                seen[key] = seen.get(key, 0) + 1
+            print(f"# requests the restarted server saw: {seen}")
+            # After the relist any change would reach FRR within milliseconds (batch 10 ms); watch two seconds.
+            end = time.monotonic() + 2.0
+            while time.monotonic() < end:
+                time.sleep(0.2)
+        after = self.tor_snapshot()
+        changed = [(round(t - self.t0, 2), snapshot_diff(before, s)) for t, s in poll.samples
+                   if snapshot_diff(before, s)]
+        self.assertEqual(changed[:3], [], f"the ToR's table changed during the restart (before: {before})")
+        self.assertEqual(snapshot_diff(before, after), {})
+        updates = {n.name: self.node(n).metrics().value("svcbgp_bgp_messages_sent_total", 0, peer="tor",
+                                                        type="update") - updates0[n.name] for n in NODES}
+        print(f"# UPDATEs sent by each node during the restart and relist: {updates}; "
+              f"{len(poll.samples)} FRR samples, all equal")
+        if any(updates.values()):
+            print("# note: no route changed at the ToR, but svcbgpd sent UPDATEs during the relist (the speaker "
+                  "should send only the difference)")
+
+    def test_06_kill_graceful_restart(self):
+        """node-1 (holding the best path) is SIGKILLed and restarted: FRR keeps its path throughout (stale while
+        the session is down), never withdraws it, and the path is fresh again after End-of-RIB."""
+        d = self.node(N1)
+        self.assertIn(N1.v4, [p["next_hop"] for p in self.paths()])
+
+        def sample():
+            return self.paths()
+        log_mark = self.frr_log_size()
+        with FrrPoller(sample, 0.02) as poll:
+            d.kill()
+            self.took("node-1 SIGKILLed")
+            self.wait_paths(lambda ps: any(p["next_hop"] == N1.v4 and p["stale"] for p in ps),
+                            "node-1's path kept as stale (graceful restart helper)")
+            self.took("node-1's path stale at the ToR")
+            d.start()
+            self.frr.wait_established(N1.v4, timeout=30)
+            paths = self.wait_paths(lambda ps: any(p["next_hop"] == N1.v4 and not p["stale"] and p["best"]
+                                                   for p in ps), "node-1's path fresh and best again")
+            self.took("node-1's path fresh again")
+        missing = [(round(t - self.t0, 2), s) for t, s in poll.samples
+                   if isinstance(s, Exception) or N1.v4 not in [p["next_hop"] for p in s]]
+        print(f"# {len(poll.samples)} FRR samples during the restart; stale in "
+              f"{sum(1 for _, s in poll.samples if not isinstance(s, Exception) and any(p['stale'] for p in s))}")
+        self.assertEqual(missing[:3], [], "node-1's path disappeared from the ToR during the graceful restart")
+        withdrawn = [line for line in self.frr_log_since(log_mark).splitlines()
+                     if N1.v4 in line and WEB_LB in line and "withdrawn" in line]
+        self.assertEqual(withdrawn, [], "FRR received a withdrawal of the service's route from node-1")
+        self.assertEqual(selected_next_hops(paths), [N1.v4])
+
+    def test_07_sigterm_withdraw(self):
+        """SIGTERM on node-3 (shutdown: withdraw): its routes are withdrawn and FRR shows the Cease /
+        administrative shutdown it received."""
+        d = self.node(N3)
+        self.wait_paths(lambda ps: N3.v4 in [p["next_hop"] for p in ps], "node-3's (depreferred) path present")
+        d.terminate()
+        self.took("node-3 exited after SIGTERM")
+        self.wait_paths(lambda ps: ps and N3.v4 not in [p["next_hop"] for p in ps], "node-3's path withdrawn")
+        self.took("node-3's path withdrawn")
+        info = wait_until(lambda: (lambda i: i if i.get("bgpState", "").lower() != "established" else None)(
+            self.frr.neighbor_info(N3.v4)), 10, 0.1, "FRR's session with node-3 down")
+        fields = {k: v for k, v in info.items() if k.startswith(("last", "downLast")) or "otification" in k}
+        print(f"# FRR neighbor {N3.v4}: {fields}")
+        text = " ".join(str(v) for v in fields.values()).lower()
+        self.assertIn("cease", text, fields)
+        self.assertIn("administrative shutdown", text, fields)
+        # No other path of node-3 is left (not stale either: withdrawn, not kept for a graceful restart).
+        stale = [p for p in self.frr.routes("ipv4") if p["next_hop"] == N3.v4]
+        self.assertEqual(stale, [], "routes via node-3 left at the ToR")
+        # Back for the next cases.
+        d.start()
+        self.frr.wait_established(N3.v4, timeout=30)
+
+    def test_08_link_down_session_drops(self):
+        """The veth toward the ToR goes down on node-2: svcbgpd drops the session within one second (netlink link
+        monitoring), not after the hold time."""
+        d = self.node(N2)
+        wait_until(d.session_up, 10, 0.1, "node-2's session up")
+        try:
+            self.topo.set_link(N2, False)
+            t_down = time.monotonic()
+            seen = None
+            while time.monotonic() - t_down < 3.0:
+                if not d.session_up():
+                    seen = time.monotonic() - t_down
+                    break
+                time.sleep(0.02)
+            print(f"# node-2 link down -> svcbgpd session down after "
+                  f"{'%.3fs' % seen if seen is not None else 'more than 3s'}")
+            self.assertIsNotNone(seen, "svcbgpd still reports the session up 3 s after its link went down")
+            self.assertLessEqual(seen, 1.0, "session down only after more than one second")
+        finally:
+            self.topo.set_link(N2, True)
+            self.topo.wait_link(N2.ns, N2.tor_if, True)
+        try:
+            wait_until(lambda: d.session_up() and self.frr.established(N2.v4), 30, 0.2,
+                       "node-2's session back after the link came up")
+            self.took("node-2's session back after link up")
+        except TimeoutError as exc:
+            print(f"# {exc}")
+
+    def test_09_event_to_update_histogram(self):
+        """200 changes at ~100/s through the API: svcbgp_event_to_update_seconds counts them with real figures."""
+        def hist_all():
+            return {n.name: self.node(n).metrics().histogram("svcbgp_event_to_update_seconds") for n in NODES}
+        for n in NODES:
+            wait_until(self.node(n).session_up, 30, 0.2, f"{n.name}'s session up")
+        before = hist_all()
+        t_window = time.monotonic()
+        self.cluster.apply(endpoint_slice(f"{CHURN}-1", NS, CHURN, [endpoint("10.244.1.9", N1)]))
+        n_changes, rate = 200, 100.0
+        t_begin = time.monotonic()
+        for i in range(n_changes):
+            # pacing, not synchronisation: one change every 10 ms
+            delay = t_begin + i / rate - time.monotonic()
+            if delay > 0:
+                time.sleep(delay)
+            self.cluster.apply(lb_service(CHURN, NS, CHURN_CLUSTER_IP, CHURN_LB, "Cluster",
+                                          {"svcbgp.io/communities": f"65000:{i}"}))
+        spent = time.monotonic() - t_begin
+        print(f"# {n_changes} changes in {spent:.2f}s ({n_changes / spent:.0f}/s)")
+        last = f"65000:{n_changes - 1}"
+
+        def converged():
+            det = self.frr.route_detail(CHURN_PREFIX)
+            return len(det) == 3 and all(last in r["communities"] for r in det)
+        wait_until(converged, STEP_TIMEOUT, 0.1, f"{CHURN_PREFIX} from all three nodes with community {last}")
+        self.took("the ToR has the last change from all three nodes")
+        after = hist_all()
+        window = time.monotonic() - t_window
+        problems = []
+        for n in NODES:
+            h = histogram_delta(after[n.name], before[n.name])
+            p50, p99 = quantile(h, 0.5), quantile(h, 0.99)
+            mean = h["sum"] / h["count"] if h["count"] else float("nan")
+            # No event of this window can have waited longer than the window itself: observations above the first
+            # bucket bound >= the window's length are stale start times, not latencies.
+            bound = next((le for le, _ in h["buckets"] if le >= window), float("inf"))
+            within = next((c for le, c in h["buckets"] if le == bound), h["count"])
+            over = h["count"] - within
+            print(f"# {n.name}: svcbgp_event_to_update_seconds +{h['count']:.0f} observations, "
+                  f"p50 {p50 * 1000:.1f} ms, p99 {p99 * 1000:.1f} ms, mean {mean * 1000:.1f} ms, "
+                  f"{over:.0f} above {bound:g} s (the window was {window:.1f} s)")
+            # With the API source each watch event is timed (batches of 10 ms at one change per 10 ms); the
+            # directory source re-reads the folder and may fold many changes into one read.
+            if h["count"] < (n_changes / 10 if self.api is not None else 1):
+                problems.append(f"{n.name}: only {h['count']:.0f} observations for {n_changes} changes")
+            if h["sum"] <= 0:
+                problems.append(f"{n.name}: svcbgp_event_to_update_seconds_sum did not grow")
+            if over:
+                problems.append(f"{n.name}: {over:.0f} observation(s) above {bound:g} s in a {window:.1f} s window "
+                                f"(sum +{h['sum']:.3f} s): buckets {h['buckets']}")
+        self.assertEqual(problems, [])
+
+
+if __name__ == "__main__":
+    unittest.main()
