@@ -10,7 +10,7 @@ root=$(pwd)
 if [ ! -x build/src/daemon/svcbgpd ]; then
   ./scripts/setup.sh
 fi
-ninja -C build src/daemon/svcbgpd >/dev/null
+ninja -C build src/daemon/svcbgpd src/cli/svcbgpc >/dev/null
 
 work=$(mktemp -d /tmp/svcbgp-demo.XXXXXX)
 chmod 755 "$work"
@@ -87,6 +87,12 @@ echo "== The ToR's table: ClusterIP aggregate, LoadBalancer IPs (Cluster and Loc
 echo "== the allowed ExternalIP (203.0.113.5 is outside the allowed CIDRs, cache's endpoint is"
 echo "== on another node, db is headless: none of those is announced) =="
 birdc show route all
+echo
+echo "== The same from svcbgpd's side, with svcbgpc (birdc-style) =="
+svcbgpc() { "$root/build/src/cli/svcbgpc" -s "$work/run/svcbgpd.sock" "$@"; }
+svcbgpc show protocols
+echo
+svcbgpc show services
 echo
 echo "== A change: api's endpoints move from demo-node to node-2; cache's move to demo-node =="
 sed -i 's/nodeName: demo-node/nodeName: node-2/' "$work/cluster/api.yaml"

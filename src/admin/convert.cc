@@ -362,7 +362,8 @@ void to_proto(const engine::decision& d, v1::ServiceDecision* out) {
   out->set_namespace_(d.service.ns);
   out->set_name(d.service.name);
   out->set_kind(std::string(engine::to_string(d.kind)));
-  out->set_ip(d.ip.to_string());
+  // A headless service has no IP; Kubernetes writes "None" for it.
+  out->set_ip(d.why == engine::reason::headless ? "None" : d.ip.to_string());
   if (d.announced) {
     out->set_announced_as(d.announced_as.to_string());
   }

@@ -593,7 +593,14 @@ std::expected<daemon_config, std::vector<config_error>> parse(std::string_view y
       c.directory = w.str(v["directory"], "kubernetes.directory").value_or(c.directory);
     }
   }
-  if (auto v = root["admin"]; v && w.map(v, "admin", {"socket", "listen"})) {
+  if (auto v = root["admin"];
+      v && w.map(v, "admin", {"socket", "listen", "tls_cert_file", "tls_key_file"})) {
+    if (v["tls_cert_file"]) {
+      c.admin_tls_cert = w.str(v["tls_cert_file"], "admin.tls_cert_file").value_or("");
+    }
+    if (v["tls_key_file"]) {
+      c.admin_tls_key = w.str(v["tls_key_file"], "admin.tls_key_file").value_or("");
+    }
     if (v["socket"]) {
       c.admin_socket = w.str(v["socket"], "admin.socket").value_or(c.admin_socket);
     }
@@ -638,6 +645,10 @@ std::expected<daemon_config, std::vector<config_error>> parse(std::string_view y
   }
   if (c.admin_listen.size() > 0 && c.admin_listen.find(':') == std::string::npos) {
     errors.push_back({"admin.listen", "must be host:port"});
+  }
+  if (!c.admin_listen.empty() && (c.admin_tls_cert.empty() || c.admin_tls_key.empty())) {
+    errors.push_back({"admin.listen", "gRPC over TCP needs TLS: set admin.tls_cert_file and "
+                                      "admin.tls_key_file"});
   }
   if (c.source == k8s_source::directory && c.directory.empty()) {
     errors.push_back({"kubernetes.directory", "must be set for source directory"});

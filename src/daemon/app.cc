@@ -1,6 +1,7 @@
 #include "src/daemon/app.h"
 
 #include <boost/asio/io_context.hpp>
+#include <filesystem>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <list>
@@ -11,6 +12,7 @@
 #include "k8s/client/source.h"
 #include "k8s/directory/directory_source.h"
 #include "k8s/model/cache.h"
+#include "src/admin/server.h"
 #include "src/daemon/http_server.h"
 #include "src/daemon/log.h"
 #include "src/daemon/metrics.h"
@@ -25,8 +27,9 @@ using steady = std::chrono::steady_clock;
 namespace {}  // namespace
 
 struct app::impl : engine::route_sink {
-  impl(std::string path, config::daemon_config c, config::environment e)
-      : config_path(std::move(path)),
+  impl(app* self, std::string path, config::daemon_config c, config::environment e)
+      : owner(self),
+        config_path(std::move(path)),
         cfg(std::move(c)),
         env(std::move(e)),
         reconcile_timer(io),
@@ -35,6 +38,7 @@ struct app::impl : engine::route_sink {
         reconcile_hist(latency_buckets()),
         event_to_update_hist(latency_buckets()) {}
 
+  app* owner;  // the control the admin server serves
   std::string config_path;
   config::daemon_config cfg;
   config::environment env;
@@ -50,6 +54,7 @@ struct app::impl : engine::route_sink {
   asio::steady_timer reconcile_timer;
   asio::steady_timer shutdown_timer;
   std::unique_ptr<http_server> http;
+  std::unique_ptr<admin::server> admin;
   asio::signal_set signals;
   histogram reconcile_hist;
   histogram event_to_update_hist;
@@ -172,6 +177,7 @@ struct app::impl : engine::route_sink {
     if (!cfg.http_listen.empty()) {
       http = std::make_unique<http_server>(io, cfg.http_listen, std::move(routes));
     }
+    start_admin();
     wait_signal();
     log::info("svcbgpd started", {{"version", std::string(version)},
                                   {"node", cfg.node_name},
@@ -236,6 +242,24 @@ struct app::impl : engine::route_sink {
       log::warn("link monitoring off", {{"error", started.error()}});
       links.reset();
     }
+  }
+
+  void start_admin() {
+    if (cfg.admin_socket.empty() && cfg.admin_listen.empty()) {
+      return;
+    }
+    if (!cfg.admin_socket.empty()) {
+      std::error_code ec;
+      std::filesystem::create_directories(std::filesystem::path(cfg.admin_socket).parent_path(), ec);
+    }
+    admin::server_options o;
+    o.unix_socket = cfg.admin_socket;
+    o.tcp_listen = cfg.admin_listen;
+    o.tls_cert_file = cfg.admin_tls_cert;
+    o.tls_key_file = cfg.admin_tls_key;
+    admin = std::make_unique<admin::server>(io, *owner, o);
+    admin->start();
+    log::info("admin API listening", {{"socket", cfg.admin_socket}, {"tcp", cfg.admin_listen}});
   }
 
   void report_directory_errors() {
@@ -373,6 +397,9 @@ struct app::impl : engine::route_sink {
     }
     if (http) {
       http->stop();
+    }
+    if (admin) {
+      admin->stop();
     }
     const auto mode = cfg.shutdown == config::shutdown_mode::withdraw
                           ? bgp::shutdown_mode::withdraw
@@ -587,7 +614,7 @@ struct app::impl : engine::route_sink {
 };
 
 app::app(std::string config_path, config::daemon_config cfg, config::environment env)
-    : impl_(std::make_unique<impl>(std::move(config_path), std::move(cfg), std::move(env))) {}
+    : impl_(std::make_unique<impl>(this, std::move(config_path), std::move(cfg), std::move(env))) {}
 
 app::~app() = default;
 
@@ -615,6 +642,8 @@ daemon_status app::status() {
   s.config_path = d.config_path;
   s.sources = d.sources();
   s.ready = d.synced() && d.table_ready;
+  s.graceful_restart = d.cfg.graceful_restart;
+  s.restart_time = d.cfg.restart_time;
   return s;
 }
 

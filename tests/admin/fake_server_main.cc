@@ -16,8 +16,7 @@ int main(int argc, char** argv) {
   sigaddset(&set, SIGINT);
   sigaddset(&set, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &set, nullptr);
-  svcbgp::admin::server_options o;
-  svcbgp::testing::admin_harness h(o);
+  svcbgp::testing::admin_harness h;  // io thread and fake; its own server stays unstarted
   svcbgp::admin::server srv(h.io(), h.fake(), [&] {
     svcbgp::admin::server_options x;
     x.unix_socket = argv[1];
