@@ -91,6 +91,21 @@ std::string received_reason(const event& e) {
 
 }  // namespace
 
+// ManualStop / AutomaticStop in OpenSent, OpenConfirm and Established: the event's Cease (an
+// RFC 8203 message, the max-prefix Cease) or the default one, then Idle.
+void machine::stop_sending_cease(std::vector<action>& out, const event& e) {
+  const bool manual = e.type == event_type::manual_stop;
+  auto n = e.notification.value_or(
+      cease(manual ? notif::cease_admin_shutdown : notif::cease_out_of_resources));
+  to_idle(out, {manual ? exit_kind::manual_stop : exit_kind::automatic_stop, n, std::nullopt,
+                "Sent: " + n.to_string()});
+}
+
+void machine::hold_timer_expired(std::vector<action>& out) {
+  to_idle(out, {exit_kind::error, notification_message{notif::hold_timer_expired, 0, {}},
+                std::nullopt, "Hold timer expired"});
+}
+
 machine::machine(config cfg)
     : cfg_(std::move(cfg)), idle_hold_(cfg_.idle_hold_initial), rng_state_(cfg_.seed) {}
 
@@ -354,19 +369,12 @@ std::vector<action> machine::on_open_sent(const event& e) {
     case event_type::automatic_start_with_damp_peer_oscillations:
     case event_type::automatic_start_with_damp_peer_oscillations_and_passive_tcp_establishment:
       break;
-    case event_type::manual_stop: {
-      auto n = e.notification.value_or(cease(notif::cease_admin_shutdown));
-      to_idle(out, {exit_kind::manual_stop, n, std::nullopt, "Sent: " + n.to_string()});
+    case event_type::manual_stop:
+    case event_type::automatic_stop:
+      stop_sending_cease(out, e);
       break;
-    }
-    case event_type::automatic_stop: {
-      auto n = e.notification.value_or(cease(notif::cease_out_of_resources));
-      to_idle(out, {exit_kind::automatic_stop, n, std::nullopt, "Sent: " + n.to_string()});
-      break;
-    }
     case event_type::hold_timer_expires:
-      to_idle(out, {exit_kind::error, notification_message{notif::hold_timer_expired, 0, {}},
-                    std::nullopt, "Hold timer expired"});
+      hold_timer_expired(out);
       break;
     case event_type::tcp_connection_valid:
     case event_type::tcp_cr_acked:
@@ -430,19 +438,12 @@ std::vector<action> machine::on_open_confirm(const event& e) {
     case event_type::automatic_start_with_damp_peer_oscillations:
     case event_type::automatic_start_with_damp_peer_oscillations_and_passive_tcp_establishment:
       break;
-    case event_type::manual_stop: {
-      auto n = e.notification.value_or(cease(notif::cease_admin_shutdown));
-      to_idle(out, {exit_kind::manual_stop, n, std::nullopt, "Sent: " + n.to_string()});
+    case event_type::manual_stop:
+    case event_type::automatic_stop:
+      stop_sending_cease(out, e);
       break;
-    }
-    case event_type::automatic_stop: {
-      auto n = e.notification.value_or(cease(notif::cease_out_of_resources));
-      to_idle(out, {exit_kind::automatic_stop, n, std::nullopt, "Sent: " + n.to_string()});
-      break;
-    }
     case event_type::hold_timer_expires:
-      to_idle(out, {exit_kind::error, notification_message{notif::hold_timer_expired, 0, {}},
-                    std::nullopt, "Hold timer expired"});
+      hold_timer_expired(out);
       break;
     case event_type::keepalive_timer_expires:
       emit<send_keepalive>(out);
@@ -504,19 +505,12 @@ std::vector<action> machine::on_established(const event& e) {
     case event_type::automatic_start_with_damp_peer_oscillations:
     case event_type::automatic_start_with_damp_peer_oscillations_and_passive_tcp_establishment:
       break;
-    case event_type::manual_stop: {
-      auto n = e.notification.value_or(cease(notif::cease_admin_shutdown));
-      to_idle(out, {exit_kind::manual_stop, n, std::nullopt, "Sent: " + n.to_string()});
+    case event_type::manual_stop:
+    case event_type::automatic_stop:
+      stop_sending_cease(out, e);
       break;
-    }
-    case event_type::automatic_stop: {
-      auto n = e.notification.value_or(cease(notif::cease_out_of_resources));
-      to_idle(out, {exit_kind::automatic_stop, n, std::nullopt, "Sent: " + n.to_string()});
-      break;
-    }
     case event_type::hold_timer_expires:
-      to_idle(out, {exit_kind::error, notification_message{notif::hold_timer_expired, 0, {}},
-                    std::nullopt, "Hold timer expired"});
+      hold_timer_expired(out);
       break;
     case event_type::keepalive_timer_expires:
       emit<send_keepalive>(out);

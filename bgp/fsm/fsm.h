@@ -194,6 +194,8 @@ class machine {
   void enter_established(std::vector<action>& out);
   void to_idle(std::vector<action>& out, exit_info info);
   void fsm_error(std::vector<action>& out, const event& e);
+  void stop_sending_cease(std::vector<action>& out, const event& e);
+  void hold_timer_expired(std::vector<action>& out);
   void arm(std::vector<action>& out, timer t, std::chrono::milliseconds after);
   void disarm(std::vector<action>& out, timer t);
   bool running(timer t) const;
