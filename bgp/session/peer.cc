@@ -661,7 +661,8 @@ void peer::export_routes() {
   }
   std::size_t skipped = 0;
   out_.set(bgp::export_routes(source_, x, &skipped));
-  if (skipped != 0 && skipped != unexportable_) {
+  // Before a session exists there is no local address to default the next hop to: not an error.
+  if (skipped != 0 && skipped != unexportable_ && local_address_) {
     speaker_event se;
     se.what = speaker_event::kind::update_error;
     se.text = std::to_string(skipped) +
@@ -832,6 +833,7 @@ peer_status peer::status() const {
   peer_status s;
   s.config = cfg_;
   s.config.password = cfg_.password.empty() ? "" : "*";
+  s.config.enabled = enabled_;  // after disable/enable, not what the config file said
   s.state = fsm_.current();
   s.since = since_;
   s.last_error = fsm_.last_error();

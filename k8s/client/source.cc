@@ -197,6 +197,24 @@ class reflector : public std::enable_shared_from_this<reflector> {
  private:
   static asio::awaitable<void> run(std::shared_ptr<reflector> self) { co_await self->loop(); }
 
+  // A connection error or a non-2xx answer goes to the state machine (backoff, Retry-After,
+  // relist on 410); true when it was one.
+  bool failed(clock::time_point now, const std::expected<client::http_result, std::string>& r) {
+    if (!r) {
+      push(state_.on_connection_error(now, r.error()));
+      return true;
+    }
+    if (r->status < 200 || r->status >= 300) {
+      std::optional<std::string_view> retry_after;
+      if (!r->retry_after.empty()) {
+        retry_after = r->retry_after;
+      }
+      push(state_.on_http_error(now, r->status, retry_after, error_message(r->error_body)));
+      return true;
+    }
+    return false;
+  }
+
   void push(std::vector<action> acts) {
     for (auto& a : acts) {
       queue_.push_back(std::move(a));
@@ -344,16 +362,7 @@ class reflector : public std::enable_shared_from_this<reflector> {
     if (stopped_) {
       co_return;
     }
-    if (!r) {
-      push(state_.on_connection_error(now, r.error()));
-      co_return;
-    }
-    if (r->status < 200 || r->status >= 300) {
-      std::optional<std::string_view> retry_after;
-      if (!r->retry_after.empty()) {
-        retry_after = r->retry_after;
-      }
-      push(state_.on_http_error(now, r->status, retry_after, error_message(r->error_body)));
+    if (failed(now, r)) {
       co_return;
     }
     json::error_code ec;
@@ -452,16 +461,7 @@ class reflector : public std::enable_shared_from_this<reflector> {
       stalled_.clear();
       co_return;
     }
-    if (!r) {
-      push(state_.on_connection_error(now, r.error()));
-      co_return;
-    }
-    if (r->status < 200 || r->status >= 300) {
-      std::optional<std::string_view> retry_after;
-      if (!r->retry_after.empty()) {
-        retry_after = r->retry_after;
-      }
-      push(state_.on_http_error(now, r->status, retry_after, error_message(r->error_body)));
+    if (failed(now, r)) {
       co_return;
     }
     if (!r->complete) {

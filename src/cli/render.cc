@@ -173,9 +173,12 @@ void capabilities(std::string& out, const v1::Capabilities& c) {
     if (gr.restart_state()) {
       put(out, "        Restart recovery");
     }
-    put(out, "        Restart time: " + std::to_string(gr.restart_time()));
-    put(out, "        AF supported: " + join(gr.families(), " "));
-    put(out, "        AF preserved: " + join(gr.preserved(), " "));
+    // As birdc: a capability that lists no families (BIRD's own default) is just the name.
+    if (gr.families_size() > 0) {
+      put(out, "        Restart time: " + std::to_string(gr.restart_time()));
+      put(out, "        AF supported: " + join(gr.families(), " "));
+      put(out, "        AF preserved: " + join(gr.preserved(), " "));
+    }
   }
   if (c.has_four_octet_as()) {
     put(out, "      4-octet AS numbers");
@@ -184,7 +187,23 @@ void capabilities(std::string& out, const v1::Capabilities& c) {
     put(out, "      Enhanced refresh");
   }
   for (auto code : c.unknown_codes()) {
-    put(out, "      Unknown capability " + std::to_string(code));
+    // Capabilities we do not negotiate, named as the IANA registry does.
+    switch (code) {
+      case 5:
+        put(out, "      Extended next hop");
+        break;
+      case 69:
+        put(out, "      ADD-PATH");
+        break;
+      case 71:
+        put(out, "      Long-lived graceful restart");
+        break;
+      case 73:
+        put(out, "      Hostname");
+        break;
+      default:
+        put(out, "      Unknown capability " + std::to_string(code));
+    }
   }
 }
 

@@ -30,10 +30,11 @@ REQUIRED = {
     "test_gobgp": ["gobgpd", "gobgp"],
     "test_exabgp": ["exabgp"],
     "test_e2e": ["/usr/lib/frr/bgpd", "vtysh", "openssl"],
+    "test_svcbgpc_live": ["bird", "birdc"],
 }
 
 # Modules that test svcbgpd rather than bgpspeak: the option naming the binary, and its environment variable.
-DAEMON_BINARY = {"test_e2e": ("svcbgpd", "SVCBGP_SVCBGPD")}
+DAEMON_BINARY = {"test_e2e": ("svcbgpd", "SVCBGP_SVCBGPD"), "test_svcbgpc_live": ("svcbgpd", "SVCBGP_SVCBGPD")}
 
 
 def flatten(suite):
