@@ -1,9 +1,14 @@
 #!/usr/bin/env bash
-# Builds svcbgp twice (normal, and with AddressSanitizer + UBSan), runs every suite, a short fuzz
-# run, and prints "tests: N passed, N failed, N skipped". Needs root for the interop suite (network
-# namespaces); run ./scripts/setup.sh once first.
+# Installs what is missing (scripts/setup.sh), builds svcbgp twice (normal, and with
+# AddressSanitizer + UBSan), runs every suite and a short fuzz run, and prints
+# "tests: N passed, N failed, N skipped". Needs root (packages, network namespaces).
 set -uo pipefail
 cd "$(dirname "$0")/.."
+if ! ./scripts/setup.sh; then
+  echo "setup failed"
+  echo "tests: 0 passed, 1 failed"
+  exit 1
+fi
 jobs=$(nproc)
 status=0
 # The fake API server's 100k-object load check is a benchmark (bench/), not a test.
