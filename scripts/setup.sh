@@ -23,11 +23,10 @@ if ((${#missing[@]})); then
   apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
-# The daemons' packages start system services we do not want: tests run their own instances.
+# The daemons' packages may start system services; tests run their own instances in namespaces.
 for s in bird frr gobgpd exabgp; do
   systemctl disable --now "$s" >/dev/null 2>&1 || true
 done
-pkill -x bird >/dev/null 2>&1 || true
 
 [ -d build ] || meson setup build --buildtype=debugoptimized
 ninja -C build
