@@ -659,8 +659,20 @@ void peer::export_routes() {
       x.next_hop_v6 = local_address_;
     }
   }
+  export_ctx_ = x;
+  export_cache_.clear();
+  export_ready_ = true;
+  route_set exported;
+  exported.reserve(source_.size());
   std::size_t skipped = 0;
-  out_.set(bgp::export_routes(source_, x, &skipped));
+  for (const auto& [p, attrs] : source_) {
+    if (auto e = export_one(p, attrs)) {
+      exported.emplace(p, std::move(e));
+    } else {
+      ++skipped;
+    }
+  }
+  out_.set(std::move(exported));
   // Before a session exists there is no local address to default the next hop to: not an error.
   if (skipped != 0 && skipped != unexportable_ && local_address_) {
     speaker_event se;
@@ -670,6 +682,48 @@ void peer::export_routes() {
     emit(std::move(se));
   }
   unexportable_ = skipped;
+}
+
+attributes_ptr peer::export_one(const prefix& p, const attributes_ptr& source) {
+  if (!source) {
+    return nullptr;
+  }
+  auto& entry = export_cache_[source.get()];
+  entry.source = source;
+  const std::size_t f = p.addr.v6 ? 1 : 0;
+  if (!entry.done[f]) {
+    entry.by_family[f] = export_attributes(*source, p.fam(), export_ctx_);
+    entry.done[f] = true;
+  }
+  return entry.by_family[f];
+}
+
+void peer::update_routes(const route_set& source, const std::vector<prefix>& changed) {
+  if (!export_ready_) {
+    set_routes(source);
+    return;
+  }
+  for (const auto& p : changed) {
+    auto it = source.find(p);
+    if (it == source.end() || !it->second) {
+      source_.erase(p);
+      out_.withdraw(p);
+      continue;
+    }
+    source_[p] = it->second;
+    if (auto e = export_one(p, it->second)) {
+      out_.announce(p, std::move(e));
+    } else {
+      out_.withdraw(p);
+    }
+  }
+  // Sets no route uses any more would pin memory: start over when the cache outgrows them.
+  if (export_cache_.size() > 2 * source_.size() + 64) {
+    export_routes();
+  }
+  if (can_send_routes()) {
+    wake(conn_);
+  }
 }
 
 void peer::set_routes(route_set source) {

@@ -17,6 +17,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <unordered_map>
 #include <vector>
 
 #include "bgp/codec/codec.h"
@@ -24,6 +25,7 @@
 #include "bgp/rib/adj_rib_in.h"
 #include "bgp/rib/adj_rib_out.h"
 #include "bgp/session/config.h"
+#include "bgp/session/export_policy.h"
 #include "bgp/session/speaker.h"
 
 namespace svcbgp::bgp {
@@ -52,6 +54,7 @@ class peer : public std::enable_shared_from_this<peer> {
   // An incoming connection from this peer's address (RFC 4271 §8.2.1.4 passive, §6.8 collision).
   void accept(tcp::socket socket);
   void set_routes(route_set source);
+  void update_routes(const route_set& source, const std::vector<prefix>& changed);
   void table_ready();
   void refresh(bool in);
   void connection_lost();
@@ -113,6 +116,17 @@ class peer : public std::enable_shared_from_this<peer> {
   std::vector<fsm::event> deferred_;
 
   route_set source_;  // the engine's routes, before export
+  // How routes are exported on the current session, and the sets already exported, so an
+  // incremental update exports only what changed. Keyed by source set and family (v4 = 0).
+  export_context export_ctx_;
+  bool export_ready_ = false;
+  struct exported_sets {
+    attributes_ptr source;  // keeps the key alive
+    std::array<attributes_ptr, 2> by_family;
+    std::array<bool, 2> done{};
+  };
+  std::unordered_map<const path_attributes*, exported_sets> export_cache_;
+  attributes_ptr export_one(const prefix& p, const attributes_ptr& source);
   adj_rib_out out_;
   adj_rib_in in_;
   bool end_of_rib_sent_ = false;

@@ -278,6 +278,13 @@ void speaker::set_routes(const std::string& name, const route_set& routes) {
   }
 }
 
+void speaker::update_routes(const std::string& name, const route_set& routes,
+                            const std::vector<prefix>& changed) {
+  if (auto p = impl_->find(name)) {
+    p->update_routes(routes, changed);
+  }
+}
+
 void speaker::set_table_ready() {
   auto& d = *impl_;
   if (d.shared.table_ready) {

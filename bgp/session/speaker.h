@@ -114,6 +114,10 @@ class speaker {
   // The routes every peer is to have, in the engine's terms (export_policy.h), or one peer's.
   void set_routes(const route_set& routes);
   void set_routes(const std::string& peer, const route_set& routes);
+  // The same, when only `changed` prefixes differ from the last set handed over: costs time
+  // proportional to `changed`, not to the table.
+  void update_routes(const std::string& peer, const route_set& routes,
+                     const std::vector<prefix>& changed);
   // The table is complete (every Kubernetes cache synced): send it and End-of-RIB, clear the R bit.
   void set_table_ready();
 

@@ -1,9 +1,9 @@
 #include "src/daemon/app.h"
 
 #include <boost/asio/io_context.hpp>
-#include <filesystem>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <filesystem>
 #include <list>
 #include <map>
 #include <tuple>
@@ -79,6 +79,22 @@ struct app::impl : engine::route_sink {
     e.what = daemon_event::kind::route_change;
     e.at = std::chrono::system_clock::now();
     e.peer_name = peer;
+    publish(e);
+  }
+
+  void update_routes(const std::string& peer, const bgp::route_set& routes,
+                     const std::vector<bgp::prefix>& changed) override {
+    speaker->update_routes(peer, routes, changed);
+    if (subscribers.empty()) {
+      return;
+    }
+    daemon_event e;
+    e.what = daemon_event::kind::route_change;
+    e.at = std::chrono::system_clock::now();
+    e.peer_name = peer;
+    for (const auto& p : changed) {
+      (routes.count(p) != 0 ? e.announced : e.withdrawn).push_back(p);
+    }
     publish(e);
   }
 
@@ -250,7 +266,8 @@ struct app::impl : engine::route_sink {
     }
     if (!cfg.admin_socket.empty()) {
       std::error_code ec;
-      std::filesystem::create_directories(std::filesystem::path(cfg.admin_socket).parent_path(), ec);
+      std::filesystem::create_directories(std::filesystem::path(cfg.admin_socket).parent_path(),
+                                          ec);
     }
     admin::server_options o;
     o.unix_socket = cfg.admin_socket;

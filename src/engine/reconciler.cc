@@ -47,7 +47,11 @@ void reconciler::reconfigure(engine_config cfg, k8s::cluster_cache& cache, clock
 
 void reconciler::push(const std::vector<std::string>& peers) {
   for (const auto& p : peers) {
-    sink_.set_routes(p, selector_.routes(p));
+    if (const auto* changed = selector_.changed_prefixes(p)) {
+      sink_.update_routes(p, selector_.routes(p), *changed);
+    } else {
+      sink_.set_routes(p, selector_.routes(p));
+    }
     ++stats_.peer_updates;
   }
 }

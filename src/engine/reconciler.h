@@ -20,6 +20,13 @@ class route_sink {
  public:
   virtual ~route_sink() = default;
   virtual void set_routes(const std::string& peer, const bgp::route_set& routes) = 0;
+  // Only `changed` prefixes differ from the last routes handed over; `routes` is the full set.
+  // A sink that can apply a difference does so in time proportional to `changed`.
+  virtual void update_routes(const std::string& peer, const bgp::route_set& routes,
+                             const std::vector<bgp::prefix>& changed) {
+    (void)changed;
+    set_routes(peer, routes);
+  }
 };
 
 class reconciler {

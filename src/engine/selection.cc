@@ -96,6 +96,9 @@ struct peer_state {
   bool v6 = false;
   bool ibgp = false;
   bool changed = false;
+  // Prefixes whose route changed in the last update(); after full() every prefix may have.
+  std::vector<bgp::prefix> changed_prefixes;
+  bool changed_all = true;
   bgp::route_set routes;
 };
 
@@ -285,17 +288,24 @@ struct selector::impl {
         want = *slot;
       }
       auto rit = peer.routes.find(p);
+      bool changed = false;
       if (!want) {
         if (rit != peer.routes.end()) {
           peer.routes.erase(rit);
-          peer.changed = true;
+          changed = true;
         }
       } else if (rit == peer.routes.end()) {
         peer.routes.emplace(p, std::move(want));
-        peer.changed = true;
+        changed = true;
       } else if (rit->second != want) {
         rit->second = std::move(want);
+        changed = true;
+      }
+      if (changed) {
         peer.changed = true;
+        if (!peer.changed_all) {
+          peer.changed_prefixes.push_back(p);
+        }
       }
     }
     if (pit != prefixes.end() && pit->second.empty()) {
@@ -334,6 +344,8 @@ struct selector::impl {
       auto& peer = peers[i];
       peer.selected = n != nullptr && labels_match(cfg.peers[i].node_selector, n->labels);
       peer.changed = false;
+      peer.changed_all = true;
+      peer.changed_prefixes.clear();
       old.push_back(std::move(peer.routes));
       peer.routes = {};
     }
@@ -369,6 +381,8 @@ struct selector::impl {
     }
     for (auto& peer : peers) {
       peer.changed = false;
+      peer.changed_all = false;
+      peer.changed_prefixes.clear();
     }
     for (const auto& key : batch.services) {
       set_service(cache, key);
@@ -427,6 +441,16 @@ std::vector<decision> selector::decisions_for(const k8s::object_key& service) co
 
 const std::vector<std::string>& selector::changed_peers() const {
   return impl_->changed_names;
+}
+
+const std::vector<bgp::prefix>* selector::changed_prefixes(const std::string& peer) const {
+  for (std::size_t i = 0; i < impl_->peers.size(); ++i) {
+    if (impl_->cfg.peers[i].name == peer) {
+      const auto& p = impl_->peers[i];
+      return p.changed_all ? nullptr : &p.changed_prefixes;
+    }
+  }
+  return nullptr;
 }
 
 selection_result selector::result() const {

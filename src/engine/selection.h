@@ -80,6 +80,9 @@ class selector {
   std::vector<decision> decisions_for(const k8s::object_key& service) const;
   // Peers whose route set changed in the last full()/update().
   const std::vector<std::string>& changed_peers() const;
+  // The prefixes whose route to `peer` changed in the last update() (announced, changed or
+  // withdrawn), or nullptr when any may have (after full(), or an unknown peer).
+  const std::vector<bgp::prefix>* changed_prefixes(const std::string& peer) const;
   selection_result result() const;
 
   const engine_config& config() const;

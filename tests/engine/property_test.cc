@@ -246,6 +246,24 @@ TEST(selection_property, incremental_update_equals_full_recompute) {
       auto got_changed = inc.changed_peers();
       std::sort(got_changed.begin(), got_changed.end());
       ASSERT_EQ(got_changed, want_changed) << "sequence " << seq << " batch " << b;
+      // The reported difference is complete: the old routes patched with the changed prefixes
+      // are the new routes (the speaker applies exactly this).
+      for (const auto& p : cfg.peers) {
+        const auto* changed = inc.changed_prefixes(p.name);
+        if (changed == nullptr) {
+          continue;  // a node change made it a full recomputation
+        }
+        auto patched = before[p.name];
+        const auto& now = inc.routes(p.name);
+        for (const auto& pfx : *changed) {
+          if (auto it = now.find(pfx); it != now.end()) {
+            patched[pfx] = it->second;
+          } else {
+            patched.erase(pfx);
+          }
+        }
+        ASSERT_EQ(patched, now) << "sequence " << seq << " batch " << b << " peer " << p.name;
+      }
       std::map<bgp::ip_address, int> per_ip;
       for (const auto& d : inc.decisions()) {
         announced += d.announced ? 1 : 0;

@@ -14,9 +14,15 @@ using clock = reconciler::clock;
 struct recording_sink : route_sink {
   std::vector<std::pair<std::string, std::size_t>> calls;  // peer, routes
   bgp::route_set last;
+  std::vector<std::vector<bgp::prefix>> deltas;  // changed prefixes of each update_routes call
   void set_routes(const std::string& peer, const bgp::route_set& routes) override {
     calls.emplace_back(peer, routes.size());
     last = routes;
+  }
+  void update_routes(const std::string& peer, const bgp::route_set& routes,
+                     const std::vector<bgp::prefix>& changed) override {
+    deltas.push_back(changed);
+    set_routes(peer, routes);
   }
 };
 
@@ -81,6 +87,7 @@ TEST(reconciler, the_first_run_pushes_every_peer) {
   load(cache, cluster_yaml);
   r.run(cache, clock::now());
   ASSERT_EQ(sink.calls.size(), 2u);
+  EXPECT_TRUE(sink.deltas.empty());  // the first run hands over whole sets
   EXPECT_EQ(sink.calls[0], (std::pair<std::string, std::size_t>{"tor1", 1}));
   EXPECT_EQ(sink.calls[1], (std::pair<std::string, std::size_t>{"tor2", 0}));
   EXPECT_FALSE(cache.has_changes());  // the run consumed them
@@ -101,6 +108,9 @@ TEST(reconciler, a_change_pushes_only_the_peers_whose_routes_changed) {
   r.run(cache, clock::now());
   ASSERT_EQ(sink.calls.size(), 1u);
   EXPECT_EQ(sink.calls[0], (std::pair<std::string, std::size_t>{"tor1", 0}));
+  // Handed over as a difference: exactly the one withdrawn prefix, not the whole table.
+  ASSERT_EQ(sink.deltas.size(), 1u);
+  EXPECT_EQ(sink.deltas[0], std::vector<bgp::prefix>{*bgp::prefix::parse("198.51.100.10/32")});
   auto d = r.current().decisions();
   ASSERT_FALSE(d.empty());
   EXPECT_EQ(to_string(d.back().why), "noLocalEndpoints");

@@ -492,5 +492,30 @@ TEST_F(speaker_test, connection_lost_drops_at_once_without_notification_and_reco
   ASSERT_TRUE(tor.establish());
 }
 
+TEST_F(speaker_test, update_routes_sends_only_the_changed_prefixes) {
+  scripted_peer tor;
+  start(local(), {to(tor)});
+  auto a = attrs_with_community(1);
+  route_set routes{{pfx("10.96.0.1/32"), a}, {pfx("10.96.0.2/32"), a}};
+  call([&] { sp_->set_routes("p127.0.0.1", routes); });
+  ASSERT_TRUE(tor.establish());
+  ASSERT_TRUE(tor.read_until<update_message>());  // the table
+  ASSERT_TRUE(tor.read_until<update_message>());  // End-of-RIB
+  routes.erase(pfx("10.96.0.2/32"));
+  routes[pfx("10.96.0.3/32")] = attrs_with_community(2);
+  call([&] {
+    sp_->update_routes("p127.0.0.1", routes, {pfx("10.96.0.2/32"), pfx("10.96.0.3/32")});
+  });
+  auto w = tor.read_until<update_message>();
+  ASSERT_TRUE(w);
+  EXPECT_EQ(w->withdrawn, std::vector<prefix>{pfx("10.96.0.2/32")});
+  auto u = tor.read_until<update_message>();
+  ASSERT_TRUE(u);
+  EXPECT_EQ(u->nlri, std::vector<prefix>{pfx("10.96.0.3/32")});
+  EXPECT_EQ(u->attrs.communities, std::vector<std::uint32_t>{2});
+  EXPECT_EQ(u->attrs.next_hop, ip_address::parse("127.0.0.1"));
+  EXPECT_EQ(call([&] { return sp_->peer("p127.0.0.1")->routes_sent; }), 2u);
+}
+
 }  // namespace
 }  // namespace svcbgp::bgp
