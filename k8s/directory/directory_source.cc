@@ -91,7 +91,8 @@ struct directory_source::impl {
       }
       // Manifests rarely carry a resourceVersion, and the cache compares them to tell changed
       // objects from unchanged ones: stamp each object with its file's content hash.
-      const auto stamp = "#" + std::to_string(std::hash<std::string>{}(text.str()));
+      std::string stamp = std::to_string(std::hash<std::string>{}(text.str()));
+      stamp.insert(stamp.begin(), '#');  // not "#" + ...: GCC 12 -O3 warns -Wrestrict on it
       auto mark = [&](auto& objects) {
         for (auto& o : objects) {
           o.meta.resource_version += stamp;
