@@ -647,8 +647,9 @@ std::expected<daemon_config, std::vector<config_error>> parse(std::string_view y
     errors.push_back({"admin.listen", "must be host:port"});
   }
   if (!c.admin_listen.empty() && (c.admin_tls_cert.empty() || c.admin_tls_key.empty())) {
-    errors.push_back({"admin.listen", "gRPC over TCP needs TLS: set admin.tls_cert_file and "
-                                      "admin.tls_key_file"});
+    errors.push_back({"admin.listen",
+                      "gRPC over TCP needs TLS: set admin.tls_cert_file and "
+                      "admin.tls_key_file"});
   }
   if (c.source == k8s_source::directory && c.directory.empty()) {
     errors.push_back({"kubernetes.directory", "must be set for source directory"});

@@ -59,7 +59,7 @@ struct daemon_config {
   std::string kubeconfig = "~/.kube/config";
   std::string directory = "/etc/svcbgp/cluster";
   std::string admin_socket = "/run/svcbgp/svcbgpd.sock";
-  std::string admin_listen;  // host:port, TLS required; "" = off
+  std::string admin_listen;    // host:port, TLS required; "" = off
   std::string admin_tls_cert;  // PEM files for admin_listen
   std::string admin_tls_key;
   std::string http_listen = "0.0.0.0:9179";
