@@ -43,34 +43,4 @@ attributes_ptr export_attributes(const path_attributes& source, family f,
   return out;
 }
 
-route_set export_routes(const route_set& source, const export_context& ctx,
-                        std::size_t* unexportable) {
-  route_set out;
-  out.reserve(source.size());
-  // Keyed by (source set, family): the same set exports differently for v4 and v6 next hops.
-  std::unordered_map<const path_attributes*, attributes_ptr> cache_v4;
-  std::unordered_map<const path_attributes*, attributes_ptr> cache_v6;
-  std::size_t skipped = 0;
-  for (const auto& [p, attrs] : source) {
-    if (!attrs) {
-      continue;
-    }
-    const family f = p.fam();
-    auto& cache = f == ipv4_unicast ? cache_v4 : cache_v6;
-    auto it = cache.find(attrs.get());
-    if (it == cache.end()) {
-      it = cache.emplace(attrs.get(), export_attributes(*attrs, f, ctx)).first;
-    }
-    if (!it->second) {
-      ++skipped;
-      continue;
-    }
-    out.emplace(p, it->second);
-  }
-  if (unexportable) {
-    *unexportable = skipped;
-  }
-  return out;
-}
-
 }  // namespace svcbgp::bgp

@@ -7,7 +7,6 @@
 #pragma once
 
 #include <optional>
-#include <unordered_map>
 
 #include "bgp/codec/attributes.h"
 #include "bgp/rib/route.h"
@@ -25,10 +24,5 @@ struct export_context {
 // The attributes to send, or nullptr when the route cannot be sent (no next hop of its family).
 attributes_ptr export_attributes(const path_attributes& source, family f,
                                  const export_context& ctx);
-
-// Exports a whole table, sharing one exported set per distinct source set. Routes without a usable
-// next hop are left out and counted in `unexportable`.
-route_set export_routes(const route_set& source, const export_context& ctx,
-                        std::size_t* unexportable = nullptr);
 
 }  // namespace svcbgp::bgp

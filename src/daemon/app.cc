@@ -206,6 +206,10 @@ struct app::impl : engine::route_sink {
   // (watched for link loss) and the IPv6 next hop on it (advertisement.md "Path attributes").
   bgp::peer_config resolve_peer(const config::peer& p) {
     auto b = p.bgp;
+    // Re-resolved on every reload: forget where this peer was before.
+    for (auto& [ifindex, names] : peers_by_ifindex) {
+      std::erase(names, b.name);
+    }
     auto route = netlink::route_to(b.address);
     if (!route) {
       log::warn("no route to peer yet", {{"peer", b.name}, {"error", route.error()}});
@@ -322,7 +326,7 @@ struct app::impl : engine::route_sink {
     }
     const auto start = steady::now();
     const auto pushed_before = reconciler->statistics().peer_updates;
-    reconciler->run(*c, start);
+    reconciler->run(*c);
     reconcile_hist.observe(std::chrono::duration<double>(steady::now() - start).count());
     if (reconciler->statistics().peer_updates == pushed_before) {
       awaiting_update_since.reset();
@@ -477,6 +481,9 @@ struct app::impl : engine::route_sink {
       }
     }
     for (const auto& [name, p] : old_peers) {
+      for (auto& [ifindex, names] : peers_by_ifindex) {
+        std::erase(names, name);
+      }
       speaker->remove_peer(name);
       r.changes.push_back("peer " + name + " removed");
     }
@@ -485,7 +492,7 @@ struct app::impl : engine::route_sink {
                n.log_fmt == config::log_format::json ? log::format::json : log::format::text);
     cfg = std::move(n);
     if (auto* c = active_cache()) {
-      reconciler->reconfigure(cfg.engine(), *c, steady::now());
+      reconciler->reconfigure(cfg.engine(), *c);
     } else {
       reconciler = std::make_unique<engine::reconciler>(cfg.engine(), *this);
     }

@@ -14,7 +14,7 @@ std::optional<reconciler::clock::time_point> reconciler::on_batch(clock::time_po
   return now + selector_.config().advertise.batch_delay;
 }
 
-void reconciler::run(k8s::cluster_cache& cache, clock::time_point now) {
+void reconciler::run(k8s::cluster_cache& cache) {
   pending_.reset();
   const auto start = clock::now();
   if (!initialized_) {
@@ -36,13 +36,12 @@ void reconciler::run(k8s::cluster_cache& cache, clock::time_point now) {
   ++stats_.runs;
   stats_.last_duration = clock::now() - start;
   stats_.max_duration = std::max(stats_.max_duration, stats_.last_duration);
-  (void)now;
 }
 
-void reconciler::reconfigure(engine_config cfg, k8s::cluster_cache& cache, clock::time_point now) {
+void reconciler::reconfigure(engine_config cfg, k8s::cluster_cache& cache) {
   selector_ = selector(std::move(cfg));
   initialized_ = false;
-  run(cache, now);
+  run(cache);
 }
 
 void reconciler::push(const std::vector<std::string>& peers) {

@@ -48,9 +48,9 @@ class reconciler {
   std::optional<clock::time_point> on_batch(clock::time_point now);
   // Selection over what changed since the last run (everything on the first run); pushes the
   // routes of every peer whose set changed.
-  void run(k8s::cluster_cache& cache, clock::time_point now);
+  void run(k8s::cluster_cache& cache);
   // A new config: everything is selected again and every peer's routes are pushed.
-  void reconfigure(engine_config cfg, k8s::cluster_cache& cache, clock::time_point now);
+  void reconfigure(engine_config cfg, k8s::cluster_cache& cache);
 
   bool run_pending() const { return pending_.has_value(); }
   // When the oldest change not yet selected arrived (for the event-to-UPDATE histogram).

@@ -75,7 +75,7 @@ TEST(reconciler, the_first_batch_arms_the_timer_and_later_ones_join_it) {
   EXPECT_EQ(r.on_batch(t0 + 5ms), std::nullopt);
   EXPECT_EQ(r.pending_since(), t0);
   k8s::cluster_cache cache;
-  r.run(cache, t0 + 25ms);
+  r.run(cache);
   EXPECT_FALSE(r.run_pending());
   EXPECT_EQ(r.on_batch(t0 + 30ms), t0 + 55ms);
 }
@@ -85,7 +85,7 @@ TEST(reconciler, the_first_run_pushes_every_peer) {
   reconciler r(config(), sink);
   k8s::cluster_cache cache;
   load(cache, cluster_yaml);
-  r.run(cache, clock::now());
+  r.run(cache);
   ASSERT_EQ(sink.calls.size(), 2u);
   EXPECT_TRUE(sink.deltas.empty());  // the first run hands over whole sets
   EXPECT_EQ(sink.calls[0], (std::pair<std::string, std::size_t>{"tor1", 1}));
@@ -98,14 +98,14 @@ TEST(reconciler, a_change_pushes_only_the_peers_whose_routes_changed) {
   reconciler r(config(), sink);
   k8s::cluster_cache cache;
   load(cache, cluster_yaml);
-  r.run(cache, clock::now());
+  r.run(cache);
   sink.calls.clear();
   // The endpoint leaves this node: the Local-policy LoadBalancer IP is withdrawn from tor1 only.
   std::string moved(cluster_yaml);
   moved.replace(moved.rfind("nodeName: n1"), 12, "nodeName: n2");
   load(cache, moved);
   r.on_batch(clock::now());
-  r.run(cache, clock::now());
+  r.run(cache);
   ASSERT_EQ(sink.calls.size(), 1u);
   EXPECT_EQ(sink.calls[0], (std::pair<std::string, std::size_t>{"tor1", 0}));
   // Handed over as a difference: exactly the one withdrawn prefix, not the whole table.
@@ -121,10 +121,10 @@ TEST(reconciler, a_run_with_nothing_changed_pushes_nothing) {
   reconciler r(config(), sink);
   k8s::cluster_cache cache;
   load(cache, cluster_yaml);
-  r.run(cache, clock::now());
+  r.run(cache);
   sink.calls.clear();
   load(cache, cluster_yaml);  // the same objects again: no change
-  r.run(cache, clock::now());
+  r.run(cache);
   EXPECT_TRUE(sink.calls.empty());
   EXPECT_EQ(r.statistics().runs, 2u);
 }
@@ -134,11 +134,11 @@ TEST(reconciler, reconfigure_selects_everything_again) {
   reconciler r(config(), sink);
   k8s::cluster_cache cache;
   load(cache, cluster_yaml);
-  r.run(cache, clock::now());
+  r.run(cache);
   sink.calls.clear();
   auto c = config();
   c.advertise.load_balancer_ips.cidrs = {*bgp::prefix::parse("203.0.113.0/24")};
-  r.reconfigure(c, cache, clock::now());
+  r.reconfigure(c, cache);
   ASSERT_EQ(sink.calls.size(), 2u);
   EXPECT_EQ(sink.calls[0], (std::pair<std::string, std::size_t>{"tor1", 0}));
   EXPECT_EQ(to_string(r.current().decisions().back().why), "notInAllowedCidrs");
