@@ -1,11 +1,16 @@
-// Adj-RIB-Out: desired and sent tables, pending changes grouped by attribute set, and packing.
+// Adj-RIB-Out: one table of slots (desired route, sent route, pending change), pending changes
+// grouped by attribute set, and packing.
+//
+// One open-addressing table holds, per prefix, the engine's route, what the peer was sent and the
+// list its pending change is in: about 64 bytes per prefix per peer, where separate desired, sent
+// and pending maps (and the peer's copy of the engine table) cost four node allocations.
 //
 // Pending state, per family:
-//   - one `pending_list` per attribute set (announcements), kept in first-pending order, and one
-//     for withdrawals;
-//   - `pending` maps each prefix with a pending change to the list that holds it.
+//   - one `pending_list` per exported attribute set (announcements), kept in first-pending order,
+//     and one for withdrawals;
+//   - a slot's `pending` points at the list that holds its change.
 // A list's vector may hold dead entries (cancelled, moved to another list, or duplicates); an
-// entry is live only while `pending` points at that list. This makes cancelling O(1) without
+// entry is live only while its slot points at that list. This makes cancelling O(1) without
 // back-references, and draining filters dead entries in the same pass that emits live ones.
 // Lists are compacted when dead entries outnumber live ones, so churn without draining stays
 // bounded.
@@ -105,12 +110,50 @@ struct adj_rib_out::impl {
     std::size_t sent = 0;
   };
 
-  route_set desired;
-  route_set sent;
-  // Open addressing: one cache miss per lookup and no allocation per entry, which matters when
-  // a whole table (1M prefixes) becomes pending at once.
-  boost::unordered_flat_map<prefix, pending_list*, prefix_hash> pending;
+  struct slot {
+    attributes_ptr want;  // the engine's route; null: not desired
+    attributes_ptr sent;  // as exported and sent; null: the peer does not hold it
+    pending_list* pending = nullptr;
+  };
+
+  // Exported sets, once per (engine set, family); `source` keeps the key's address from being
+  // reused while the entry exists.
+  struct exported_sets {
+    attributes_ptr source;
+    std::array<attributes_ptr, family_count> by_family;
+    std::array<bool, family_count> done{};
+  };
+
+  boost::unordered_flat_map<prefix, slot, prefix_hash> table;
   std::array<family_state, family_count> fams;
+  std::size_t pending_n = 0;
+  std::size_t want_n = 0;
+  std::size_t unexportable_n = 0;
+  exporter export_fn;
+  mutable std::unordered_map<const path_attributes*, exported_sets> memo;
+  std::size_t memo_after_sweep = 0;
+
+  attributes_ptr exported(const prefix& p, const attributes_ptr& want) const {
+    if (!want || !export_fn) {
+      return want;
+    }
+    auto& e = memo[want.get()];
+    const std::size_t f = family_index(p);
+    if (!e.done[f]) {
+      e.source = want;
+      e.by_family[f] = export_fn(*want, p.fam());
+      e.done[f] = true;
+    }
+    return e.by_family[f];
+  }
+
+  // Sets the engine no longer uses would pin memory: drop them once the memo has doubled.
+  void maybe_sweep_memo() {
+    if (memo.size() > 2 * memo_after_sweep + 64) {
+      std::erase_if(memo, [](const auto& kv) { return kv.second.source.use_count() == 1; });
+      memo_after_sweep = memo.size();
+    }
+  }
 
   // The announcement list for `attrs`, created at the end of the group order when new. Groups are
   // keyed by attribute value, so equal sets held by different pointers still share UPDATEs.
@@ -155,46 +198,100 @@ struct adj_rib_out::impl {
   }
 
   // Points p's pending change at list `to` (nullptr: no change pending).
-  void make_pending(const prefix& p, pending_list* to) {
-    auto& fs = fams[family_index(p)];
-    if (to == nullptr) {
-      auto it = pending.find(p);
-      if (it != pending.end()) {
-        pending_list* from = it->second;
-        pending.erase(it);
-        release(fs, from);
-      }
+  void make_pending(const prefix& p, slot& s, pending_list* to) {
+    if (s.pending == to) {
       return;
     }
-    auto [it, inserted] = pending.try_emplace(p, to);
-    if (!inserted) {
-      if (it->second == to) {
-        return;
-      }
-      pending_list* from = it->second;
-      it->second = to;
-      release(fs, from);
+    auto& fs = fams[family_index(p)];
+    if (s.pending != nullptr) {
+      release(fs, std::exchange(s.pending, nullptr));
+      --pending_n;
     }
-    add(to, p);
+    if (to != nullptr) {
+      s.pending = to;
+      ++pending_n;
+      add(to, p);
+    }
   }
 
-  // The one rule of set(), announce() and withdraw(): compare what should be with what the peer
-  // holds, and make exactly that difference pending.
-  void reconcile(const prefix& p, const attributes_ptr* want) {
-    assert(want == nullptr || *want != nullptr);  // the engine always gives an attribute set
-    auto s = sent.find(p);
-    if (want == nullptr) {
-      make_pending(p, s == sent.end() ? nullptr : &fams[family_index(p)].withdrawals);
-    } else if (s != sent.end() && same_attributes(s->second, *want)) {
-      make_pending(p, nullptr);
+  // The one rule of every change: compare what should be sent with what the peer holds, and make
+  // exactly that difference pending. `out` is the slot's route as exported.
+  void reconcile(const prefix& p, slot& s, const attributes_ptr& out) {
+    auto& fs = fams[family_index(p)];
+    if (out == nullptr) {
+      make_pending(p, s, s.sent ? &fs.withdrawals : nullptr);
+    } else if (s.sent && same_attributes(s.sent, out)) {
+      make_pending(p, s, nullptr);
     } else {
-      make_pending(p, group_for(fams[family_index(p)], *want));
+      make_pending(p, s, group_for(fs, out));
     }
+  }
+
+  // Replaces the engine's route of one slot.
+  void assign(const prefix& p, slot& s, attributes_ptr want) {
+    if (s.want) {
+      --want_n;
+      unexportable_n -= exported(p, s.want) ? 0 : 1;
+    }
+    s.want = std::move(want);
+    attributes_ptr out = exported(p, s.want);
+    if (s.want) {
+      ++want_n;
+      unexportable_n += out ? 0 : 1;
+    }
+    reconcile(p, s, out);
+  }
+
+  void erase_if_unused(const prefix& p) {
+    auto it = table.find(p);
+    if (it != table.end() && !it->second.want && !it->second.sent && !it->second.pending) {
+      table.erase(it);
+    }
+  }
+
+  void announce(const prefix& p, attributes_ptr attrs) {
+    assert(attrs != nullptr);  // the engine always gives an attribute set
+    auto& s = table[p];
+    if (s.want != attrs) {
+      assign(p, s, std::move(attrs));
+    }
+  }
+
+  void withdraw(const prefix& p) {
+    auto it = table.find(p);
+    if (it == table.end() || !it->second.want) {
+      return;
+    }
+    assign(p, it->second, nullptr);
+    erase_if_unused(p);
+  }
+
+  // Re-evaluates every slot after the exporter changed; with `resend`, the peer holds nothing.
+  void reevaluate(bool resend) {
+    memo.clear();
+    memo_after_sweep = 0;
+    unexportable_n = 0;
+    if (resend) {
+      clear_pending();
+    }
+    for (auto& [p, s] : table) {
+      if (resend) {
+        s.sent = nullptr;
+        s.pending = nullptr;
+      }
+      attributes_ptr out = exported(p, s.want);
+      unexportable_n += s.want && !out ? 1 : 0;
+      reconcile(p, s, out);
+    }
+    memo_after_sweep = memo.size();
+    boost::unordered::erase_if(table, [](const auto& kv) {
+      return !kv.second.want && !kv.second.sent && !kv.second.pending;
+    });
   }
 
   bool is_live(const pending_list* l, const prefix& p) const {
-    auto it = pending.find(p);
-    return it != pending.end() && it->second == l;
+    auto it = table.find(p);
+    return it != table.end() && it->second.pending == l;
   }
 
   // Sorts the unsorted tail into the sorted part; duplicates end up adjacent.
@@ -225,22 +322,24 @@ struct adj_rib_out::impl {
   }
 
   void clear_pending() {
-    pending = {};
+    pending_n = 0;
     for (auto& fs : fams) {
       fs.groups.clear();
       fs.by_attrs.clear();
       fs.withdrawals = pending_list{};
       fs.last_group = nullptr;
+      fs.sent = 0;
     }
   }
 
   // Packs live entries of `l` into messages of at most `max_size` bytes. `base` is the size of a
   // message with no prefix; each prefix adds nlri_size() (exact: the codec always gives
-  // MP_REACH/MP_UNREACH a 2-octet length). `emit(prefixes)` builds and stores one message and
-  // records it as sent. Stops when `budget` messages have been produced; the rest stays pending.
-  template <typename Emit>
+  // MP_REACH/MP_UNREACH a 2-octet length). `emit(prefixes)` builds and stores one message;
+  // `record(prefix, slot)` marks one prefix sent. Stops when `budget` messages have been
+  // produced; the rest stays pending.
+  template <typename Emit, typename Record>
   void pack(pending_list* l, std::size_t base, std::size_t max_size, std::size_t& budget,
-            Emit&& emit) {
+            Emit&& emit, Record&& record) {
     sort_list(l);
     auto& v = l->prefixes;
     auto size_with = [&](std::size_t nlri_bytes) { return base + nlri_bytes; };
@@ -249,8 +348,8 @@ struct adj_rib_out::impl {
     std::size_t i = l->head;
     for (; i < v.size() && budget > 0; ++i) {
       const prefix& p = v[i];
-      auto it = pending.find(p);
-      if (it == pending.end() || it->second != l) {
+      auto it = table.find(p);
+      if (it == table.end() || it->second.pending != l) {
         continue;  // dead, or a duplicate of one already taken
       }
       std::size_t n = nlri_size(p);
@@ -270,8 +369,12 @@ struct adj_rib_out::impl {
       }
       nlri_bytes += n;
       batch.push_back(p);
-      pending.erase(it);
+      it->second.pending = nullptr;
+      --pending_n;
       --l->live;
+      if (record(it->second)) {
+        table.erase(it);
+      }
     }
     l->head = i;
     if (!batch.empty()) {
@@ -286,59 +389,50 @@ adj_rib_out::~adj_rib_out() = default;
 adj_rib_out::adj_rib_out(adj_rib_out&&) noexcept = default;
 adj_rib_out& adj_rib_out::operator=(adj_rib_out&&) noexcept = default;
 
-void adj_rib_out::set(route_set desired) {
+void adj_rib_out::set(const route_set& desired) {
   auto& m = *impl_;
-  route_set old = std::exchange(m.desired, std::move(desired));
-  if (m.sent.size() < m.desired.size()) {
-    m.pending.reserve(m.pending.size() + (m.desired.size() - m.sent.size()));
+  if (m.table.size() < desired.size()) {
+    m.table.reserve(desired.size());
   }
-  // A prefix whose attributes pointer did not change needs nothing: its pending state already
-  // is the difference between desired and sent. That makes a repeated set() one lookup per prefix.
-  std::size_t kept = 0;
-  for (const auto& [p, attrs] : m.desired) {
-    auto o = old.find(p);
-    if (o != old.end()) {
-      ++kept;
-      if (o->second == attrs) {
-        continue;
+  for (const auto& [p, attrs] : desired) {
+    m.announce(p, attrs);
+  }
+  // Every given prefix is now desired: any more are prefixes the new set drops.
+  if (m.want_n != desired.size()) {
+    std::vector<prefix> gone;
+    for (const auto& [p, s] : m.table) {
+      if (s.want && !desired.contains(p)) {
+        gone.push_back(p);
       }
     }
-    m.reconcile(p, &attrs);
-  }
-  if (kept == old.size()) {
-    return;  // every old prefix is still desired
-  }
-  for (const auto& [p, attrs] : old) {
-    if (!m.desired.contains(p)) {
-      m.reconcile(p, nullptr);
+    for (const auto& p : gone) {
+      m.withdraw(p);
     }
   }
+  m.maybe_sweep_memo();
 }
 
 void adj_rib_out::announce(const prefix& p, attributes_ptr attrs) {
-  auto& m = *impl_;
-  auto& slot = m.desired[p];
-  slot = std::move(attrs);
-  m.reconcile(p, &slot);
+  impl_->announce(p, std::move(attrs));
+  impl_->maybe_sweep_memo();
 }
 
 void adj_rib_out::withdraw(const prefix& p) {
-  auto& m = *impl_;
-  m.desired.erase(p);
-  m.reconcile(p, nullptr);
+  impl_->withdraw(p);
+}
+
+void adj_rib_out::set_exporter(exporter x) {
+  impl_->export_fn = std::move(x);
+  impl_->reevaluate(false);
 }
 
 void adj_rib_out::reset() {
-  auto& m = *impl_;
-  m.sent = route_set{};
-  m.clear_pending();
-  for (auto& fs : m.fams) {
-    fs.sent = 0;
-  }
-  for (const auto& [p, attrs] : m.desired) {
-    assert(attrs != nullptr);
-    m.make_pending(p, m.group_for(m.fams[family_index(p)], attrs));
-  }
+  impl_->reevaluate(true);
+}
+
+void adj_rib_out::reset(exporter x) {
+  impl_->export_fn = std::move(x);
+  impl_->reevaluate(true);
 }
 
 std::vector<update_message> adj_rib_out::next_updates(const codec_context& ctx,
@@ -368,54 +462,50 @@ std::vector<update_message> adj_rib_out::next_updates(const codec_context& ctx,
     }
     const family f = families_in_order[fi];
     const bool v6 = f == ipv6_unicast;
-    m.pack(&fs.withdrawals, withdraw_base_size(f), max_size, budget,
-           [&](const std::vector<prefix>& batch) {
-             auto& u = out.emplace_back();
-             if (v6) {
-               u.mp_unreach_family = f;
-               u.mp_unreach = batch;
-             } else {
-               u.withdrawn = batch;
-             }
-             for (const prefix& p : batch) {
-               fs.sent -= m.sent.erase(p);
-             }
-           });
+    m.pack(
+        &fs.withdrawals, withdraw_base_size(f), max_size, budget,
+        [&](const std::vector<prefix>& batch) {
+          auto& u = out.emplace_back();
+          if (v6) {
+            u.mp_unreach_family = f;
+            u.mp_unreach = batch;
+          } else {
+            u.withdrawn = batch;
+          }
+        },
+        [&](impl::slot& s) {
+          fs.sent -= s.sent ? 1 : 0;
+          s.sent = nullptr;
+          return !s.want;
+        });
     if (fs.withdrawals.live == 0) {
       fs.withdrawals = impl::pending_list{};
     }
   }
 
-  std::size_t announcing = 0;
-  for (std::size_t fi : negotiated) {
-    for (const auto& g : m.fams[fi].groups) {
-      announcing += g.live;
-    }
-  }
-  if (announcing > 0 && budget > 0) {
-    m.sent.reserve(m.sent.size() + announcing);
-  }
   for (std::size_t fi : negotiated) {
     auto& fs = m.fams[fi];
     const family f = families_in_order[fi];
     const bool v6 = f == ipv6_unicast;
     for (auto it = fs.groups.begin(); it != fs.groups.end() && budget > 0;) {
       impl::pending_list& g = *it;
-      m.pack(&g, update_base_size(*g.attrs, f, ctx), max_size, budget,
-             [&](const std::vector<prefix>& batch) {
-               auto& u = out.emplace_back();
-               u.attrs = *g.attrs;
-               if (v6) {
-                 u.mp_reach_family = f;
-                 u.mp_reach = batch;
-               } else {
-                 u.nlri = batch;
-               }
-               for (const prefix& p : batch) {
-                 auto [s, inserted] = m.sent.insert_or_assign(p, g.attrs);
-                 fs.sent += inserted ? 1 : 0;
-               }
-             });
+      m.pack(
+          &g, update_base_size(*g.attrs, f, ctx), max_size, budget,
+          [&](const std::vector<prefix>& batch) {
+            auto& u = out.emplace_back();
+            u.attrs = *g.attrs;
+            if (v6) {
+              u.mp_reach_family = f;
+              u.mp_reach = batch;
+            } else {
+              u.nlri = batch;
+            }
+          },
+          [&](impl::slot& s) {
+            fs.sent += s.sent ? 0 : 1;
+            s.sent = g.attrs;
+            return false;
+          });
       ++it;
       if (g.live == 0) {
         if (fs.last_group == &g) {
@@ -426,28 +516,48 @@ std::vector<update_message> adj_rib_out::next_updates(const codec_context& ctx,
       }
     }
   }
-
-  // A drained table should not keep the pending index's slots (~40 bytes per prefix ever pending).
-  if (m.pending.empty() && m.pending.bucket_count() > 1024) {
-    m.pending = {};
-  }
   return out;
 }
 
 bool adj_rib_out::has_pending() const {
-  return !impl_->pending.empty();
+  return impl_->pending_n != 0;
 }
 
 std::size_t adj_rib_out::pending_count() const {
-  return impl_->pending.size();
+  return impl_->pending_n;
 }
 
-const route_set& adj_rib_out::desired() const {
-  return impl_->desired;
+route_set adj_rib_out::desired() const {
+  route_set out;
+  out.reserve(impl_->want_n);
+  for (const auto& [p, s] : impl_->table) {
+    if (auto e = impl_->exported(p, s.want)) {
+      out.emplace(p, std::move(e));
+    }
+  }
+  return out;
 }
 
-const route_set& adj_rib_out::sent() const {
-  return impl_->sent;
+std::size_t adj_rib_out::desired_count() const {
+  return impl_->want_n - impl_->unexportable_n;
+}
+
+std::size_t adj_rib_out::unexportable_count() const {
+  return impl_->unexportable_n;
+}
+
+route_set adj_rib_out::sent() const {
+  route_set out;
+  for (const auto& [p, s] : impl_->table) {
+    if (s.sent) {
+      out.emplace(p, s.sent);
+    }
+  }
+  return out;
+}
+
+std::size_t adj_rib_out::sent_count() const {
+  return impl_->fams[0].sent + impl_->fams[1].sent;
 }
 
 std::size_t adj_rib_out::sent_count(family f) const {

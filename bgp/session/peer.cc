@@ -630,8 +630,7 @@ void peer::on_session_up() {
   local_address_ = conn_->local;
   end_of_rib_sent_ = false;
   end_of_rib_received_ = false;
-  export_routes();
-  out_.reset();
+  export_routes(true);
   wake(conn_);
 }
 
@@ -645,7 +644,8 @@ void peer::on_session_down(const fsm::session_down& d) {
   end_of_rib_sent_ = false;
 }
 
-void peer::export_routes() {
+// The export context of this session: next-hop self from the local address unless configured.
+void peer::export_routes(bool resend) {
   export_context x;
   x.local_as = shared_.cfg.local_as;
   x.ibgp = cfg_.is_ibgp(shared_.cfg.local_as);
@@ -659,20 +659,19 @@ void peer::export_routes() {
       x.next_hop_v6 = local_address_;
     }
   }
-  export_ctx_ = x;
-  export_cache_.clear();
-  export_ready_ = true;
-  route_set exported;
-  exported.reserve(source_.size());
-  std::size_t skipped = 0;
-  for (const auto& [p, attrs] : source_) {
-    if (auto e = export_one(p, attrs)) {
-      exported.emplace(p, std::move(e));
-    } else {
-      ++skipped;
-    }
+  auto exporter = [x](const path_attributes& route, family f) {
+    return export_attributes(route, f, x);
+  };
+  if (resend) {
+    out_.reset(std::move(exporter));
+  } else {
+    out_.set_exporter(std::move(exporter));
   }
-  out_.set(std::move(exported));
+  report_unexportable();
+}
+
+void peer::report_unexportable() {
+  const std::size_t skipped = out_.unexportable_count();
   // Before a session exists there is no local address to default the next hop to: not an error.
   if (skipped != 0 && skipped != unexportable_ && local_address_) {
     speaker_event se;
@@ -684,51 +683,31 @@ void peer::export_routes() {
   unexportable_ = skipped;
 }
 
-attributes_ptr peer::export_one(const prefix& p, const attributes_ptr& source) {
-  if (!source) {
-    return nullptr;
-  }
-  auto& entry = export_cache_[source.get()];
-  entry.source = source;
-  const std::size_t f = p.addr.v6 ? 1 : 0;
-  if (!entry.done[f]) {
-    entry.by_family[f] = export_attributes(*source, p.fam(), export_ctx_);
-    entry.done[f] = true;
-  }
-  return entry.by_family[f];
-}
-
 void peer::update_routes(const route_set& source, const std::vector<prefix>& changed) {
-  if (!export_ready_) {
+  if (!has_table_) {
     set_routes(source);
     return;
   }
   for (const auto& p : changed) {
     auto it = source.find(p);
     if (it == source.end() || !it->second) {
-      source_.erase(p);
       out_.withdraw(p);
-      continue;
-    }
-    source_[p] = it->second;
-    if (auto e = export_one(p, it->second)) {
-      out_.announce(p, std::move(e));
     } else {
-      out_.withdraw(p);
+      out_.announce(p, it->second);
     }
-  }
-  // Sets no route uses any more would pin memory: start over when the cache outgrows them.
-  if (export_cache_.size() > 2 * source_.size() + 64) {
-    export_routes();
   }
   if (can_send_routes()) {
     wake(conn_);
   }
 }
 
-void peer::set_routes(route_set source) {
-  source_ = std::move(source);
-  export_routes();
+void peer::set_routes(const route_set& source) {
+  if (!has_table_) {
+    export_routes(false);  // the configured next hops, until a session gives a local address
+    has_table_ = true;
+  }
+  out_.set(source);
+  report_unexportable();
   if (can_send_routes()) {
     wake(conn_);
   }
@@ -782,7 +761,7 @@ void peer::reconfigure(peer_config cfg) {
       start();
     }
   } else {
-    export_routes();
+    export_routes(false);
     wake(conn_);
   }
 }
@@ -878,7 +857,6 @@ void peer::shutdown(shutdown_mode mode, notification_message cease, std::functio
     return;
   }
   shutdown_cease_ = std::move(cease);
-  source_.clear();
   out_.set({});
   wake(c);
 }
@@ -896,8 +874,8 @@ peer_status peer::status() const {
   s.sent = sent_;
   s.received = received_;
   s.updates_with_errors = updates_with_errors_;
-  s.routes_exported = out_.desired().size();
-  s.routes_sent = out_.sent().size();
+  s.routes_exported = out_.desired_count();
+  s.routes_sent = out_.sent_count();
   s.routes_received = in_.size();
   s.routes_sent_ipv4 = out_.sent_count(ipv4_unicast);
   s.routes_sent_ipv6 = out_.sent_count(ipv6_unicast);

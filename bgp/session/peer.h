@@ -53,7 +53,7 @@ class peer : public std::enable_shared_from_this<peer> {
   void restart();
   // An incoming connection from this peer's address (RFC 4271 §8.2.1.4 passive, §6.8 collision).
   void accept(tcp::socket socket);
-  void set_routes(route_set source);
+  void set_routes(const route_set& source);
   void update_routes(const route_set& source, const std::vector<prefix>& changed);
   void table_ready();
   void refresh(bool in);
@@ -91,7 +91,6 @@ class peer : public std::enable_shared_from_this<peer> {
   void handle_message(const connection_ptr& c, std::span<const std::uint8_t> bytes);
   void handle_update(const connection_ptr& c, decoded d);
   void resolve_collision(const connection_ptr& incoming, const open_message& open);
-  void export_routes();
   bool can_send_routes() const;
   void emit(speaker_event e);
   void finish_shutdown();
@@ -115,18 +114,10 @@ class peer : public std::enable_shared_from_this<peer> {
   bool timers_armed_idle_hold_ = false;
   std::vector<fsm::event> deferred_;
 
-  route_set source_;  // the engine's routes, before export
-  // How routes are exported on the current session, and the sets already exported, so an
-  // incremental update exports only what changed. Keyed by source set and family (v4 = 0).
-  export_context export_ctx_;
-  bool export_ready_ = false;
-  struct exported_sets {
-    attributes_ptr source;  // keeps the key alive
-    std::array<attributes_ptr, 2> by_family;
-    std::array<bool, 2> done{};
-  };
-  std::unordered_map<const path_attributes*, exported_sets> export_cache_;
-  attributes_ptr export_one(const prefix& p, const attributes_ptr& source);
+  // The engine's routes live only in out_, which exports them for this session.
+  bool has_table_ = false;  // set_routes() was called once: update_routes() can be incremental
+  void export_routes(bool resend);
+  void report_unexportable();
   adj_rib_out out_;
   adj_rib_in in_;
   bool end_of_rib_sent_ = false;

@@ -347,7 +347,8 @@ std::vector<std::pair<prefix, attributes_ptr>> speaker::exported_routes(
     const std::string& name) const {
   std::vector<std::pair<prefix, attributes_ptr>> out;
   if (auto p = impl_->find(name)) {
-    out.assign(p->rib_out().desired().begin(), p->rib_out().desired().end());
+    const route_set desired = p->rib_out().desired();
+    out.assign(desired.begin(), desired.end());
     std::sort(out.begin(), out.end(),
               [](const auto& a, const auto& b) { return a.first < b.first; });
   }

@@ -88,18 +88,30 @@ struct prefix_state {
   }
 };
 
-struct peer_state {
-  std::string name;
+// What decides a peer's routes. Peers with equal profiles (the usual case: every ToR of a node
+// takes the same kinds over the same kind of session) share one route table (P3).
+struct profile {
   bool selected = false;  // this node matches the peer's node_selector
   std::uint8_t kind_mask = 0;
   bool v4 = false;
   bool v6 = false;
   bool ibgp = false;
+  friend bool operator==(const profile&, const profile&) = default;
+};
+
+struct route_table {
+  profile prof;
   bool changed = false;
   // Prefixes whose route changed in the last update(); after full() every prefix may have.
   std::vector<bgp::prefix> changed_prefixes;
   bool changed_all = true;
   bgp::route_set routes;
+};
+
+struct peer_state {
+  std::string name;
+  profile prof;  // selected is set by full()
+  std::size_t table = 0;
 };
 
 // Interning table; entries nobody else holds are dropped once it has doubled since the last sweep.
@@ -143,6 +155,7 @@ struct selector::impl {
   // which after full() is the size of the whole table (P6).
   std::vector<bgp::prefix> dirty;
   std::vector<peer_state> peers;
+  std::vector<route_table> tables;
   std::vector<std::string> changed_names;
   interner<route_intent, route_intent_hash> intents;
   interner<bgp::path_attributes, bgp::path_attributes_hash> attrs;
@@ -152,16 +165,31 @@ struct selector::impl {
     for (const auto& p : cfg.peers) {
       peer_state ps;
       ps.name = p.name;
-      ps.ibgp = p.ibgp;
+      ps.prof.ibgp = p.ibgp;
       for (const auto k : p.advertise) {
-        ps.kind_mask |= static_cast<std::uint8_t>(1U << static_cast<unsigned>(k));
+        ps.prof.kind_mask |= static_cast<std::uint8_t>(1U << static_cast<unsigned>(k));
       }
       for (const auto f : p.families) {
-        ps.v4 = ps.v4 || f == bgp::ipv4_unicast;
-        ps.v6 = ps.v6 || f == bgp::ipv6_unicast;
+        ps.prof.v4 = ps.prof.v4 || f == bgp::ipv4_unicast;
+        ps.prof.v6 = ps.prof.v6 || f == bgp::ipv6_unicast;
       }
       peers.push_back(std::move(ps));
     }
+    tables.emplace_back();  // before full(): no peer is selected, none has routes
+  }
+
+  // The table for a profile; every unselected peer shares the empty one.
+  std::size_t table_for(profile prof) {
+    if (!prof.selected) {
+      prof = profile{};
+    }
+    for (std::size_t i = 0; i < tables.size(); ++i) {
+      if (tables[i].prof == prof) {
+        return i;
+      }
+    }
+    tables.emplace_back().prof = prof;
+    return tables.size() - 1;
   }
 
   void add(const stored_contribution& c) {
@@ -273,17 +301,18 @@ struct selector::impl {
     return attrs.get(std::move(a));
   }
 
-  // Re-merges one prefix and patches every peer's route set.
+  // Re-merges one prefix and patches every route table.
   void refresh(const bgp::prefix& p) {
     auto pit = prefixes.find(p);
     std::array<std::optional<bgp::attributes_ptr>, 16> memo;
     const bool v6 = p.addr.v6;
-    for (auto& peer : peers) {
+    for (auto& peer : tables) {
+      const profile& pr = peer.prof;
       bgp::attributes_ptr want;
-      if (pit != prefixes.end() && peer.selected && (v6 ? peer.v6 : peer.v4)) {
-        auto& slot = memo[peer.kind_mask * 2 + (peer.ibgp ? 1 : 0)];
+      if (pit != prefixes.end() && pr.selected && (v6 ? pr.v6 : pr.v4)) {
+        auto& slot = memo[pr.kind_mask * 2 + (pr.ibgp ? 1 : 0)];
         if (!slot) {
-          slot = merge(pit->second, peer.kind_mask, peer.ibgp);
+          slot = merge(pit->second, pr.kind_mask, pr.ibgp);
         }
         want = *slot;
       }
@@ -325,7 +354,7 @@ struct selector::impl {
     }
     changed_names.clear();
     for (auto& peer : peers) {
-      if (peer.changed) {
+      if (tables[peer.table].changed) {
         changed_names.push_back(peer.name);
       }
     }
@@ -338,16 +367,14 @@ struct selector::impl {
     prefixes.clear();
     dirty.clear();
     aggregates.clear();
-    std::vector<bgp::route_set> old;
-    old.reserve(peers.size());
+    std::vector<route_table> old = std::move(tables);
+    std::vector<std::size_t> old_table(peers.size());
+    tables.clear();
     for (std::size_t i = 0; i < peers.size(); ++i) {
       auto& peer = peers[i];
-      peer.selected = n != nullptr && labels_match(cfg.peers[i].node_selector, n->labels);
-      peer.changed = false;
-      peer.changed_all = true;
-      peer.changed_prefixes.clear();
-      old.push_back(std::move(peer.routes));
-      peer.routes = {};
+      old_table[i] = peer.table;
+      peer.prof.selected = n != nullptr && labels_match(cfg.peers[i].node_selector, n->labels);
+      peer.table = table_for(peer.prof);
     }
     for (auto& c : aggregate_contributions(ctx)) {
       aggregates.push_back({c.prefix, c.kind, intents.get(std::move(c.intent))});
@@ -357,14 +384,16 @@ struct selector::impl {
     for (const auto& [key, svc] : cache.services()) {
       set_service(cache, key);
     }
-    for (auto& peer : peers) {
-      peer.routes.reserve(dirty.size());
+    for (auto& t : tables) {
+      if (t.prof.selected) {
+        t.routes.reserve(dirty.size());
+      }
     }
     flush();
     // Interned pointers survive full(), so equal sets compare equal pointer by pointer.
     changed_names.clear();
     for (std::size_t i = 0; i < peers.size(); ++i) {
-      if (peers[i].routes != old[i]) {
+      if (tables[peers[i].table].routes != old[old_table[i]].routes) {
         changed_names.push_back(peers[i].name);
       }
     }
@@ -379,10 +408,10 @@ struct selector::impl {
       full(cache);
       return;
     }
-    for (auto& peer : peers) {
-      peer.changed = false;
-      peer.changed_all = false;
-      peer.changed_prefixes.clear();
+    for (auto& t : tables) {
+      t.changed = false;
+      t.changed_all = false;
+      t.changed_prefixes.clear();
     }
     for (const auto& key : batch.services) {
       set_service(cache, key);
@@ -410,7 +439,7 @@ const bgp::route_set& selector::routes(const std::string& peer) const {
   static const bgp::route_set empty;
   for (const auto& p : impl_->peers) {
     if (p.name == peer) {
-      return p.routes;
+      return impl_->tables[p.table].routes;
     }
   }
   return empty;
@@ -446,8 +475,8 @@ const std::vector<std::string>& selector::changed_peers() const {
 const std::vector<bgp::prefix>* selector::changed_prefixes(const std::string& peer) const {
   for (std::size_t i = 0; i < impl_->peers.size(); ++i) {
     if (impl_->cfg.peers[i].name == peer) {
-      const auto& p = impl_->peers[i];
-      return p.changed_all ? nullptr : &p.changed_prefixes;
+      const auto& t = impl_->tables[impl_->peers[i].table];
+      return t.changed_all ? nullptr : &t.changed_prefixes;
     }
   }
   return nullptr;
@@ -456,7 +485,7 @@ const std::vector<bgp::prefix>* selector::changed_prefixes(const std::string& pe
 selection_result selector::result() const {
   selection_result out;
   for (const auto& p : impl_->peers) {
-    out.routes.emplace(p.name, p.routes);
+    out.routes.emplace(p.name, impl_->tables[p.table].routes);
   }
   out.decisions = decisions();
   return out;

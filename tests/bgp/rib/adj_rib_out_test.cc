@@ -522,5 +522,79 @@ TEST(adj_rib_out, is_movable) {
   EXPECT_EQ(other.sent().size(), 1u);
 }
 
+// An exporter that sets the IPv4 next hop to `nh` and cannot send IPv6 (no IPv6 next hop).
+adj_rib_out::exporter next_hop_v4_only(std::uint32_t nh, int* calls = nullptr) {
+  return [nh, calls](const path_attributes& a, family f) -> attributes_ptr {
+    if (calls != nullptr) {
+      ++*calls;
+    }
+    if (f != ipv4_unicast) {
+      return nullptr;
+    }
+    auto out = a;
+    out.next_hop = ip_address::v4(nh);
+    return std::make_shared<const path_attributes>(std::move(out));
+  };
+}
+
+TEST(adj_rib_out, sends_what_the_exporter_makes_of_each_route_once_per_set) {
+  auto ctx = make_ctx();
+  adj_rib_out rib;
+  int calls = 0;
+  rib.set_exporter(next_hop_v4_only(0xc0000263u, &calls));  // 192.0.2.99
+  auto engine = make_attrs_ptr(false);
+  rib.set(table(1000, false, engine));
+  rib.announce(v6_host(1), make_attrs_ptr(true));
+  EXPECT_EQ(calls, 2);  // one per (set, family), not one per prefix
+  EXPECT_EQ(rib.desired_count(), 1000u);
+  EXPECT_EQ(rib.unexportable_count(), 1u);
+  auto updates = drain(rib, ctx);
+  auto expected = make_attrs(false);
+  expected.next_hop = ip_address::v4(0xc0000263u);
+  expect_minimal_announcements(updates, ctx, rib.desired(), expected);
+  EXPECT_EQ(rib.sent_count(ipv4_unicast), 1000u);
+  EXPECT_EQ(rib.sent_count(ipv6_unicast), 0u);
+}
+
+TEST(adj_rib_out, a_new_exporter_resends_only_what_changed_on_the_wire) {
+  auto ctx = make_ctx();
+  adj_rib_out rib;
+  rib.set_exporter(next_hop_v4_only(0xc0000263u));
+  rib.set(table(10, false, make_attrs_ptr(false)));
+  drain(rib, ctx);
+  // Same output: nothing to send.
+  rib.set_exporter(next_hop_v4_only(0xc0000263u));
+  EXPECT_FALSE(rib.has_pending());
+  // A new next hop: every route again, with it.
+  rib.set_exporter(next_hop_v4_only(0xc0000264u));
+  EXPECT_EQ(rib.pending_count(), 10u);
+  auto updates = drain(rib, ctx);
+  ASSERT_EQ(updates.size(), 1u);
+  EXPECT_EQ(updates[0].attrs.next_hop, ip_address::v4(0xc0000264u));
+  // An exporter that can send nothing withdraws everything.
+  rib.set_exporter([](const path_attributes&, family) { return attributes_ptr{}; });
+  updates = drain(rib, ctx);
+  ASSERT_EQ(updates.size(), 1u);
+  EXPECT_EQ(updates[0].withdrawn.size(), 10u);
+  EXPECT_EQ(rib.sent_count(), 0u);
+  EXPECT_EQ(rib.unexportable_count(), 10u);
+  EXPECT_EQ(rib.desired_count(), 0u);
+}
+
+TEST(adj_rib_out, reset_with_an_exporter_resends_everything_with_it) {
+  auto ctx = make_ctx();
+  adj_rib_out rib;
+  rib.set_exporter(next_hop_v4_only(0xc0000263u));
+  rib.set(table(5, false, make_attrs_ptr(false)));
+  drain(rib, ctx);
+  rib.reset(next_hop_v4_only(0xc0000263u));  // a new session: the peer holds nothing
+  EXPECT_EQ(rib.sent_count(), 0u);
+  EXPECT_EQ(rib.pending_count(), 5u);
+  auto updates = drain(rib, ctx);
+  ASSERT_EQ(updates.size(), 1u);
+  EXPECT_EQ(updates[0].nlri.size(), 5u);
+  EXPECT_EQ(rib.sent(), rib.desired());
+}
+
 }  // namespace
 }  // namespace svcbgp::bgp
