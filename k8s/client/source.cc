@@ -100,9 +100,10 @@ std::string error_message(const std::string& body) {
 struct cache_batch {
   resource which = resource::services;
   bool replace = false;
-  std::vector<service> services;
-  std::vector<endpoint_slice> slices;
-  std::vector<node> nodes;
+  // Deques: the cache consumes them as it moves them in (cluster_cache::replace).
+  std::deque<service> services;
+  std::deque<endpoint_slice> slices;
+  std::deque<node> nodes;
   struct event {
     bool upsert = true;
     std::optional<typed_object> object;  // upsert

@@ -6,6 +6,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/posix/stream_descriptor.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <deque>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -106,9 +107,9 @@ struct directory_source::impl {
     for (auto it = good.begin(); it != good.end();) {
       it = present.count(it->first) != 0 ? std::next(it) : good.erase(it);
     }
-    std::vector<service> services;
-    std::vector<endpoint_slice> slices;
-    std::vector<node> nodes;
+    std::deque<service> services;
+    std::deque<endpoint_slice> slices;
+    std::deque<node> nodes;
     std::map<object_key, std::string> seen[3];
     auto take = [&](auto& out, const auto& objects, int kind, const std::string& file) {
       for (const auto& o : objects) {

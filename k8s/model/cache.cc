@@ -1,6 +1,7 @@
 #include "k8s/model/cache.h"
 
 #include <algorithm>
+#include <deque>
 #include <functional>
 #include <utility>
 
@@ -46,6 +47,24 @@ bool same_version(const T& a, const T& b) {
   return a == b;
 }
 
+bool key_less(const endpoint_slice* s, const object_key& k) {
+  return s->meta.key < k;
+}
+
+// The listed objects by key, consumed from the front as they move, so a relist of 200k slices
+// never holds them twice (P3).
+template <typename Map, typename T, typename KeyOf>
+Map take_all(std::deque<T>& objects, KeyOf key_of) {
+  Map fresh;
+  fresh.reserve(objects.size());
+  while (!objects.empty()) {
+    auto key = key_of(objects.front());
+    fresh.insert_or_assign(std::move(key), std::move(objects.front()));
+    objects.pop_front();
+  }
+  return fresh;
+}
+
 }  // namespace
 
 void cluster_cache::touch_service(const object_key& key) {
@@ -59,9 +78,9 @@ void cluster_cache::index_slice(const endpoint_slice& s) {
   }
   // Kept sorted so slices_for() returns key order without sorting.
   auto& keys = slices_by_service_[*owner];
-  auto it = std::lower_bound(keys.begin(), keys.end(), s.meta.key);
-  if (it == keys.end() || *it != s.meta.key) {
-    keys.insert(it, s.meta.key);
+  auto it = std::lower_bound(keys.begin(), keys.end(), s.meta.key, key_less);
+  if (it == keys.end() || (*it)->meta.key != s.meta.key) {
+    keys.insert(it, &s);
   }
 }
 
@@ -75,8 +94,8 @@ void cluster_cache::unindex_slice(const endpoint_slice& s) {
     return;
   }
   auto& keys = bucket->second;
-  auto it = std::lower_bound(keys.begin(), keys.end(), s.meta.key);
-  if (it != keys.end() && *it == s.meta.key) {
+  auto it = std::lower_bound(keys.begin(), keys.end(), s.meta.key, key_less);
+  if (it != keys.end() && (*it)->meta.key == s.meta.key) {
     keys.erase(it);
   }
   if (keys.empty()) {
@@ -145,13 +164,9 @@ void cluster_cache::remove(resource r, const object_key& key) {
 
 // For each relist, `events` grows by the number of objects that were added, changed or vanished:
 // a relist that changes nothing leaves the batch empty.
-void cluster_cache::replace(std::vector<service> objects) {
-  std::unordered_map<object_key, service, object_key_hash> fresh;
-  fresh.reserve(objects.size());
-  for (auto& s : objects) {
-    object_key key = s.meta.key;
-    fresh.insert_or_assign(std::move(key), std::move(s));
-  }
+void cluster_cache::replace(std::deque<service> objects) {
+  auto fresh = take_all<std::unordered_map<object_key, service, object_key_hash>>(
+      objects, [](const service& s) { return s.meta.key; });
   for (const auto& [key, s] : fresh) {
     auto old = services_.find(key);
     if (old == services_.end() || !same_version(old->second, s)) {
@@ -168,13 +183,9 @@ void cluster_cache::replace(std::vector<service> objects) {
   services_ = std::move(fresh);
 }
 
-void cluster_cache::replace(std::vector<endpoint_slice> objects) {
-  std::unordered_map<object_key, endpoint_slice, object_key_hash> fresh;
-  fresh.reserve(objects.size());
-  for (auto& s : objects) {
-    object_key key = s.meta.key;
-    fresh.insert_or_assign(std::move(key), std::move(s));
-  }
+void cluster_cache::replace(std::deque<endpoint_slice> objects) {
+  auto fresh = take_all<std::unordered_map<object_key, endpoint_slice, object_key_hash>>(
+      objects, [](const endpoint_slice& s) { return s.meta.key; });
   for (const auto& [key, s] : fresh) {
     auto old = slices_.find(key);
     if (old != slices_.end() && same_version(old->second, s)) {
@@ -203,21 +214,18 @@ void cluster_cache::replace(std::vector<endpoint_slice> objects) {
   slices_by_service_.clear();
   for (const auto& [key, s] : slices_) {
     if (auto owner = owner_of(s)) {
-      slices_by_service_[*owner].push_back(key);
+      slices_by_service_[*owner].push_back(&s);
     }
   }
   for (auto& [owner, keys] : slices_by_service_) {
-    std::sort(keys.begin(), keys.end());
+    std::sort(keys.begin(), keys.end(),
+              [](const auto* a, const auto* b) { return a->meta.key < b->meta.key; });
   }
 }
 
-void cluster_cache::replace(std::vector<node> objects) {
-  std::unordered_map<std::string, node> fresh;
-  fresh.reserve(objects.size());
-  for (auto& n : objects) {
-    std::string name = n.meta.key.name;
-    fresh.insert_or_assign(std::move(name), std::move(n));
-  }
+void cluster_cache::replace(std::deque<node> objects) {
+  auto fresh = take_all<std::unordered_map<std::string, node>>(
+      objects, [](const node& n) { return n.meta.key.name; });
   for (const auto& [name, n] : fresh) {
     auto old = nodes_.find(name);
     if (old == nodes_.end() || !same_version(old->second, n)) {
@@ -249,14 +257,7 @@ std::vector<const endpoint_slice*> cluster_cache::slices_for(const object_key& s
   if (bucket == slices_by_service_.end()) {
     return out;
   }
-  out.reserve(bucket->second.size());
-  for (const auto& key : bucket->second) {
-    auto it = slices_.find(key);
-    if (it != slices_.end()) {
-      out.push_back(&it->second);
-    }
-  }
-  return out;
+  return bucket->second;
 }
 
 const node* cluster_cache::find_node(const std::string& name) const {

@@ -10,6 +10,7 @@
 #pragma once
 
 #include <cstddef>
+#include <deque>
 #include <set>
 #include <string>
 #include <unordered_map>
@@ -46,9 +47,9 @@ class cluster_cache {
   // DELETED (the object's last state is not needed).
   void remove(resource r, const object_key& key);
   // A relist of one resource: afterwards exactly `objects` are cached; the difference is recorded.
-  void replace(std::vector<service> objects);
-  void replace(std::vector<endpoint_slice> objects);
-  void replace(std::vector<node> objects);
+  void replace(std::deque<service> objects);
+  void replace(std::deque<endpoint_slice> objects);
+  void replace(std::deque<node> objects);
 
   change_batch take_changes();
   bool has_changes() const { return !pending_.empty(); }
@@ -72,7 +73,8 @@ class cluster_cache {
   std::unordered_map<object_key, endpoint_slice, object_key_hash> slices_;
   std::unordered_map<std::string, node> nodes_;
   // service key -> keys of its slices
-  std::unordered_map<object_key, std::vector<object_key>, object_key_hash> slices_by_service_;
+  std::unordered_map<object_key, std::vector<const endpoint_slice*>, object_key_hash>
+      slices_by_service_;
   change_batch pending_;
 };
 

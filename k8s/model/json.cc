@@ -197,9 +197,6 @@ const bj::object* read_meta(reader& r, const bj::value& v, std::string_view kind
   if (auto rv = r.string(get(*m, "resourceVersion"), p.field("resourceVersion"))) {
     meta.resource_version = *rv;
   }
-  if (auto uid = r.string(get(*m, "uid"), p.field("uid"))) {
-    meta.uid = *uid;
-  }
   meta.deleting = get(*m, "deletionTimestamp") != nullptr;
   return r.failed() ? nullptr : m;
 }

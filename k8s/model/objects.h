@@ -27,7 +27,6 @@ struct object_key {
 struct object_meta {
   object_key key;
   std::string resource_version;
-  std::string uid;
   bool deleting = false;  // metadata.deletionTimestamp is set
   friend bool operator==(const object_meta&, const object_meta&) = default;
 };

@@ -2,6 +2,7 @@
 #include "src/engine/reconciler.h"
 
 #include <gtest/gtest.h>
+#include <deque>
 
 #include "k8s/model/manifest.h"
 
@@ -62,9 +63,12 @@ engine_config config(std::chrono::milliseconds delay = 10ms) {
 void load(k8s::cluster_cache& cache, std::string_view yaml) {
   auto m = k8s::parse_manifests(yaml, "test.yaml");
   ASSERT_TRUE(m.errors.empty()) << m.errors.front().to_string();
-  cache.replace(std::move(m.services));
-  cache.replace(std::move(m.slices));
-  cache.replace(std::move(m.nodes));
+  auto deque_of = [](auto& v) {
+    return std::deque(std::make_move_iterator(v.begin()), std::make_move_iterator(v.end()));
+  };
+  cache.replace(deque_of(m.services));
+  cache.replace(deque_of(m.slices));
+  cache.replace(deque_of(m.nodes));
 }
 
 TEST(reconciler, the_first_batch_arms_the_timer_and_later_ones_join_it) {

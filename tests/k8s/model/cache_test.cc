@@ -171,7 +171,7 @@ TEST(ClusterCache, RelistOfServicesRecordsAddedChangedAndVanished) {
   c.upsert(make_service("p", "gone", "5"));
   c.take_changes();
 
-  std::vector<service> list;
+  std::deque<service> list;
   list.push_back(make_service("p", "same", "5"));
   list.push_back(make_service("p", "changed", "9"));
   list.push_back(make_service("p", "new", "9"));
@@ -191,7 +191,7 @@ TEST(ClusterCache, RelistWithEqualResourceVersionsChangesNothing) {
   c.take_changes();
   service same = make_service("p", "a", "5");
   same.type = service_type::load_balancer;  // resourceVersion decides, not content
-  c.replace(std::vector<service>{same});
+  c.replace(std::deque<service>{same});
   EXPECT_FALSE(c.has_changes());
   EXPECT_TRUE(c.take_changes().empty());
 }
@@ -199,11 +199,11 @@ TEST(ClusterCache, RelistWithEqualResourceVersionsChangesNothing) {
 TEST(ClusterCache, RelistWithoutResourceVersionsComparesContent) {
   // The directory source has no resourceVersions.
   cluster_cache c;
-  c.replace(std::vector<service>{make_service("p", "a", ""), make_service("p", "b", "")});
+  c.replace(std::deque<service>{make_service("p", "a", ""), make_service("p", "b", "")});
   c.take_changes();
   service edited = make_service("p", "b", "");
   edited.external_policy = traffic_policy::local;
-  c.replace(std::vector<service>{make_service("p", "a", ""), edited});
+  c.replace(std::deque<service>{make_service("p", "a", ""), edited});
   EXPECT_THAT(c.take_changes().services, ElementsAre(key("p", "b")));
 }
 
@@ -214,7 +214,7 @@ TEST(ClusterCache, RelistOfSlicesNamesOldAndNewOwnersAndReindexes) {
   c.upsert(make_slice("p", "vanished", "svc-b", "1"));
   c.take_changes();
 
-  std::vector<endpoint_slice> list;
+  std::deque<endpoint_slice> list;
   list.push_back(make_slice("p", "kept", "svc-a", "1"));
   list.push_back(make_slice("p", "moved", "svc-c", "2"));
   list.push_back(make_slice("p", "fresh", "svc-d", "1"));
@@ -232,22 +232,22 @@ TEST(ClusterCache, RelistOfSlicesNamesOldAndNewOwnersAndReindexes) {
 
 TEST(ClusterCache, RelistOfUnchangedSlicesIsSilent) {
   cluster_cache c;
-  c.replace(std::vector<endpoint_slice>{make_slice("p", "s1", "web", "3"),
-                                        make_slice("p", "s2", "web", "4")});
+  c.replace(std::deque<endpoint_slice>{make_slice("p", "s1", "web", "3"),
+                                       make_slice("p", "s2", "web", "4")});
   EXPECT_EQ(c.take_changes().services.size(), 1u);
-  c.replace(std::vector<endpoint_slice>{make_slice("p", "s2", "web", "4"),
-                                        make_slice("p", "s1", "web", "3")});
+  c.replace(std::deque<endpoint_slice>{make_slice("p", "s2", "web", "4"),
+                                       make_slice("p", "s1", "web", "3")});
   EXPECT_FALSE(c.has_changes());
   EXPECT_THAT(slice_names(c.slices_for(key("p", "web"))), ElementsAre("s1", "s2"));
 }
 
 TEST(ClusterCache, RelistOfNodes) {
   cluster_cache c;
-  c.replace(std::vector<node>{make_node("n1", "1")});
+  c.replace(std::deque<node>{make_node("n1", "1")});
   EXPECT_TRUE(c.take_changes().node_changed);
-  c.replace(std::vector<node>{make_node("n1", "1")});
+  c.replace(std::deque<node>{make_node("n1", "1")});
   EXPECT_FALSE(c.take_changes().node_changed);
-  c.replace(std::vector<node>{});
+  c.replace(std::deque<node>{});
   EXPECT_TRUE(c.take_changes().node_changed);
   EXPECT_EQ(c.find_node("n1"), nullptr);
 }

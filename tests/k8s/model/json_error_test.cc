@@ -50,7 +50,6 @@ TEST(ServiceJson, ReadsTypesPoliciesAndIps) {
       {"ip":"198.51.100.8","ipMode":"Proxy"},{"ip":"198.51.100.9","ipMode":"VIP"}]}}})");
   EXPECT_EQ(s.meta.key, (object_key{"prod", "web"}));
   EXPECT_EQ(s.meta.resource_version, "42");
-  EXPECT_EQ(s.meta.uid, "u-1");
   EXPECT_EQ(s.type, service_type::load_balancer);
   EXPECT_THAT(s.cluster_ips, ElementsAre(ip("10.96.0.10"), ip("fd00::10")));
   EXPECT_THAT(s.external_ips, ElementsAre(ip("192.0.2.1"), ip("2001:db8::1")));

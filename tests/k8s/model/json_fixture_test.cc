@@ -21,7 +21,6 @@ void expect_placeholder_meta(const object_meta& m, std::string_view ns) {
   EXPECT_EQ(m.key.ns, ns);
   EXPECT_EQ(m.key.name, "nameValue");
   EXPECT_EQ(m.resource_version, "resourceVersionValue");
-  EXPECT_EQ(m.uid, "uidValue");
   EXPECT_TRUE(m.deleting);  // deletionTimestamp is set
 }
 
