@@ -20,6 +20,7 @@
 #include <array>
 #include <bit>
 #include <cassert>
+#include <cstdint>
 #include <cstring>
 #include <list>
 #include <unordered_map>
@@ -88,6 +89,7 @@ struct adj_rib_out::impl {
     std::size_t head = 0;
     std::size_t sorted = 0;
     std::size_t live = 0;
+    std::uint32_t id = 0;                    // what slots hold
     std::list<pending_list>::iterator self;  // position in family_state::groups (announcements)
   };
 
@@ -110,10 +112,19 @@ struct adj_rib_out::impl {
     std::size_t sent = 0;
   };
 
+  // Per prefix, 32-bit ids instead of pointers: with the 18-byte prefix a slot is 32 bytes, half
+  // of two shared pointers and a list pointer (P3: 200k prefixes x 4 peers).
   struct slot {
-    attributes_ptr want;  // the engine's route; null: not desired
-    attributes_ptr sent;  // as exported and sent; null: the peer does not hold it
-    pending_list* pending = nullptr;
+    std::uint32_t want = 0;     // the engine's route (attribute id); 0: not desired
+    std::uint32_t sent = 0;     // as exported and sent (attribute id); 0: the peer does not hold it
+    std::uint32_t pending = 0;  // list id; 0: nothing pending
+  };
+
+  // Attribute sets the slots refer to, reference counted by slot. Keyed by address: the entry
+  // holds the set, so the address cannot be reused while the id exists.
+  struct attr_entry {
+    attributes_ptr ptr;
+    std::uint32_t refs = 0;
   };
 
   // Exported sets, once per (engine set, family); `source` keeps the key's address from being
@@ -126,12 +137,63 @@ struct adj_rib_out::impl {
 
   boost::unordered_flat_map<prefix, slot, prefix_hash> table;
   std::array<family_state, family_count> fams;
+  std::vector<attr_entry> attr_entries{1};  // id 0: none
+  std::vector<std::uint32_t> attr_free;
+  std::unordered_map<const path_attributes*, std::uint32_t> attr_ids;
+  std::vector<pending_list*> lists;  // by id; 0: none, 1 + family: the withdrawal lists
+  std::vector<std::uint32_t> list_free;
   std::size_t pending_n = 0;
   std::size_t want_n = 0;
   std::size_t unexportable_n = 0;
   exporter export_fn;
   mutable std::unordered_map<const path_attributes*, exported_sets> memo;
   std::size_t memo_after_sweep = 0;
+
+  impl() { reset_lists(); }
+
+  void reset_lists() {
+    lists.assign({nullptr, &fams[0].withdrawals, &fams[1].withdrawals});
+    list_free.clear();
+    for (std::size_t i = 0; i < family_count; ++i) {
+      fams[i].withdrawals.id = static_cast<std::uint32_t>(1 + i);
+    }
+  }
+
+  std::uint32_t acquire(const attributes_ptr& a) {
+    if (!a) {
+      return 0;
+    }
+    auto [it, inserted] = attr_ids.try_emplace(a.get(), 0);
+    if (inserted) {
+      std::uint32_t id = 0;
+      if (!attr_free.empty()) {
+        id = attr_free.back();
+        attr_free.pop_back();
+      } else {
+        id = static_cast<std::uint32_t>(attr_entries.size());
+        attr_entries.emplace_back();
+      }
+      attr_entries[id].ptr = a;
+      it->second = id;
+    }
+    ++attr_entries[it->second].refs;
+    return it->second;
+  }
+
+  void release_attrs(std::uint32_t id) {
+    if (id == 0) {
+      return;
+    }
+    auto& e = attr_entries[id];
+    if (--e.refs == 0) {
+      attr_ids.erase(e.ptr.get());
+      e.ptr.reset();
+      attr_free.push_back(id);
+    }
+  }
+
+  // A copy: acquire() may move the entries.
+  attributes_ptr attrs_of(std::uint32_t id) const { return attr_entries[id].ptr; }
 
   attributes_ptr exported(const prefix& p, const attributes_ptr& want) const {
     if (!want || !export_fn) {
@@ -166,10 +228,28 @@ struct adj_rib_out::impl {
       auto& g = fs.groups.emplace_back();
       g.attrs = attrs;
       g.self = std::prev(fs.groups.end());
+      if (!list_free.empty()) {
+        g.id = list_free.back();
+        list_free.pop_back();
+        lists[g.id] = &g;
+      } else {
+        g.id = static_cast<std::uint32_t>(lists.size());
+        lists.push_back(&g);
+      }
       it->second = &g;
     }
     fs.last_group = it->second;
     return it->second;
+  }
+
+  void drop_group(family_state& fs, pending_list* l) {
+    if (fs.last_group == l) {
+      fs.last_group = nullptr;
+    }
+    lists[l->id] = nullptr;
+    list_free.push_back(l->id);
+    fs.by_attrs.erase(l->attrs);
+    fs.groups.erase(l->self);
   }
 
   void release(family_state& fs, pending_list* l) {
@@ -182,11 +262,7 @@ struct adj_rib_out::impl {
       l->head = l->sorted = 0;
       return;
     }
-    if (fs.last_group == l) {
-      fs.last_group = nullptr;
-    }
-    fs.by_attrs.erase(l->attrs);
-    fs.groups.erase(l->self);
+    drop_group(fs, l);
   }
 
   void add(pending_list* l, const prefix& p) {
@@ -199,16 +275,17 @@ struct adj_rib_out::impl {
 
   // Points p's pending change at list `to` (nullptr: no change pending).
   void make_pending(const prefix& p, slot& s, pending_list* to) {
-    if (s.pending == to) {
+    const std::uint32_t to_id = to == nullptr ? 0 : to->id;
+    if (s.pending == to_id) {
       return;
     }
     auto& fs = fams[family_index(p)];
-    if (s.pending != nullptr) {
-      release(fs, std::exchange(s.pending, nullptr));
+    if (s.pending != 0) {
+      release(fs, lists[std::exchange(s.pending, 0)]);
       --pending_n;
     }
     if (to != nullptr) {
-      s.pending = to;
+      s.pending = to_id;
       ++pending_n;
       add(to, p);
     }
@@ -219,8 +296,8 @@ struct adj_rib_out::impl {
   void reconcile(const prefix& p, slot& s, const attributes_ptr& out) {
     auto& fs = fams[family_index(p)];
     if (out == nullptr) {
-      make_pending(p, s, s.sent ? &fs.withdrawals : nullptr);
-    } else if (s.sent && same_attributes(s.sent, out)) {
+      make_pending(p, s, s.sent != 0 ? &fs.withdrawals : nullptr);
+    } else if (s.sent != 0 && same_attributes(attr_entries[s.sent].ptr, out)) {
       make_pending(p, s, nullptr);
     } else {
       make_pending(p, s, group_for(fs, out));
@@ -228,14 +305,15 @@ struct adj_rib_out::impl {
   }
 
   // Replaces the engine's route of one slot.
-  void assign(const prefix& p, slot& s, attributes_ptr want) {
-    if (s.want) {
+  void assign(const prefix& p, slot& s, const attributes_ptr& want) {
+    if (s.want != 0) {
       --want_n;
-      unexportable_n -= exported(p, s.want) ? 0 : 1;
+      unexportable_n -= exported(p, attrs_of(s.want)) ? 0 : 1;
+      release_attrs(std::exchange(s.want, 0));
     }
-    s.want = std::move(want);
-    attributes_ptr out = exported(p, s.want);
-    if (s.want) {
+    s.want = acquire(want);
+    attributes_ptr out = exported(p, want);
+    if (want) {
       ++want_n;
       unexportable_n += out ? 0 : 1;
     }
@@ -244,22 +322,23 @@ struct adj_rib_out::impl {
 
   void erase_if_unused(const prefix& p) {
     auto it = table.find(p);
-    if (it != table.end() && !it->second.want && !it->second.sent && !it->second.pending) {
+    if (it != table.end() && it->second.want == 0 && it->second.sent == 0 &&
+        it->second.pending == 0) {
       table.erase(it);
     }
   }
 
-  void announce(const prefix& p, attributes_ptr attrs) {
+  void announce(const prefix& p, const attributes_ptr& attrs) {
     assert(attrs != nullptr);  // the engine always gives an attribute set
     auto& s = table[p];
-    if (s.want != attrs) {
-      assign(p, s, std::move(attrs));
+    if (attr_entries[s.want].ptr.get() != attrs.get()) {
+      assign(p, s, attrs);
     }
   }
 
   void withdraw(const prefix& p) {
     auto it = table.find(p);
-    if (it == table.end() || !it->second.want) {
+    if (it == table.end() || it->second.want == 0) {
       return;
     }
     assign(p, it->second, nullptr);
@@ -276,22 +355,22 @@ struct adj_rib_out::impl {
     }
     for (auto& [p, s] : table) {
       if (resend) {
-        s.sent = nullptr;
-        s.pending = nullptr;
+        release_attrs(std::exchange(s.sent, 0));
+        s.pending = 0;
       }
-      attributes_ptr out = exported(p, s.want);
-      unexportable_n += s.want && !out ? 1 : 0;
+      attributes_ptr out = exported(p, attrs_of(s.want));
+      unexportable_n += s.want != 0 && !out ? 1 : 0;
       reconcile(p, s, out);
     }
     memo_after_sweep = memo.size();
     boost::unordered::erase_if(table, [](const auto& kv) {
-      return !kv.second.want && !kv.second.sent && !kv.second.pending;
+      return kv.second.want == 0 && kv.second.sent == 0 && kv.second.pending == 0;
     });
   }
 
   bool is_live(const pending_list* l, const prefix& p) const {
     auto it = table.find(p);
-    return it != table.end() && it->second.pending == l;
+    return it != table.end() && it->second.pending == l->id;
   }
 
   // Sorts the unsorted tail into the sorted part; duplicates end up adjacent.
@@ -330,13 +409,14 @@ struct adj_rib_out::impl {
       fs.last_group = nullptr;
       fs.sent = 0;
     }
+    reset_lists();
   }
 
   // Packs live entries of `l` into messages of at most `max_size` bytes. `base` is the size of a
   // message with no prefix; each prefix adds nlri_size() (exact: the codec always gives
   // MP_REACH/MP_UNREACH a 2-octet length). `emit(prefixes)` builds and stores one message;
-  // `record(prefix, slot)` marks one prefix sent. Stops when `budget` messages have been
-  // produced; the rest stays pending.
+  // `record(slot)` marks one prefix sent and says whether its slot is now unused. Stops when
+  // `budget` messages have been produced; the rest stays pending.
   template <typename Emit, typename Record>
   void pack(pending_list* l, std::size_t base, std::size_t max_size, std::size_t& budget,
             Emit&& emit, Record&& record) {
@@ -349,7 +429,7 @@ struct adj_rib_out::impl {
     for (; i < v.size() && budget > 0; ++i) {
       const prefix& p = v[i];
       auto it = table.find(p);
-      if (it == table.end() || it->second.pending != l) {
+      if (it == table.end() || it->second.pending != l->id) {
         continue;  // dead, or a duplicate of one already taken
       }
       std::size_t n = nlri_size(p);
@@ -369,7 +449,7 @@ struct adj_rib_out::impl {
       }
       nlri_bytes += n;
       batch.push_back(p);
-      it->second.pending = nullptr;
+      it->second.pending = 0;
       --pending_n;
       --l->live;
       if (record(it->second)) {
@@ -401,7 +481,7 @@ void adj_rib_out::set(const route_set& desired) {
   if (m.want_n != desired.size()) {
     std::vector<prefix> gone;
     for (const auto& [p, s] : m.table) {
-      if (s.want && !desired.contains(p)) {
+      if (s.want != 0 && !desired.contains(p)) {
         gone.push_back(p);
       }
     }
@@ -474,12 +554,13 @@ std::vector<update_message> adj_rib_out::next_updates(const codec_context& ctx,
           }
         },
         [&](impl::slot& s) {
-          fs.sent -= s.sent ? 1 : 0;
-          s.sent = nullptr;
-          return !s.want;
+          fs.sent -= s.sent != 0 ? 1 : 0;
+          m.release_attrs(std::exchange(s.sent, 0));
+          return s.want == 0;
         });
     if (fs.withdrawals.live == 0) {
-      fs.withdrawals = impl::pending_list{};
+      fs.withdrawals.prefixes = {};
+      fs.withdrawals.head = fs.withdrawals.sorted = 0;
     }
   }
 
@@ -489,6 +570,8 @@ std::vector<update_message> adj_rib_out::next_updates(const codec_context& ctx,
     const bool v6 = f == ipv6_unicast;
     for (auto it = fs.groups.begin(); it != fs.groups.end() && budget > 0;) {
       impl::pending_list& g = *it;
+      // One lookup for the group; each prefix then takes a reference on the id.
+      const std::uint32_t gid = m.acquire(g.attrs);
       m.pack(
           &g, update_base_size(*g.attrs, f, ctx), max_size, budget,
           [&](const std::vector<prefix>& batch) {
@@ -502,17 +585,15 @@ std::vector<update_message> adj_rib_out::next_updates(const codec_context& ctx,
             }
           },
           [&](impl::slot& s) {
-            fs.sent += s.sent ? 0 : 1;
-            s.sent = g.attrs;
+            fs.sent += s.sent != 0 ? 0 : 1;
+            ++m.attr_entries[gid].refs;
+            m.release_attrs(std::exchange(s.sent, gid));
             return false;
           });
+      m.release_attrs(gid);
       ++it;
       if (g.live == 0) {
-        if (fs.last_group == &g) {
-          fs.last_group = nullptr;
-        }
-        fs.by_attrs.erase(g.attrs);
-        fs.groups.erase(g.self);
+        m.drop_group(fs, &g);
       }
     }
   }
@@ -531,7 +612,7 @@ route_set adj_rib_out::desired() const {
   route_set out;
   out.reserve(impl_->want_n);
   for (const auto& [p, s] : impl_->table) {
-    if (auto e = impl_->exported(p, s.want)) {
+    if (auto e = impl_->exported(p, impl_->attrs_of(s.want))) {
       out.emplace(p, std::move(e));
     }
   }
@@ -549,8 +630,8 @@ std::size_t adj_rib_out::unexportable_count() const {
 route_set adj_rib_out::sent() const {
   route_set out;
   for (const auto& [p, s] : impl_->table) {
-    if (s.sent) {
-      out.emplace(p, s.sent);
+    if (s.sent != 0) {
+      out.emplace(p, impl_->attrs_of(s.sent));
     }
   }
   return out;
