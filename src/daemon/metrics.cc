@@ -79,9 +79,9 @@ double histogram::quantile(double q) const {
 
 std::vector<double> latency_buckets() {
   // Fine steps just above the default batch_delay (10 ms), where P1 is judged.
-  return {0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.0075, 0.01,
-          0.0105,  0.011,  0.0115,  0.012,  0.013, 0.015,  0.02,  0.025,  0.05,
-          0.1,     0.25,   0.5,     1,      2.5,   5,      10};
+  return {0.00005, 0.0001, 0.00025, 0.0005, 0.001,  0.0025, 0.005, 0.0075, 0.01,
+          0.01025, 0.0105, 0.01075, 0.011,  0.0115, 0.012,  0.013, 0.015,  0.02,
+          0.025,   0.05,   0.1,     0.25,   0.5,    1,      2.5,   5,      10};
 }
 
 void metrics_writer::family(std::string_view name, std::string_view type, std::string_view help) {
