@@ -236,6 +236,22 @@ class reflector : public std::enable_shared_from_this<reflector> {
     st.state.objects = objects;
     st.state.synced = side_->synced_in_cache[static_cast<int>(which_)];
     st.last_skipped = last_skipped_;
+    st.fields_ignored = fields_ignored_;
+  }
+
+  // Bad values inside an otherwise good object (issue 3: counted, logged, skipped).
+  template <typename Object>
+  void report_ignored(const Object& o) {
+    std::visit(
+        [&](const auto& obj) {
+          if constexpr (requires { obj.warnings; }) {
+            for (const auto& w : obj.warnings) {
+              ++fields_ignored_;
+              log("field ignored: " + obj.meta.key.to_string() + ": " + w);
+            }
+          }
+        },
+        o);
   }
 
   void skipped(std::string why) {
@@ -263,6 +279,7 @@ class reflector : public std::enable_shared_from_this<reflector> {
         skipped(key_of(item).to_string() + ": " + obj.error().to_string());
         continue;
       }
+      report_ignored(*obj);
       std::visit(
           [&](auto& o) {
             using T = std::decay_t<decltype(o)>;
@@ -295,6 +312,7 @@ class reflector : public std::enable_shared_from_this<reflector> {
       skipped(key_of(ev.object).to_string() + ": " + obj.error().to_string());
       return;
     }
+    report_ignored(*obj);
     e.object = std::move(*obj);
     batch.events.push_back(std::move(e));
   }
@@ -496,6 +514,7 @@ class reflector : public std::enable_shared_from_this<reflector> {
   std::vector<action> stalled_;
   std::uint64_t watch_generation_ = 0;
   std::optional<std::string> last_skipped_;
+  std::uint64_t fields_ignored_ = 0;
   bool stopped_ = false;
 };
 

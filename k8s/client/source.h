@@ -46,6 +46,9 @@ struct resource_status {
   std::string path;  // "/api/v1/services"
   client::reflector_status state;
   std::optional<std::string> last_skipped;  // the last malformed object or line, and why
+  // Values that were not what their field holds (an IP that is not one), each logged; the rest
+  // of the object was used.
+  std::uint64_t fields_ignored = 0;
 };
 
 std::string_view api_path(resource r);  // "/api/v1/services", ...

@@ -97,6 +97,12 @@ struct directory_source::impl {
       auto mark = [&](auto& objects) {
         for (auto& o : objects) {
           o.meta.resource_version += stamp;
+          if constexpr (requires { o.warnings; }) {
+            for (const auto& w : o.warnings) {
+              errors.push_back(
+                  {name, 0, o.meta.key.to_string() + ": " + w + " (value ignored)", true});
+            }
+          }
         }
       };
       mark(parsed.services);

@@ -25,6 +25,7 @@ struct manifest_error {
   std::string file;
   int line = 0;  // 1-based; the line where the document or List item starts
   std::string message;
+  bool value_ignored = false;  // a bad value inside an object that was used (not skipped)
   std::string to_string() const { return file + ":" + std::to_string(line) + ": " + message; }
 };
 

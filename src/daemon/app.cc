@@ -285,7 +285,7 @@ struct app::impl : engine::route_sink {
 
   void report_directory_errors() {
     for (const auto& e : directory->errors()) {
-      log::warn("manifest skipped",
+      log::warn("manifest problem",
                 {{"file", e.file}, {"line", std::to_string(e.line)}, {"error", e.message}});
     }
   }
@@ -574,6 +574,19 @@ struct app::impl : engine::route_sink {
       w.sample("svcbgp_k8s_relists_total", {{"resource", s.resource}},
                static_cast<double>(s.relists));
     }
+    w.family("svcbgp_k8s_objects_skipped_total", "counter",
+             "Objects skipped as malformed, by resource (directory source: in the last read).");
+    for (const auto& s : src) {
+      w.sample("svcbgp_k8s_objects_skipped_total", {{"resource", s.resource}},
+               static_cast<double>(s.skipped));
+    }
+    w.family("svcbgp_k8s_fields_ignored_total", "counter",
+             "Values ignored inside objects that were used (an IP that is not one), by resource "
+             "(directory source: in the last read).");
+    for (const auto& s : src) {
+      w.sample("svcbgp_k8s_fields_ignored_total", {{"resource", s.resource}},
+               static_cast<double>(s.fields_ignored));
+    }
     w.family("svcbgp_k8s_synced", "gauge", "1 once the resource has been listed.");
     for (const auto& s : src) {
       w.sample("svcbgp_k8s_synced", {{"resource", s.resource}}, s.synced ? 1 : 0);
@@ -613,6 +626,8 @@ struct app::impl : engine::route_sink {
           s.events += n;
         }
         s.last_error = r.state.last_error;
+        s.skipped = r.state.malformed;
+        s.fields_ignored = r.fields_ignored;
         out.push_back(std::move(s));
       }
       return out;
@@ -630,6 +645,11 @@ struct app::impl : engine::route_sink {
       s.events = directory->reads();
       if (!directory->errors().empty()) {
         s.last_error = directory->errors().front().to_string();
+      }
+      if (r == k8s::resource::services) {  // the folder's problems, once
+        for (const auto& e : directory->errors()) {
+          (e.value_ignored ? s.fields_ignored : s.skipped) += 1;
+        }
       }
       out.push_back(std::move(s));
     }

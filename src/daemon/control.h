@@ -28,6 +28,10 @@ struct source_status {
   std::uint64_t relists = 0;
   std::uint64_t events = 0;
   std::optional<std::string> last_error;
+  // Bad input (API: since start; directory: in the last read): objects skipped whole, and values
+  // ignored inside objects that were used.
+  std::uint64_t skipped = 0;
+  std::uint64_t fields_ignored = 0;
 };
 
 struct daemon_status {

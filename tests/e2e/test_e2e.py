@@ -452,6 +452,20 @@ class EndToEnd(unittest.TestCase):
                                 f"(sum +{h['sum']:.3f} s): buckets {h['buckets']}")
         self.assertEqual(problems, [])
 
+    def test_10_bad_value_counted_rest_used(self):
+        """A Service whose externalIPs hold a value that is not an IP: every node counts it in
+        svcbgp_k8s_fields_ignored_total and still announces the rest of the Service (its LoadBalancer IP)."""
+        prefix = "198.51.100.72/32"
+        svc = lb_service("odd", NS, "10.96.70.20", "198.51.100.72")
+        svc["spec"]["externalIPs"] = ["192.0.2.300"]
+        self.cluster.apply(svc)
+        self.cluster.apply(endpoint_slice("odd-1", NS, "odd", [endpoint("10.244.1.10", N1)]))
+        self.wait_next_hops(NODES, "the LoadBalancer IP of a Service with a bad externalIP", prefix=prefix)
+        for n in NODES:
+            wait_until(lambda: self.node(n).metrics().value("svcbgp_k8s_fields_ignored_total", 0,
+                                                            resource="services") >= 1,
+                       STEP_TIMEOUT, 0.1, f"{n.name} counts the ignored value")
+
 
 if __name__ == "__main__":
     unittest.main()

@@ -447,6 +447,28 @@ TEST_F(SourceTest, MalformedLineIsCountedAndSkipped) {
   EXPECT_EQ(st.state.watches, 1u);  // the stream went on
 }
 
+TEST_F(SourceTest, BadValuesInAGoodObjectAreCountedLoggedAndTheRestUsed) {
+  start_fake();
+  auto bad = service_json("listed", "10.96.0.10");
+  bad.as_object()["spec"].as_object()["externalIPs"] = json::array{"192.0.2.1", "not-an-ip"};
+  fake_->apply(bad);
+  harness h(options());
+  ASSERT_TRUE(h.wait_synced());
+  ASSERT_TRUE(h.has_service("default/listed"));
+  EXPECT_TRUE(
+      h.wait([&] { return h.logged("field ignored: default/listed: spec.externalIPs[1]"); }));
+  ASSERT_TRUE(
+      wait_request("verb=watch&resource=services", [](const json::value&) { return true; }));
+  auto watched = service_json("watched", "10.96.0.11");
+  watched.as_object()["spec"].as_object()["clusterIPs"] = json::array{"10.96.0.11", "999.1.1.1"};
+  fake_->apply(watched);
+  ASSERT_TRUE(h.wait([&] { return h.has_service("default/watched"); }));
+  EXPECT_TRUE(
+      h.wait([&] { return h.logged("field ignored: default/watched: spec.clusterIPs[1]"); }));
+  EXPECT_TRUE(h.wait([&] { return h.status(resource::services).fields_ignored == 2; }));
+  EXPECT_EQ(h.status(resource::services).state.malformed, 0u);  // nothing was skipped whole
+}
+
 TEST_F(SourceTest, ServerSideTimeoutRewatchesWithoutRelisting) {
   start_fake();
   auto o = options();

@@ -136,6 +136,23 @@ TEST_F(directory_source_test, an_object_defined_twice_keeps_the_first) {
   EXPECT_NE(source_->errors()[0].message.find("also defined in"), std::string::npos);
 }
 
+TEST_F(directory_source_test, a_bad_value_is_reported_and_the_rest_of_the_object_used) {
+  write("a.yaml",
+        "apiVersion: v1\nkind: Service\nmetadata: {name: a, namespace: default}\n"
+        "spec: {type: LoadBalancer, clusterIP: 10.96.0.1, externalIPs: [192.0.2.1, 192.0.2.300]}\n"
+        "status: {loadBalancer: {ingress: [{ip: 198.51.100.1}]}}\n");
+  start();
+  EXPECT_EQ(lb_ip("a"), "198.51.100.1");
+  ASSERT_EQ(source_->errors().size(), 1u);
+  const auto& e = source_->errors()[0];
+  EXPECT_NE(e.file.find("a.yaml"), std::string::npos);
+  EXPECT_NE(e.message.find("default/a: spec.externalIPs[1]: not an IP: '192.0.2.300'"),
+            std::string::npos)
+      << e.message;
+  ASSERT_NE(cache_.find_service({"default", "a"}), nullptr);
+  EXPECT_EQ(cache_.find_service({"default", "a"})->external_ips.size(), 1u);
+}
+
 TEST_F(directory_source_test, a_missing_folder_is_a_start_up_error) {
   source_ = std::make_unique<directory_source>(io_, (dir_ / "nope").string(), cache_);
   EXPECT_THROW(source_->start([] {}), std::system_error);
