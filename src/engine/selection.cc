@@ -10,6 +10,8 @@
 
 #include <algorithm>
 
+#include <boost/unordered/unordered_flat_map.hpp>
+
 #include "src/engine/policy.h"
 
 namespace svcbgp::engine {
@@ -65,7 +67,6 @@ std::string_view to_string(reason r) {
 namespace {
 
 using intent_ptr = std::shared_ptr<const route_intent>;
-constexpr std::size_t kind_count = 3;
 
 struct stored_contribution {
   bgp::prefix prefix;
@@ -73,19 +74,61 @@ struct stored_contribution {
   intent_ptr intent;
 };
 
-struct service_state {
-  std::vector<decision> decisions;
-  std::vector<stored_contribution> contributions;
+// A decision as kept: without its service (the map key) and with its rare detail text apart,
+// 52 bytes instead of 152 (P3: two per service).
+struct stored_decision {
+  bgp::ip_address ip;
+  bgp::prefix announced_as;
+  ip_kind kind = ip_kind::cluster_ip;
+  k8s::traffic_policy policy = k8s::traffic_policy::cluster;
+  reason why = reason::no_endpoints;
+  bool announced = false;
+  std::uint32_t ready_endpoints = 0;
+  std::uint32_t local_ready = 0;
+  std::uint32_t local_draining = 0;
 };
 
-// Who asks for one prefix: per kind, the distinct intents and how many (service, IP) carry each.
-// Few distinct intents exist in practice (config-wide communities, a handful of annotations), so
-// the lists stay short even when an aggregate covers thousands of services.
-struct prefix_state {
-  std::array<std::vector<std::pair<intent_ptr, std::uint32_t>>, kind_count> by_kind;
-  bool empty() const {
-    return std::all_of(by_kind.begin(), by_kind.end(), [](const auto& v) { return v.empty(); });
+struct service_state {
+  std::vector<stored_decision> decisions;
+  std::vector<std::string> details;  // by decision index; empty when every detail is
+  std::vector<stored_contribution> contributions;
+
+  void keep(std::vector<decision> ds) {
+    decisions.reserve(ds.size());
+    for (std::size_t i = 0; i < ds.size(); ++i) {
+      const auto& d = ds[i];
+      decisions.push_back({d.ip, d.announced_as, d.kind, d.policy, d.why, d.announced,
+                           d.ready_endpoints, d.local_ready, d.local_draining});
+      if (!d.detail.empty()) {
+        details.resize(ds.size());
+        details[i] = std::move(ds[i].detail);
+      }
+    }
   }
+
+  void append_to(const k8s::object_key& key, std::vector<decision>& out) const {
+    for (std::size_t i = 0; i < decisions.size(); ++i) {
+      const auto& d = decisions[i];
+      out.push_back({key, d.kind, d.ip, d.announced_as, d.policy, d.announced, d.why,
+                     details.empty() ? std::string() : details[i], d.ready_endpoints, d.local_ready,
+                     d.local_draining});
+    }
+  }
+};
+
+// Who asks for one prefix: the distinct (kind, intent) pairs and how many (service, IP) carry
+// each. Few distinct intents exist in practice (config-wide communities, a handful of
+// annotations), so the list stays short even when an aggregate covers thousands of services; one
+// list rather than one per kind keeps a prefix's state at 24 bytes (P3).
+struct intent_count {
+  intent_ptr intent;
+  std::uint32_t count = 0;
+  ip_kind kind = ip_kind::cluster_ip;
+};
+
+struct prefix_state {
+  std::vector<intent_count> asks;
+  bool empty() const { return asks.empty(); }
 };
 
 // What decides a peer's routes. Peers with equal profiles (the usual case: every ToR of a node
@@ -150,7 +193,7 @@ struct selector::impl {
   bool initialized = false;
   std::unordered_map<k8s::object_key, service_state, k8s::object_key_hash> services;
   std::vector<stored_contribution> aggregates;  // configured ClusterIP CIDRs
-  std::unordered_map<bgp::prefix, prefix_state, bgp::prefix_hash> prefixes;
+  boost::unordered_flat_map<bgp::prefix, prefix_state, bgp::prefix_hash> prefixes;
   // Prefixes to re-merge; a vector, not a set, because clearing a hash set costs its bucket count,
   // which after full() is the size of the whole table (P6).
   std::vector<bgp::prefix> dirty;
@@ -193,13 +236,13 @@ struct selector::impl {
   }
 
   void add(const stored_contribution& c) {
-    auto& list = prefixes[c.prefix].by_kind[static_cast<std::size_t>(c.kind)];
-    auto it =
-        std::find_if(list.begin(), list.end(), [&](const auto& e) { return e.first == c.intent; });
+    auto& list = prefixes[c.prefix].asks;
+    auto it = std::find_if(list.begin(), list.end(),
+                           [&](const auto& e) { return e.kind == c.kind && e.intent == c.intent; });
     if (it == list.end()) {
-      list.emplace_back(c.intent, 1);
+      list.push_back({c.intent, 1, c.kind});
     } else {
-      ++it->second;
+      ++it->count;
     }
     dirty.push_back(c.prefix);
   }
@@ -209,10 +252,10 @@ struct selector::impl {
     if (pit == prefixes.end()) {
       return;
     }
-    auto& list = pit->second.by_kind[static_cast<std::size_t>(c.kind)];
-    auto it =
-        std::find_if(list.begin(), list.end(), [&](const auto& e) { return e.first == c.intent; });
-    if (it != list.end() && --it->second == 0) {
+    auto& list = pit->second.asks;
+    auto it = std::find_if(list.begin(), list.end(),
+                           [&](const auto& e) { return e.kind == c.kind && e.intent == c.intent; });
+    if (it != list.end() && --it->count == 0) {
       list.erase(it);
     }
     dirty.push_back(c.prefix);
@@ -234,7 +277,7 @@ struct selector::impl {
     }
     auto outcome = evaluate_service(*svc, cache.slices_for(key), ctx);
     service_state st;
-    st.decisions = std::move(outcome.decisions);
+    st.keep(std::move(outcome.decisions));
     st.contributions.reserve(outcome.contributions.size());
     for (auto& c : outcome.contributions) {
       st.contributions.push_back({c.prefix, c.kind, intents.get(std::move(c.intent))});
@@ -258,19 +301,17 @@ struct selector::impl {
     bool any = false;
     bool all_deprefer = true;
     std::size_t sources = 0;
-    for (std::size_t k = 0; k < kind_count; ++k) {
-      if ((kind_mask & (1U << k)) == 0) {
+    for (const auto& a : ps.asks) {
+      if ((kind_mask & (1U << static_cast<unsigned>(a.kind))) == 0) {
         continue;
       }
-      for (const auto& [intent, count] : ps.by_kind[k]) {
-        any = true;
-        ++sources;
-        all_deprefer = all_deprefer && intent->deprefer;
-        local_pref = std::max(local_pref, intent->local_pref);
-        communities.insert(communities.end(), intent->communities.begin(),
-                           intent->communities.end());
-        large.insert(large.end(), intent->large.begin(), intent->large.end());
-      }
+      const auto& intent = a.intent;
+      any = true;
+      ++sources;
+      all_deprefer = all_deprefer && intent->deprefer;
+      local_pref = std::max(local_pref, intent->local_pref);
+      communities.insert(communities.end(), intent->communities.begin(), intent->communities.end());
+      large.insert(large.end(), intent->large.begin(), intent->large.end());
     }
     if (!any) {
       return nullptr;
@@ -457,15 +498,18 @@ std::vector<decision> selector::decisions() const {
   std::vector<decision> out;
   out.reserve(total);
   for (const auto* key : keys) {
-    const auto& ds = impl_->services.at(*key).decisions;
-    out.insert(out.end(), ds.begin(), ds.end());
+    impl_->services.at(*key).append_to(*key, out);
   }
   return out;
 }
 
 std::vector<decision> selector::decisions_for(const k8s::object_key& service) const {
   auto it = impl_->services.find(service);
-  return it == impl_->services.end() ? std::vector<decision>{} : it->second.decisions;
+  std::vector<decision> out;
+  if (it != impl_->services.end()) {
+    it->second.append_to(service, out);
+  }
+  return out;
 }
 
 const std::vector<std::string>& selector::changed_peers() const {
