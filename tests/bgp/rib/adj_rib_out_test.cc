@@ -3,6 +3,7 @@
 #include "bgp/rib/adj_rib_out.h"
 
 #include <algorithm>
+#include <random>
 #include <set>
 
 #include <gtest/gtest.h>
@@ -520,6 +521,25 @@ TEST(adj_rib_out, is_movable) {
   adj_rib_out other;
   other = std::move(moved);
   EXPECT_EQ(other.sent().size(), 1u);
+}
+
+TEST(adj_rib_out, a_large_group_goes_out_in_prefix_order_whatever_the_lengths) {
+  auto ctx = make_ctx();
+  adj_rib_out rib;
+  auto attrs = make_attrs_ptr(false);
+  std::mt19937 rng(7);
+  std::set<prefix> want;
+  for (int i = 0; i < 3000; ++i) {
+    const auto len = static_cast<std::uint8_t>(8 + rng() % 25);
+    const prefix p = prefix{ip_address::v4(static_cast<std::uint32_t>(rng())), 32}.truncated(len);
+    want.insert(p);
+    rib.announce(p, attrs);
+  }
+  std::vector<prefix> order;
+  for (const auto& u : drain(rib, ctx)) {
+    order.insert(order.end(), u.nlri.begin(), u.nlri.end());
+  }
+  EXPECT_EQ(order, std::vector<prefix>(want.begin(), want.end()));
 }
 
 // An exporter that sets the IPv4 next hop to `nh` and cannot send IPv6 (no IPv6 next hop).
