@@ -16,6 +16,7 @@
 #include <thread>
 #include <vector>
 
+#include "bench/bench_context.h"
 #include "bgp/codec/codec.h"
 
 #ifndef SVCBGP_COMMIT
@@ -30,16 +31,7 @@ constexpr std::size_t table_prefixes = 100'000;
 constexpr std::size_t attribute_sets = 300;
 constexpr std::uint32_t seed = 20240611;
 
-codec_context bench_context() {
-  codec_context c;
-  c.four_octet_as = true;
-  c.families = {ipv4_unicast, ipv6_unicast};
-  c.local_address = ip_address::v4(0x0a000001);
-  c.local_as = 65000;
-  c.local_identifier = 0x0a000001;
-  c.expected_peer_as = 65001;
-  return c;
-}
+using svcbgp::bench::bench_context;
 
 path_attributes random_attributes(std::mt19937& rng, bool v6, std::size_t index) {
   path_attributes a;

@@ -8,6 +8,7 @@
 #include <memory>
 #include <vector>
 
+#include "bench/bench_context.h"
 #include "bgp/codec/codec.h"
 #include "bgp/rib/adj_rib_out.h"
 
@@ -15,16 +16,7 @@ namespace {
 
 using namespace svcbgp::bgp;
 
-codec_context bench_context() {
-  codec_context c;
-  c.four_octet_as = true;
-  c.families = {ipv4_unicast, ipv6_unicast};
-  c.local_address = ip_address::v4(0x0a000001);
-  c.local_as = 65000;
-  c.local_identifier = 0x0a000001;
-  c.expected_peer_as = 65001;
-  return c;
-}
+using svcbgp::bench::bench_context;
 
 // Service routes as the engine gives them: one attribute set, N host routes.
 route_set service_table(std::size_t n) {
