@@ -334,7 +334,7 @@ struct adj_rib_out::impl {
   void assign(const prefix& p, slot& s, const attributes_ptr& want) {
     if (s.want != 0) {
       --want_n;
-      unexportable_n -= exported(p, attrs_of(s.want)) ? 0 : 1;
+      unexportable_n -= exported(p, attr_entries[s.want].ptr) ? 0 : 1;
       release_attrs(std::exchange(s.want, 0));
     }
     s.want = acquire(want);
@@ -384,14 +384,17 @@ struct adj_rib_out::impl {
         release_attrs(std::exchange(s.sent, 0));
         s.pending = 0;
       }
-      attributes_ptr out = exported(p, attrs_of(s.want));
+      attributes_ptr out = exported(p, attr_entries[s.want].ptr);
       unexportable_n += s.want != 0 && !out ? 1 : 0;
       reconcile(p, s, out);
     }
     memo_after_sweep = memo.size();
-    boost::unordered::erase_if(table, [](const auto& kv) {
-      return kv.second.want == 0 && kv.second.sent == 0 && kv.second.pending == 0;
-    });
+    // Only a resend empties slots: those that were kept for a route the peer held.
+    if (resend && want_n != table.size()) {
+      boost::unordered::erase_if(table, [](const auto& kv) {
+        return kv.second.want == 0 && kv.second.sent == 0 && kv.second.pending == 0;
+      });
+    }
   }
 
   bool is_live(const pending_list* l, const prefix& p) const {

@@ -240,8 +240,7 @@ class reflector : public std::enable_shared_from_this<reflector> {
   }
 
   // Bad values inside an otherwise good object (issue 3: counted, logged, skipped).
-  template <typename Object>
-  void report_ignored(const Object& o) {
+  void report_ignored(const typed_object& o) {
     std::visit(
         [&](const auto& obj) {
           if constexpr (requires { obj.warnings; }) {
