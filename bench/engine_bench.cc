@@ -76,7 +76,7 @@ k8s::endpoint_slice make_slice(const k8s::object_key& svc, int index, std::mt199
   s.type = k8s::address_type::ipv4;
   for (int e = 0; e < 3; ++e) {
     k8s::endpoint ep;
-    ep.addresses.push_back(v4(0x0af40000u + static_cast<std::uint32_t>(rng() % 0xffff)));
+    ep.has_ipv4 = true;
     // One slice in ten has an endpoint here, so Local services announce now and then.
     ep.node_name =
         (e == 0 && rng() % 10 == 0) ? std::string(this_node) : "node-" + std::to_string(node(rng));

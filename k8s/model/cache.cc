@@ -47,19 +47,29 @@ bool same_version(const T& a, const T& b) {
   return a == b;
 }
 
+// Inserts or replaces in place; returns the stored object.
+template <typename T>
+T& put(object_set<T>& set, T object) {
+  auto it = set.find(object.meta.key);
+  if (it != set.end()) {
+    **it = std::move(object);
+    return **it;
+  }
+  return **set.insert(std::make_unique<T>(std::move(object))).first;
+}
+
 bool key_less(const endpoint_slice* s, const object_key& k) {
   return s->meta.key < k;
 }
 
 // The listed objects by key, consumed from the front as they move, so a relist of 200k slices
-// never holds them twice (P3).
-template <typename Map, typename T, typename KeyOf>
-Map take_all(std::deque<T>& objects, KeyOf key_of) {
-  Map fresh;
+// never holds them twice (P3). A key listed twice keeps its last object.
+template <typename T>
+object_set<T> take_all(std::deque<T>& objects) {
+  object_set<T> fresh;
   fresh.reserve(objects.size());
   while (!objects.empty()) {
-    auto key = key_of(objects.front());
-    fresh.insert_or_assign(std::move(key), std::move(objects.front()));
+    put(fresh, std::move(objects.front()));
     objects.pop_front();
   }
   return fresh;
@@ -105,27 +115,21 @@ void cluster_cache::unindex_slice(const endpoint_slice& s) {
 
 void cluster_cache::upsert(service s) {
   ++pending_.events;
-  object_key key = s.meta.key;
-  services_.insert_or_assign(key, std::move(s));
-  touch_service(key);
+  touch_service(put(services_, std::move(s)).meta.key);
 }
 
 void cluster_cache::upsert(endpoint_slice s) {
   ++pending_.events;
-  auto it = slices_.find(s.meta.key);
-  if (it != slices_.end()) {
+  if (auto it = slices_.find(s.meta.key); it != slices_.end()) {
     // The old owner loses this slice's endpoints, even when the label moved elsewhere.
-    if (auto owner = owner_of(it->second)) {
+    if (auto owner = owner_of(**it)) {
       touch_service(*owner);
     }
-    unindex_slice(it->second);
-    it->second = std::move(s);
-  } else {
-    object_key key = s.meta.key;
-    it = slices_.emplace(std::move(key), std::move(s)).first;
+    unindex_slice(**it);
   }
-  index_slice(it->second);
-  if (auto owner = owner_of(it->second)) {
+  const endpoint_slice& stored = put(slices_, std::move(s));
+  index_slice(stored);
+  if (auto owner = owner_of(stored)) {
     touch_service(*owner);
   }
 }
@@ -147,10 +151,10 @@ void cluster_cache::remove(resource r, const object_key& key) {
     case resource::endpoint_slices: {
       auto it = slices_.find(key);
       if (it != slices_.end()) {
-        if (auto owner = owner_of(it->second)) {
+        if (auto owner = owner_of(**it)) {
           touch_service(*owner);
         }
-        unindex_slice(it->second);
+        unindex_slice(**it);
         slices_.erase(it);
       }
       break;
@@ -165,56 +169,55 @@ void cluster_cache::remove(resource r, const object_key& key) {
 // For each relist, `events` grows by the number of objects that were added, changed or vanished:
 // a relist that changes nothing leaves the batch empty.
 void cluster_cache::replace(std::deque<service> objects) {
-  auto fresh = take_all<std::unordered_map<object_key, service, object_key_hash>>(
-      objects, [](const service& s) { return s.meta.key; });
-  for (const auto& [key, s] : fresh) {
-    auto old = services_.find(key);
-    if (old == services_.end() || !same_version(old->second, s)) {
+  auto fresh = take_all(objects);
+  for (const auto& s : fresh) {
+    auto old = services_.find(s->meta.key);
+    if (old == services_.end() || !same_version(**old, *s)) {
       ++pending_.events;
-      touch_service(key);
+      touch_service(s->meta.key);
     }
   }
-  for (const auto& [key, s] : services_) {
-    if (!fresh.contains(key)) {
+  for (const auto& s : services_) {
+    if (!fresh.contains(s->meta.key)) {
       ++pending_.events;
-      touch_service(key);
+      touch_service(s->meta.key);
     }
   }
   services_ = std::move(fresh);
 }
 
 void cluster_cache::replace(std::deque<endpoint_slice> objects) {
-  auto fresh = take_all<std::unordered_map<object_key, endpoint_slice, object_key_hash>>(
-      objects, [](const endpoint_slice& s) { return s.meta.key; });
-  for (const auto& [key, s] : fresh) {
-    auto old = slices_.find(key);
-    if (old != slices_.end() && same_version(old->second, s)) {
+  auto fresh = take_all(objects);
+  for (const auto& s : fresh) {
+    auto old = slices_.find(s->meta.key);
+    if (old != slices_.end() && same_version(**old, *s)) {
       continue;
     }
     ++pending_.events;
     if (old != slices_.end()) {
-      if (auto owner = owner_of(old->second)) {
+      if (auto owner = owner_of(**old)) {
         touch_service(*owner);
       }
     }
-    if (auto owner = owner_of(s)) {
+    if (auto owner = owner_of(*s)) {
       touch_service(*owner);
     }
   }
-  for (const auto& [key, s] : slices_) {
-    if (!fresh.contains(key)) {
+  for (const auto& s : slices_) {
+    if (!fresh.contains(s->meta.key)) {
       ++pending_.events;
-      if (auto owner = owner_of(s)) {
+      if (auto owner = owner_of(*s)) {
         touch_service(*owner);
       }
     }
   }
+  // The index points into the old set: emptied before the old objects go.
+  slices_by_service_.clear();
   slices_ = std::move(fresh);
   // Rebuilding the index is linear in the slices, as the relist itself is.
-  slices_by_service_.clear();
-  for (const auto& [key, s] : slices_) {
-    if (auto owner = owner_of(s)) {
-      slices_by_service_[*owner].push_back(&s);
+  for (const auto& s : slices_) {
+    if (auto owner = owner_of(*s)) {
+      slices_by_service_[*owner].push_back(s.get());
     }
   }
   for (auto& [owner, keys] : slices_by_service_) {
@@ -224,8 +227,12 @@ void cluster_cache::replace(std::deque<endpoint_slice> objects) {
 }
 
 void cluster_cache::replace(std::deque<node> objects) {
-  auto fresh = take_all<std::unordered_map<std::string, node>>(
-      objects, [](const node& n) { return n.meta.key.name; });
+  std::unordered_map<std::string, node> fresh;
+  while (!objects.empty()) {
+    std::string name = objects.front().meta.key.name;
+    fresh.insert_or_assign(std::move(name), std::move(objects.front()));
+    objects.pop_front();
+  }
   for (const auto& [name, n] : fresh) {
     auto old = nodes_.find(name);
     if (old == nodes_.end() || !same_version(old->second, n)) {
@@ -248,7 +255,7 @@ change_batch cluster_cache::take_changes() {
 
 const service* cluster_cache::find_service(const object_key& key) const {
   auto it = services_.find(key);
-  return it == services_.end() ? nullptr : &it->second;
+  return it == services_.end() ? nullptr : it->get();
 }
 
 std::vector<const endpoint_slice*> cluster_cache::slices_for(const object_key& service_key) const {

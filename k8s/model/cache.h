@@ -11,10 +11,13 @@
 
 #include <cstddef>
 #include <deque>
+#include <memory>
 #include <set>
 #include <string>
 #include <unordered_map>
 #include <vector>
+
+#include <boost/unordered/unordered_flat_set.hpp>
 
 #include "k8s/model/objects.h"
 
@@ -26,6 +29,32 @@ std::string_view to_string(resource r);  // "services", "endpointslices", "nodes
 struct object_key_hash {
   std::size_t operator()(const object_key& k) const noexcept;
 };
+
+// Cached objects live behind pointers in flat sets keyed on their own meta.key: the key is held
+// once, not once more as a map key (P3), and an object updated in place keeps its address, which
+// the slice index and the engine hold.
+struct meta_key_hash {
+  using is_transparent = void;
+  std::size_t operator()(const object_key& k) const noexcept { return object_key_hash{}(k); }
+  template <typename T>
+  std::size_t operator()(const std::unique_ptr<T>& o) const noexcept {
+    return (*this)(o->meta.key);
+  }
+};
+struct meta_key_equal {
+  using is_transparent = void;
+  static const object_key& key(const object_key& k) { return k; }
+  template <typename T>
+  static const object_key& key(const std::unique_ptr<T>& o) {
+    return o->meta.key;
+  }
+  template <typename A, typename B>
+  bool operator()(const A& a, const B& b) const {
+    return key(a) == key(b);
+  }
+};
+template <typename T>
+using object_set = boost::unordered_flat_set<std::unique_ptr<T>, meta_key_hash, meta_key_equal>;
 
 // What changed since the last take_changes(), coalesced: a service touched ten times is listed
 // once.
@@ -55,9 +84,7 @@ class cluster_cache {
   bool has_changes() const { return !pending_.empty(); }
 
   const service* find_service(const object_key& key) const;
-  const std::unordered_map<object_key, service, object_key_hash>& services() const {
-    return services_;
-  }
+  const object_set<service>& services() const { return services_; }
   // Every slice labelled with this service's name in its namespace.
   std::vector<const endpoint_slice*> slices_for(const object_key& service_key) const;
   // The node with this name, if cached (the daemon watches only its own).
@@ -69,8 +96,8 @@ class cluster_cache {
   void index_slice(const endpoint_slice& s);
   void unindex_slice(const endpoint_slice& s);
 
-  std::unordered_map<object_key, service, object_key_hash> services_;
-  std::unordered_map<object_key, endpoint_slice, object_key_hash> slices_;
+  object_set<service> services_;
+  object_set<endpoint_slice> slices_;
   std::unordered_map<std::string, node> nodes_;
   // service key -> keys of its slices
   std::unordered_map<object_key, std::vector<const endpoint_slice*>, object_key_hash>

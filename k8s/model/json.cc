@@ -406,7 +406,6 @@ std::expected<endpoint_slice, parse_error> endpoint_slice_from_json(const boost:
             r.string(&(*addrs)[j], addr_path.at(j));
           }
         } else {
-          ep.addresses.reserve(addrs->size());
           for (std::size_t j = 0; j < addrs->size(); ++j) {
             const path ap = addr_path.at(j);
             std::optional<ip_addr> a = r.ip(&(*addrs)[j], ap);
@@ -418,12 +417,12 @@ std::expected<endpoint_slice, parse_error> endpoint_slice_from_json(const boost:
                              quoted(a->to_string()) + " in a slice of another addressType");
               continue;
             }
-            ep.addresses.push_back(*a);
+            (a->v6 ? ep.has_ipv6 : ep.has_ipv4) = true;
           }
         }
       }
       if (auto node = r.string(get(*e, "nodeName"), p.field("nodeName"))) {
-        ep.node_name.emplace(*node);
+        ep.node_name = *node;
       }
       const path cond_path = p.field("conditions");
       if (const bj::object* c = r.object(get(*e, "conditions"), cond_path)) {

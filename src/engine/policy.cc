@@ -86,15 +86,13 @@ std::array<family_counts, 2> count_endpoints(const std::vector<const k8s::endpoi
     for (const auto& e : s->endpoints) {
       // An endpoint counts for the slice's family only with an address of that family: an IPv6
       // address in an IPv4 slice is bad input and is skipped.
-      const bool has_family = std::any_of(e.addresses.begin(), e.addresses.end(),
-                                          [v6](const k8s::ip_addr& a) { return a.v6 == v6; });
-      if (!has_family) {
+      if (!(v6 ? e.has_ipv6 : e.has_ipv4)) {
         continue;
       }
       const bool ready = e.ready && !e.terminating;
       const bool draining = e.terminating && e.serving;
       // No nodeName: a real endpoint somewhere (counts for Cluster policy), never local.
-      const bool local = e.node_name && !node_name.empty() && *e.node_name == node_name;
+      const bool local = !node_name.empty() && e.node_name == node_name;
       if (ready) {
         ++c.ready;
       }

@@ -27,9 +27,14 @@ void reconciler::run(k8s::cluster_cache& cache) {
     }
     push(all);
   } else {
-    const auto batch = cache.take_changes();
-    if (!batch.empty()) {
+    // The batch is dropped before the push: after a relist it names every service, and the
+    // peers' pending lists are built during the push (P3 peak).
+    bool changed = false;
+    if (auto batch = cache.take_changes(); !batch.empty()) {
       selector_.update(cache, batch);
+      changed = true;
+    }
+    if (changed) {
       push(selector_.changed_peers());
     }
   }

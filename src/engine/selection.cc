@@ -422,8 +422,8 @@ struct selector::impl {
       add(aggregates.back());
     }
     services.reserve(cache.services().size());
-    for (const auto& [key, svc] : cache.services()) {
-      set_service(cache, key);
+    for (const auto& svc : cache.services()) {
+      set_service(cache, svc->meta.key);
     }
     for (auto& t : tables) {
       if (t.prof.selected) {

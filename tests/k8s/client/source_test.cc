@@ -78,8 +78,8 @@ class harness {
     source_ = std::make_unique<source>(io_, std::move(opts), [this](cluster_cache& c) {
       std::lock_guard lock(mutex_);
       services_.clear();
-      for (const auto& [key, svc] : c.services()) {
-        services_[key.to_string()] = svc.meta.resource_version;
+      for (const auto& svc : c.services()) {
+        services_[svc->meta.key.to_string()] = svc->meta.resource_version;
       }
       slices_ = c.size(resource::endpoint_slices);
       nodes_ = c.size(resource::nodes);
