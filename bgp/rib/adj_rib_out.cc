@@ -378,6 +378,7 @@ struct adj_rib_out::impl {
     unexportable_n = 0;
     if (resend) {
       clear_pending();
+      reserve_groups();
     }
     for (auto& [p, s] : table) {
       if (resend) {
@@ -394,6 +395,20 @@ struct adj_rib_out::impl {
       boost::unordered::erase_if(table, [](const auto& kv) {
         return kv.second.want == 0 && kv.second.sent == 0 && kv.second.pending == 0;
       });
+    }
+  }
+
+  // On a resend every route becomes pending at once, for every peer whose session comes up: each
+  // list is sized first, so the peak is the table, not a vector's doubling (P3).
+  void reserve_groups() {
+    std::unordered_map<pending_list*, std::size_t> sizes;
+    for (const auto& [p, s] : table) {
+      if (attributes_ptr out = exported(p, attr_entries[s.want].ptr)) {
+        ++sizes[group_for(fams[family_index(p)], out)];
+      }
+    }
+    for (const auto& [l, n] : sizes) {
+      l->prefixes.reserve(n);
     }
   }
 

@@ -345,7 +345,8 @@ service_outcome evaluate_service(const k8s::service& svc,
       intent.large = sorted_union({&adv.large_communities, &kc.large_communities, &ann.large});
       intent.local_pref = ann.local_pref.value_or(adv.local_pref);
       intent.deprefer = deprefer;
-      out.contributions.push_back(contribution{*announce, c.kind, std::move(intent)});
+      out.contributions.push_back(
+          contribution{*announce, c.kind, std::move(intent), out.decisions.size()});
     }
     // Bad annotations never stop an announcement; they replace a plain `announced` and are
     // described in the detail of every decision of the service.

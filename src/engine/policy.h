@@ -52,6 +52,7 @@ struct contribution {
   bgp::prefix prefix;
   ip_kind kind = ip_kind::cluster_ip;
   route_intent intent;
+  std::size_t decision = 0;  // the decision (index in service_outcome::decisions) it comes from
 };
 
 struct service_outcome {
