@@ -136,6 +136,8 @@ struct adj_rib_out::impl {
     pending_list withdrawals;
     pending_list* last_group = nullptr;  // the group of the last announcement: usually the next's
     std::size_t sent = 0;
+    // During a bulk change: how many prefixes each group not yet made will take (size_groups).
+    std::unordered_map<attributes_ptr, std::size_t, attrs_hash, attrs_equal> size_hints;
   };
 
   // Per prefix, 32-bit ids instead of pointers: with the 18-byte prefix a slot is 32 bytes, half
@@ -252,6 +254,10 @@ struct adj_rib_out::impl {
     auto [it, inserted] = fs.by_attrs.try_emplace(attrs, nullptr);
     if (inserted) {
       auto& g = fs.groups.emplace_back();
+      if (auto hint = fs.size_hints.find(attrs); hint != fs.size_hints.end()) {
+        g.prefixes.reserve(hint->second);
+        fs.size_hints.erase(hint);
+      }
       g.attrs = attrs;
       g.self = std::prev(fs.groups.end());
       if (!list_free.empty()) {
@@ -378,7 +384,11 @@ struct adj_rib_out::impl {
     unexportable_n = 0;
     if (resend) {
       clear_pending();
-      reserve_groups();
+      size_groups([this](auto count) {
+        for (const auto& [p, s] : table) {
+          count(p, attr_entries[s.want].ptr);
+        }
+      });
     }
     for (auto& [p, s] : table) {
       if (resend) {
@@ -389,6 +399,7 @@ struct adj_rib_out::impl {
       unexportable_n += s.want != 0 && !out ? 1 : 0;
       reconcile(p, s, out);
     }
+    end_sizing();
     memo_after_sweep = memo.size();
     // Only a resend empties slots: those that were kept for a route the peer held.
     if (resend && want_n != table.size()) {
@@ -398,17 +409,33 @@ struct adj_rib_out::impl {
     }
   }
 
-  // On a resend every route becomes pending at once, for every peer whose session comes up: each
-  // list is sized first, so the peak is the table, not a vector's doubling (P3).
-  void reserve_groups() {
-    std::unordered_map<pending_list*, std::size_t> sizes;
-    for (const auto& [p, s] : table) {
-      if (attributes_ptr out = exported(p, attr_entries[s.want].ptr)) {
-        ++sizes[group_for(fams[family_index(p)], out)];
+  // On a resend, the first table or a relist's worth of new prefixes, a whole table becomes
+  // pending at once, for every peer: each list is sized first, so the peak is the table, not a
+  // vector's doubling (P3). `each(count)` calls count(prefix, attributes) for every route that
+  // will become pending. Lists yet to be made take their size when group_for() makes them, so the
+  // group order stays the order of first pending; the caller then calls end_sizing().
+  template <typename Each>
+  void size_groups(Each each) {
+    each([&](const prefix& p, const attributes_ptr& want) {
+      if (attributes_ptr out = exported(p, want)) {
+        ++fams[family_index(p)].size_hints[out];
+      }
+    });
+    for (auto& fs : fams) {
+      for (auto it = fs.size_hints.begin(); it != fs.size_hints.end();) {
+        auto g = fs.by_attrs.find(it->first);
+        if (g == fs.by_attrs.end()) {
+          ++it;
+          continue;
+        }
+        g->second->prefixes.reserve(g->second->prefixes.size() + it->second);
+        it = fs.size_hints.erase(it);
       }
     }
-    for (const auto& [l, n] : sizes) {
-      l->prefixes.reserve(n);
+  }
+  void end_sizing() {
+    for (auto& fs : fams) {
+      fs.size_hints.clear();
     }
   }
 
@@ -517,12 +544,20 @@ adj_rib_out& adj_rib_out::operator=(adj_rib_out&&) noexcept = default;
 
 void adj_rib_out::set(const route_set& desired) {
   auto& m = *impl_;
+  if (m.table.empty()) {
+    m.size_groups([&](auto count) {
+      for (const auto& [p, attrs] : desired) {
+        count(p, attrs);
+      }
+    });
+  }
   if (m.table.size() < desired.size()) {
     m.table.reserve(desired.size());
   }
   for (const auto& [p, attrs] : desired) {
     m.announce(p, attrs);
   }
+  m.end_sizing();
   // Every given prefix is now desired: any more are prefixes the new set drops.
   if (m.want_n != desired.size()) {
     std::vector<prefix> gone;
@@ -535,6 +570,31 @@ void adj_rib_out::set(const route_set& desired) {
       m.withdraw(p);
     }
   }
+  m.maybe_sweep_memo();
+}
+
+void adj_rib_out::update(const route_set& desired, const std::vector<prefix>& changed) {
+  auto& m = *impl_;
+  // Small batches skip the counting pass; a prefix the table does not hold becomes pending.
+  if (changed.size() >= 1024) {
+    m.size_groups([&](auto count) {
+      for (const auto& p : changed) {
+        auto it = desired.find(p);
+        if (it != desired.end() && it->second && !m.table.contains(p)) {
+          count(p, it->second);
+        }
+      }
+    });
+  }
+  for (const auto& p : changed) {
+    auto it = desired.find(p);
+    if (it == desired.end() || !it->second) {
+      m.withdraw(p);
+    } else {
+      m.announce(p, it->second);
+    }
+  }
+  m.end_sizing();
   m.maybe_sweep_memo();
 }
 

@@ -36,6 +36,8 @@ class adj_rib_out {
   // Replaces the desired set. Work is proportional to |desired| + |previous desired|; a prefix
   // whose attribute pointer did not change costs one lookup.
   void set(const route_set& desired);
+  // Only the `changed` prefixes of `desired` are new: each is announced, or withdrawn when absent.
+  void update(const route_set& desired, const std::vector<prefix>& changed);
   // Incremental forms of set() for one prefix.
   void announce(const prefix& p, attributes_ptr attrs);
   void withdraw(const prefix& p);

@@ -688,14 +688,7 @@ void peer::update_routes(const route_set& source, const std::vector<prefix>& cha
     set_routes(source);
     return;
   }
-  for (const auto& p : changed) {
-    auto it = source.find(p);
-    if (it == source.end() || !it->second) {
-      out_.withdraw(p);
-    } else {
-      out_.announce(p, it->second);
-    }
-  }
+  out_.update(source, changed);
   if (can_send_routes()) {
     wake(conn_);
   }

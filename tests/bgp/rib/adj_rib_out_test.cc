@@ -427,6 +427,46 @@ TEST(adj_rib_out, output_does_not_depend_on_insertion_order) {
   EXPECT_EQ(forward.next_updates(ctx, all), backward.next_updates(ctx, all));
 }
 
+// A relist's worth of changes (the bulk path sizes its lists first) sends what announcing and
+// withdrawing each changed prefix would: the changed routes, the rest untouched.
+TEST(adj_rib_out, update_sends_what_per_prefix_changes_would) {
+  auto ctx = make_ctx();
+  auto a = make_attrs_ptr(false, 1);
+  auto b = make_attrs_ptr(false, 2);
+  for (std::size_t n : {10u, 5000u}) {
+    route_set before = table(n, false, a);
+    route_set after = table(2 * n, false, a);
+    std::vector<prefix> changed;
+    for (std::uint32_t i = 0; i < 2 * n; ++i) {
+      if (i % 3 == 0) {
+        after[v4_host(i)] = b;
+      }
+      if (i % 7 == 0) {
+        after.erase(v4_host(i));
+      }
+      changed.push_back(v4_host(i));
+    }
+    adj_rib_out bulk;
+    adj_rib_out each;
+    bulk.set(before);
+    each.set(before);
+    drain(bulk, ctx);
+    drain(each, ctx);
+    bulk.update(after, changed);
+    for (const auto& p : changed) {
+      auto it = after.find(p);
+      if (it == after.end()) {
+        each.withdraw(p);
+      } else {
+        each.announce(p, it->second);
+      }
+    }
+    EXPECT_EQ(bulk.pending_count(), each.pending_count()) << n;
+    EXPECT_EQ(bulk.next_updates(ctx, all), each.next_updates(ctx, all)) << n;
+    EXPECT_EQ(bulk.sent(), after) << n;
+  }
+}
+
 TEST(adj_rib_out, mixed_prefix_lengths_fit_the_limit) {
   auto ctx = make_ctx();
   auto a = make_attrs_ptr(false);
