@@ -19,14 +19,34 @@ std::string_view to_string(resource r) {
   return "unknown";
 }
 
-std::size_t object_key_hash::operator()(const object_key& k) const noexcept {
-  std::size_t h = std::hash<std::string>{}(k.ns);
+namespace {
+
+std::size_t key_hash(std::string_view ns, std::string_view name) {
+  std::size_t h = std::hash<std::string_view>{}(ns);
   // boost::hash_combine's mixing, so "a/bc" and "ab/c" differ.
-  h ^= std::hash<std::string>{}(k.name) + 0x9e3779b97f4a7c15ULL + (h << 6) + (h >> 2);
+  h ^= std::hash<std::string_view>{}(name) + 0x9e3779b97f4a7c15ULL + (h << 6) + (h >> 2);
   return h;
 }
 
+}  // namespace
+
+std::size_t object_key_hash::operator()(const object_key& k) const noexcept {
+  return key_hash(k.ns, k.name);
+}
+
 namespace {
+
+// The index slot of a labelled slice's service (see slices_by_owner_).
+std::optional<std::size_t> owner_hash(const endpoint_slice& s) {
+  if (!s.service_name) {
+    return std::nullopt;
+  }
+  return key_hash(s.meta.key.ns, *s.service_name);
+}
+
+bool owned_by(const endpoint_slice& s, const object_key& service_key) {
+  return s.service_name && *s.service_name == service_key.name && s.meta.key.ns == service_key.ns;
+}
 
 // The service a slice belongs to, if it is labelled.
 std::optional<object_key> owner_of(const endpoint_slice& s) {
@@ -82,12 +102,12 @@ void cluster_cache::touch_service(const object_key& key) {
 }
 
 void cluster_cache::index_slice(const endpoint_slice& s) {
-  auto owner = owner_of(s);
+  auto owner = owner_hash(s);
   if (!owner) {
     return;
   }
   // Kept sorted so slices_for() returns key order without sorting.
-  auto& keys = slices_by_service_[*owner];
+  auto& keys = slices_by_owner_[*owner];
   auto it = std::lower_bound(keys.begin(), keys.end(), s.meta.key, key_less);
   if (it == keys.end() || (*it)->meta.key != s.meta.key) {
     keys.insert(it, &s);
@@ -95,12 +115,12 @@ void cluster_cache::index_slice(const endpoint_slice& s) {
 }
 
 void cluster_cache::unindex_slice(const endpoint_slice& s) {
-  auto owner = owner_of(s);
+  auto owner = owner_hash(s);
   if (!owner) {
     return;
   }
-  auto bucket = slices_by_service_.find(*owner);
-  if (bucket == slices_by_service_.end()) {
+  auto bucket = slices_by_owner_.find(*owner);
+  if (bucket == slices_by_owner_.end()) {
     return;
   }
   auto& keys = bucket->second;
@@ -109,7 +129,7 @@ void cluster_cache::unindex_slice(const endpoint_slice& s) {
     keys.erase(it);
   }
   if (keys.empty()) {
-    slices_by_service_.erase(bucket);
+    slices_by_owner_.erase(bucket);
   }
 }
 
@@ -212,15 +232,15 @@ void cluster_cache::replace(std::deque<endpoint_slice> objects) {
     }
   }
   // The index points into the old set: emptied before the old objects go.
-  slices_by_service_.clear();
+  slices_by_owner_.clear();
   slices_ = std::move(fresh);
   // Rebuilding the index is linear in the slices, as the relist itself is.
   for (const auto& s : slices_) {
-    if (auto owner = owner_of(*s)) {
-      slices_by_service_[*owner].push_back(s.get());
+    if (auto owner = owner_hash(*s)) {
+      slices_by_owner_[*owner].push_back(s.get());
     }
   }
-  for (auto& [owner, keys] : slices_by_service_) {
+  for (auto& [owner, keys] : slices_by_owner_) {
     std::sort(keys.begin(), keys.end(),
               [](const auto* a, const auto* b) { return a->meta.key < b->meta.key; });
   }
@@ -260,11 +280,17 @@ const service* cluster_cache::find_service(const object_key& key) const {
 
 std::vector<const endpoint_slice*> cluster_cache::slices_for(const object_key& service_key) const {
   std::vector<const endpoint_slice*> out;
-  auto bucket = slices_by_service_.find(service_key);
-  if (bucket == slices_by_service_.end()) {
+  auto bucket = slices_by_owner_.find(object_key_hash{}(service_key));
+  if (bucket == slices_by_owner_.end()) {
     return out;
   }
-  return bucket->second;
+  out.reserve(bucket->second.size());
+  for (const auto* s : bucket->second) {
+    if (owned_by(*s, service_key)) {
+      out.push_back(s);
+    }
+  }
+  return out;
 }
 
 const node* cluster_cache::find_node(const std::string& name) const {

@@ -17,6 +17,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include <boost/unordered/unordered_flat_map.hpp>
 #include <boost/unordered/unordered_flat_set.hpp>
 
 #include "k8s/model/objects.h"
@@ -99,9 +100,10 @@ class cluster_cache {
   object_set<service> services_;
   object_set<endpoint_slice> slices_;
   std::unordered_map<std::string, node> nodes_;
-  // service key -> keys of its slices
-  std::unordered_map<object_key, std::vector<const endpoint_slice*>, object_key_hash>
-      slices_by_service_;
+  // hash of the service key -> its slices, in key order. Keyed by the hash alone, not by a second
+  // copy of the 64-byte key (P3): services whose hashes collide share a list, which slices_for()
+  // filters by owner.
+  boost::unordered_flat_map<std::size_t, std::vector<const endpoint_slice*>> slices_by_owner_;
   change_batch pending_;
 };
 
