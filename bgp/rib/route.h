@@ -5,7 +5,8 @@
 #pragma once
 
 #include <memory>
-#include <unordered_map>
+
+#include <boost/unordered/unordered_flat_map.hpp>
 
 #include "bgp/codec/attributes.h"
 #include "bgp/codec/ip.h"
@@ -18,7 +19,8 @@ inline bool same_attributes(const attributes_ptr& a, const attributes_ptr& b) {
   return a == b || (a && b && *a == *b);
 }
 
-// A desired or sent table: prefix -> attributes.
-using route_set = std::unordered_map<prefix, attributes_ptr, prefix_hash>;
+// A desired or sent table: prefix -> attributes. Open addressing: 40 bytes a route in place,
+// where a node map spends a 64-byte allocation and a bucket (P3: the selector's table).
+using route_set = boost::unordered_flat_map<prefix, attributes_ptr, prefix_hash>;
 
 }  // namespace svcbgp::bgp
