@@ -16,6 +16,8 @@
 // bounded.
 #include "bgp/rib/adj_rib_out.h"
 
+#include "bgp/rib/packed_prefixes.h"
+
 #include <algorithm>
 #include <array>
 #include <cassert>
@@ -47,63 +49,6 @@ std::optional<std::size_t> family_index(family f) {
   return std::nullopt;
 }
 
-// The byte of the sort key (prefix's defaulted <=>: family, address bytes, length) at position
-// k, most significant first.
-constexpr std::size_t key_bytes = 18;
-std::uint8_t key_byte(const prefix& p, std::size_t k) {
-  if (k == 0) {
-    return p.addr.v6 ? 1 : 0;
-  }
-  if (k <= 16) {
-    return p.addr.bytes[k - 1];
-  }
-  return p.length;
-}
-
-// Sorts by prefix order with an LSD radix sort: a whole table of host routes becomes pending at
-// session up, and a comparison sort of it was most of the time before the first UPDATE (P2).
-// Key bytes equal in every prefix (most of them, for IPv4 host routes) cost no pass.
-void radix_sort(std::vector<prefix>::iterator first, std::vector<prefix>::iterator last) {
-  const auto n = static_cast<std::size_t>(last - first);
-  if (n < 64) {
-    std::sort(first, last);
-    return;
-  }
-  std::vector<std::array<std::uint32_t, 256>> counts(key_bytes);
-  for (auto it = first; it != last; ++it) {
-    for (std::size_t k = 0; k < key_bytes; ++k) {
-      ++counts[k][key_byte(*it, k)];
-    }
-  }
-  std::vector<prefix> buffer(n);
-  auto* from = &*first;
-  auto* to = buffer.data();
-  for (std::size_t k = key_bytes; k-- > 0;) {
-    auto& c = counts[k];
-    if (std::find(c.begin(), c.end(), n) != c.end()) {
-      continue;  // every prefix has the same byte here
-    }
-    std::array<std::uint32_t, 256> offset{};
-    std::uint32_t sum = 0;
-    for (std::size_t b = 0; b < 256; ++b) {
-      offset[b] = sum;
-      sum += c[b];
-    }
-    for (std::size_t i = 0; i < n; ++i) {
-      to[offset[key_byte(from[i], k)]++] = from[i];
-    }
-    std::swap(from, to);
-  }
-  if (from != &*first) {
-    std::copy(from, from + n, first);
-  }
-}
-
-bool prefix_equal(const prefix& a, const prefix& b) {
-  return a.addr.v6 == b.addr.v6 && a.length == b.length &&
-         std::memcmp(a.addr.bytes.data(), b.addr.bytes.data(), a.addr.bytes.size()) == 0;
-}
-
 }  // namespace
 
 struct adj_rib_out::impl {
@@ -111,7 +56,7 @@ struct adj_rib_out::impl {
   // withdrawal. Entries before `sorted` are in prefix order; entries before `head` are consumed.
   struct pending_list {
     attributes_ptr attrs;
-    std::vector<prefix> prefixes;
+    packed_prefixes prefixes;
     std::size_t head = 0;
     std::size_t sorted = 0;
     std::size_t live = 0;
@@ -255,7 +200,7 @@ struct adj_rib_out::impl {
     if (inserted) {
       auto& g = fs.groups.emplace_back();
       if (auto hint = fs.size_hints.find(attrs); hint != fs.size_hints.end()) {
-        g.prefixes.reserve(hint->second);
+        g.prefixes.reserve(hint->second, &fs == &fams[1]);
         fs.size_hints.erase(hint);
       }
       g.attrs = attrs;
@@ -290,7 +235,7 @@ struct adj_rib_out::impl {
       return;
     }
     if (l == &fs.withdrawals) {
-      l->prefixes = {};
+      l->prefixes.release();
       l->head = l->sorted = 0;
       return;
     }
@@ -416,10 +361,19 @@ struct adj_rib_out::impl {
   // group order stays the order of first pending; the caller then calls end_sizing().
   template <typename Each>
   void size_groups(Each each) {
+    // Routes come mostly in runs of one set: the last counter found serves the next route too,
+    // instead of hashing the set's value again.
+    std::array<std::pair<const path_attributes*, std::size_t*>, family_count> last{};
     each([&](const prefix& p, const attributes_ptr& want) {
-      if (attributes_ptr out = exported(p, want)) {
-        ++fams[family_index(p)].size_hints[out];
+      attributes_ptr out = exported(p, want);
+      if (!out) {
+        return;
       }
+      const std::size_t f = family_index(p);
+      if (last[f].first != out.get()) {
+        last[f] = {out.get(), &fams[f].size_hints[out]};
+      }
+      ++*last[f].second;
     });
     for (auto& fs : fams) {
       for (auto it = fs.size_hints.begin(); it != fs.size_hints.end();) {
@@ -428,7 +382,7 @@ struct adj_rib_out::impl {
           ++it;
           continue;
         }
-        g->second->prefixes.reserve(g->second->prefixes.size() + it->second);
+        g->second->prefixes.reserve(it->second, &fs == &fams[1]);
         it = fs.size_hints.erase(it);
       }
     }
@@ -448,29 +402,19 @@ struct adj_rib_out::impl {
   void sort_list(pending_list* l) {
     auto& v = l->prefixes;
     if (l->head > 0) {
-      v.erase(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(l->head));
+      v.erase_front(l->head);
       l->sorted -= std::min(l->sorted, l->head);
       l->head = 0;
     }
-    if (l->sorted == v.size()) {
-      return;
-    }
-    auto mid = v.begin() + static_cast<std::ptrdiff_t>(l->sorted);
-    radix_sort(mid, v.end());
-    std::inplace_merge(v.begin(), mid, v.end());
+    v.sort_tail(l->sorted);
     l->sorted = v.size();
   }
 
   // Drops dead and duplicate entries.
   void compact(pending_list* l) {
     sort_list(l);
-    auto& v = l->prefixes;
-    v.erase(std::unique(v.begin(), v.end(),
-                        [](const prefix& a, const prefix& b) { return prefix_equal(a, b); }),
-            v.end());
-    v.erase(std::remove_if(v.begin(), v.end(), [&](const prefix& p) { return !is_live(l, p); }),
-            v.end());
-    l->sorted = v.size();
+    l->prefixes.filter_unique([&](const prefix& p) { return is_live(l, p); });
+    l->sorted = l->prefixes.size();
   }
 
   void clear_pending() {
@@ -499,8 +443,8 @@ struct adj_rib_out::impl {
     std::vector<prefix> batch;
     std::size_t nlri_bytes = 0;
     std::size_t i = l->head;
-    for (; i < v.size() && budget > 0; ++i) {
-      const prefix& p = v[i];
+    for (const std::size_t end = v.size(); i < end && budget > 0; ++i) {
+      const prefix p = v[i];
       auto it = table.find(p);
       if (it == table.end() || it->second.pending != l->id) {
         continue;  // dead, or a duplicate of one already taken
@@ -665,7 +609,7 @@ std::vector<update_message> adj_rib_out::next_updates(const codec_context& ctx,
           return s.want == 0;
         });
     if (fs.withdrawals.live == 0) {
-      fs.withdrawals.prefixes = {};
+      fs.withdrawals.prefixes.release();
       fs.withdrawals.head = fs.withdrawals.sorted = 0;
     }
   }
