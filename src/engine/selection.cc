@@ -132,17 +132,74 @@ struct service_state {
 
 // Who asks for one prefix: the distinct (kind, intent) pairs and how many (service, IP) carry
 // each. Few distinct intents exist in practice (config-wide communities, a handful of
-// annotations), so the list stays short even when an aggregate covers thousands of services; one
-// list rather than one per kind keeps a prefix's state at 24 bytes (P3).
+// annotations), so the list stays short even when an aggregate covers thousands of services.
 struct intent_count {
   intent_ptr intent;
   std::uint32_t count = 0;
   ip_kind kind = ip_kind::cluster_ip;
+  bool is(ip_kind k, const intent_ptr& i) const { return kind == k && intent == i; }
 };
 
+// Nearly every prefix has a single (kind, intent): it is held in place, and only further ones
+// take a vector (P3: 200k prefixes, an allocation each).
 struct prefix_state {
-  std::vector<intent_count> asks;
-  bool empty() const { return asks.empty(); }
+  intent_count first;  // count 0: nobody asks
+  std::unique_ptr<std::vector<intent_count>> more;
+
+  bool empty() const { return first.count == 0; }
+
+  template <typename F>
+  void for_each(F f) const {
+    if (first.count != 0) {
+      f(first);
+    }
+    if (more) {
+      for (const auto& a : *more) {
+        f(a);
+      }
+    }
+  }
+
+  void add(ip_kind kind, const intent_ptr& intent) {
+    if (first.count == 0) {
+      first = {intent, 1, kind};
+    } else if (first.is(kind, intent)) {
+      ++first.count;
+    } else {
+      if (!more) {
+        more = std::make_unique<std::vector<intent_count>>();
+      }
+      auto it = std::find_if(more->begin(), more->end(),
+                             [&](const auto& e) { return e.is(kind, intent); });
+      if (it == more->end()) {
+        more->push_back({intent, 1, kind});
+      } else {
+        ++it->count;
+      }
+    }
+  }
+
+  void remove(ip_kind kind, const intent_ptr& intent) {
+    if (first.count != 0 && first.is(kind, intent)) {
+      if (--first.count == 0) {
+        // The last of the others, if any, takes its place.
+        first = {};
+        if (more) {
+          first = std::move(more->back());
+          more->pop_back();
+        }
+      }
+    } else if (more) {
+      auto it = std::find_if(more->begin(), more->end(),
+                             [&](const auto& e) { return e.is(kind, intent); });
+      if (it != more->end() && --it->count == 0) {
+        more->erase(it);
+      }
+    }
+    if (more && more->empty()) {
+      more.reset();
+    }
+  }
 };
 
 // What decides a peer's routes. Peers with equal profiles (the usual case: every ToR of a node
@@ -250,14 +307,7 @@ struct selector::impl {
   }
 
   void add(const bgp::prefix& prefix, ip_kind kind, const intent_ptr& intent) {
-    auto& list = prefixes[prefix].asks;
-    auto it = std::find_if(list.begin(), list.end(),
-                           [&](const auto& e) { return e.kind == kind && e.intent == intent; });
-    if (it == list.end()) {
-      list.push_back({intent, 1, kind});
-    } else {
-      ++it->count;
-    }
+    prefixes[prefix].add(kind, intent);
     dirty.push_back(prefix);
   }
 
@@ -266,12 +316,7 @@ struct selector::impl {
     if (pit == prefixes.end()) {
       return;
     }
-    auto& list = pit->second.asks;
-    auto it = std::find_if(list.begin(), list.end(),
-                           [&](const auto& e) { return e.kind == kind && e.intent == intent; });
-    if (it != list.end() && --it->count == 0) {
-      list.erase(it);
-    }
+    pit->second.remove(kind, intent);
     dirty.push_back(prefix);
   }
 
@@ -317,9 +362,9 @@ struct selector::impl {
     bool any = false;
     bool all_deprefer = true;
     std::size_t sources = 0;
-    for (const auto& a : ps.asks) {
+    ps.for_each([&](const intent_count& a) {
       if ((kind_mask & (1U << static_cast<unsigned>(a.kind))) == 0) {
-        continue;
+        return;
       }
       const auto& intent = a.intent;
       any = true;
@@ -328,7 +373,7 @@ struct selector::impl {
       local_pref = std::max(local_pref, intent->local_pref);
       communities.insert(communities.end(), intent->communities.begin(), intent->communities.end());
       large.insert(large.end(), intent->large.begin(), intent->large.end());
-    }
+    });
     if (!any) {
       return nullptr;
     }
@@ -402,6 +447,14 @@ struct selector::impl {
   void flush() {
     std::sort(dirty.begin(), dirty.end());
     dirty.erase(std::unique(dirty.begin(), dirty.end()), dirty.end());
+    if (dirty.size() > 4096) {
+      // A relist's worth: sized once rather than by doubling, as it is alive during the push (P3).
+      for (auto& t : tables) {
+        if (t.prof.selected) {
+          t.changed_prefixes.reserve(dirty.size());
+        }
+      }
+    }
     for (const auto& p : dirty) {
       refresh(p);
     }
@@ -469,6 +522,9 @@ struct selector::impl {
       t.changed = false;
       t.changed_all = false;
       t.changed_prefixes.clear();
+      if (t.changed_prefixes.capacity() > 4096) {
+        t.changed_prefixes.shrink_to_fit();  // after a relist: keep the steady state small
+      }
     }
     for (const auto& key : batch.services) {
       set_service(cache, key);
