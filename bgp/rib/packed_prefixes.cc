@@ -89,9 +89,28 @@ void merge(std::vector<std::uint8_t>& bytes, std::size_t mid, std::size_t n) {
   bytes.swap(merged);
 }
 
+// For the few entries of a single change, where the passes and buffers of the radix sort would
+// cost more than the sort.
+template <std::size_t W>
+void insertion_sort(std::uint8_t* first, std::size_t n) {
+  std::array<std::uint8_t, W> e{};
+  for (std::size_t i = 1; i < n; ++i) {
+    std::memcpy(e.data(), first + i * W, W);
+    std::size_t j = i;
+    for (; j > 0 && std::memcmp(first + (j - 1) * W, e.data(), W) > 0; --j) {
+      std::memcpy(first + j * W, first + (j - 1) * W, W);
+    }
+    std::memcpy(first + j * W, e.data(), W);
+  }
+}
+
 template <std::size_t W>
 void sort_tail(std::vector<std::uint8_t>& bytes, std::size_t from, std::size_t total) {
-  radix_sort<W>(bytes.data() + from * W, total - from);
+  if (total - from < 64) {
+    insertion_sort<W>(bytes.data() + from * W, total - from);
+  } else {
+    radix_sort<W>(bytes.data() + from * W, total - from);
+  }
   if (from > 0) {
     merge<W>(bytes, from, total);
   }

@@ -63,9 +63,17 @@ TEST(packed_prefixes, gives_back_what_was_pushed) {
 
 TEST(packed_prefixes, sorts_and_merges_in_prefix_order) {
   std::mt19937 rng(7);
+  // 3,000: a radix-sorted tail; up to 63 entries: the insertion sort of small changes.
   for (bool v6 : {false, true}) {
-    for (std::size_t head : {0u, 1u, 500u, 2999u, 3000u}) {
-      auto input = random_prefixes(rng, v6, 3000);
+    for (auto [n, head] : {std::pair{3000u, 0u},
+                           {3000u, 1u},
+                           {3000u, 500u},
+                           {3000u, 2999u},
+                           {3000u, 3000u},
+                           {63u, 0u},
+                           {63u, 20u},
+                           {70u, 10u}}) {
+      auto input = random_prefixes(rng, v6, n);
       // The first `head` entries are a sorted run, as a pending list's sorted part is.
       std::sort(input.begin(), input.begin() + static_cast<std::ptrdiff_t>(head));
       packed_prefixes l;
@@ -75,7 +83,7 @@ TEST(packed_prefixes, sorts_and_merges_in_prefix_order) {
       l.sort_tail(head);
       auto expected = input;
       std::sort(expected.begin(), expected.end());
-      EXPECT_EQ(all(l), expected) << "v6 " << v6 << " head " << head;
+      EXPECT_EQ(all(l), expected) << "v6 " << v6 << " n " << n << " head " << head;
     }
   }
 }
