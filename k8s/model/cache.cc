@@ -78,6 +78,23 @@ T& put(object_set<T>& set, T object) {
   return **set.insert(std::make_unique<T>(std::move(object))).first;
 }
 
+// Calls changed(was, now) for each object a relist adds, changes or removes (null: absent).
+template <typename T, typename Changed>
+void for_each_difference(const object_set<T>& before, const object_set<T>& after, Changed changed) {
+  for (const auto& o : after) {
+    auto old = before.find(o->meta.key);
+    const T* was = old == before.end() ? nullptr : old->get();
+    if (was == nullptr || !same_version(*was, *o)) {
+      changed(was, o.get());
+    }
+  }
+  for (const auto& o : before) {
+    if (!after.contains(o->meta.key)) {
+      changed(o.get(), nullptr);
+    }
+  }
+}
+
 bool key_less(const endpoint_slice* s, const object_key& k) {
   return s->meta.key < k;
 }
@@ -156,8 +173,7 @@ void cluster_cache::upsert(endpoint_slice s) {
 
 void cluster_cache::upsert(node n) {
   ++pending_.events;
-  std::string name = n.meta.key.name;
-  nodes_.insert_or_assign(std::move(name), std::move(n));
+  put(nodes_, std::move(n));
   pending_.node_changed = true;
 }
 
@@ -180,7 +196,7 @@ void cluster_cache::remove(resource r, const object_key& key) {
       break;
     }
     case resource::nodes:
-      nodes_.erase(key.name);
+      nodes_.erase(object_key{{}, key.name});
       pending_.node_changed = true;
       break;
   }
@@ -190,47 +206,26 @@ void cluster_cache::remove(resource r, const object_key& key) {
 // a relist that changes nothing leaves the batch empty.
 void cluster_cache::replace(std::deque<service> objects) {
   auto fresh = take_all(objects);
-  for (const auto& s : fresh) {
-    auto old = services_.find(s->meta.key);
-    if (old == services_.end() || !same_version(**old, *s)) {
-      ++pending_.events;
-      touch_service(s->meta.key);
-    }
-  }
-  for (const auto& s : services_) {
-    if (!fresh.contains(s->meta.key)) {
-      ++pending_.events;
-      touch_service(s->meta.key);
-    }
-  }
+  for_each_difference(services_, fresh, [&](const service* was, const service* now) {
+    ++pending_.events;
+    touch_service((now != nullptr ? now : was)->meta.key);
+  });
   services_ = std::move(fresh);
 }
 
 void cluster_cache::replace(std::deque<endpoint_slice> objects) {
   auto fresh = take_all(objects);
-  for (const auto& s : fresh) {
-    auto old = slices_.find(s->meta.key);
-    if (old != slices_.end() && same_version(**old, *s)) {
-      continue;
-    }
+  for_each_difference(slices_, fresh, [&](const endpoint_slice* was, const endpoint_slice* now) {
     ++pending_.events;
-    if (old != slices_.end()) {
-      if (auto owner = owner_of(**old)) {
-        touch_service(*owner);
+    for (const auto* s : {was, now}) {
+      if (s == nullptr) {
+        continue;
       }
-    }
-    if (auto owner = owner_of(*s)) {
-      touch_service(*owner);
-    }
-  }
-  for (const auto& s : slices_) {
-    if (!fresh.contains(s->meta.key)) {
-      ++pending_.events;
       if (auto owner = owner_of(*s)) {
         touch_service(*owner);
       }
     }
-  }
+  });
   // The index points into the old set: emptied before the old objects go.
   slices_by_owner_.clear();
   slices_ = std::move(fresh);
@@ -247,25 +242,11 @@ void cluster_cache::replace(std::deque<endpoint_slice> objects) {
 }
 
 void cluster_cache::replace(std::deque<node> objects) {
-  std::unordered_map<std::string, node> fresh;
-  while (!objects.empty()) {
-    std::string name = objects.front().meta.key.name;
-    fresh.insert_or_assign(std::move(name), std::move(objects.front()));
-    objects.pop_front();
-  }
-  for (const auto& [name, n] : fresh) {
-    auto old = nodes_.find(name);
-    if (old == nodes_.end() || !same_version(old->second, n)) {
-      ++pending_.events;
-      pending_.node_changed = true;
-    }
-  }
-  for (const auto& [name, n] : nodes_) {
-    if (!fresh.contains(name)) {
-      ++pending_.events;
-      pending_.node_changed = true;
-    }
-  }
+  auto fresh = take_all(objects);
+  for_each_difference(nodes_, fresh, [&](const node*, const node*) {
+    ++pending_.events;
+    pending_.node_changed = true;
+  });
   nodes_ = std::move(fresh);
 }
 
@@ -294,8 +275,8 @@ std::vector<const endpoint_slice*> cluster_cache::slices_for(const object_key& s
 }
 
 const node* cluster_cache::find_node(const std::string& name) const {
-  auto it = nodes_.find(name);
-  return it == nodes_.end() ? nullptr : &it->second;
+  auto it = nodes_.find(object_key{{}, name});
+  return it == nodes_.end() ? nullptr : it->get();
 }
 
 std::size_t cluster_cache::size(resource r) const {

@@ -99,7 +99,7 @@ class cluster_cache {
 
   object_set<service> services_;
   object_set<endpoint_slice> slices_;
-  std::unordered_map<std::string, node> nodes_;
+  object_set<node> nodes_;  // keyed with an empty namespace
   // hash of the service key -> its slices, in key order. Keyed by the hash alone, not by a second
   // copy of the 64-byte key (P3): services whose hashes collide share a list, which slices_for()
   // filters by owner.

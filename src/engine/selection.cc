@@ -258,6 +258,10 @@ class interner {
 
 }  // namespace
 
+// More changed prefixes than a batch of single changes makes (after full() or a relist): their
+// lists are sized once, and shrunk again afterwards to keep the steady state small (P3).
+constexpr std::size_t bulk_prefixes = 4096;
+
 struct selector::impl {
   engine_config cfg;
   rule_context ctx;
@@ -447,7 +451,7 @@ struct selector::impl {
   void flush() {
     std::sort(dirty.begin(), dirty.end());
     dirty.erase(std::unique(dirty.begin(), dirty.end()), dirty.end());
-    if (dirty.size() > 4096) {
+    if (dirty.size() > bulk_prefixes) {
       // A relist's worth: sized once rather than by doubling, as it is alive during the push (P3).
       for (auto& t : tables) {
         if (t.prof.selected) {
@@ -459,7 +463,7 @@ struct selector::impl {
       refresh(p);
     }
     dirty.clear();
-    if (dirty.capacity() > 4096) {
+    if (dirty.capacity() > bulk_prefixes) {
       dirty.shrink_to_fit();  // after full(): keep the steady state small
     }
     changed_names.clear();
@@ -522,7 +526,7 @@ struct selector::impl {
       t.changed = false;
       t.changed_all = false;
       t.changed_prefixes.clear();
-      if (t.changed_prefixes.capacity() > 4096) {
+      if (t.changed_prefixes.capacity() > bulk_prefixes) {
         t.changed_prefixes.shrink_to_fit();  // after a relist: keep the steady state small
       }
     }
