@@ -90,7 +90,7 @@ class speaker {
 
   void on_event(std::function<void(const speaker_event&)> callback);
 
-  // Opens the listening socket (throws std::system_error when it cannot) and starts every enabled
+  // Opens the listening socket (throws boost::system::system_error when it cannot) and starts every enabled
   // peer.
   void start();
 

@@ -1,11 +1,8 @@
 #include "k8s/directory/directory_source.h"
 
-#include <sys/inotify.h>
-#include <unistd.h>
+#include "k8s/directory/folder_watch.h"
 
 #include <boost/asio/io_context.hpp>
-#include <boost/asio/posix/stream_descriptor.hpp>
-#include <boost/asio/steady_timer.hpp>
 #include <deque>
 #include <filesystem>
 #include <fstream>
@@ -38,22 +35,21 @@ constexpr auto settle_time = std::chrono::milliseconds(20);
 
 struct directory_source::impl {
   impl(asio::io_context& io, std::string dir, cluster_cache& c)
-      : io(io), directory(std::move(dir)), cache(c), events(io), settle(io) {}
+      : io(io),
+        directory(std::move(dir)),
+        cache(c),
+        watch(io, directory, settle_time, [this] { read_all(); }) {}
 
   asio::io_context& io;
   std::string directory;
   cluster_cache& cache;
-  asio::posix::stream_descriptor events;
-  asio::steady_timer settle;
+  folder_watch watch;
   std::function<void()> on_batch;
   bool synced = false;
-  bool stopped = false;
-  bool settle_pending = false;
   std::size_t reads = 0;
   std::vector<manifest_error> errors;
   // The last good parse of each file, so a broken file keeps its objects.
   std::map<std::string, manifest_objects> good;
-  std::array<char, 16 * 1024> buf{};
 
   void read_all() {
     ++reads;
@@ -142,27 +138,6 @@ struct directory_source::impl {
       on_batch();
     }
   }
-
-  void watch() {
-    events.async_read_some(asio::buffer(buf), [this](boost::system::error_code ec, std::size_t) {
-      if (ec || stopped) {
-        return;
-      }
-      // Armed once per burst, not re-armed per event: a steady stream of changes is still read
-      // every settle_time instead of only when it stops.
-      if (!settle_pending) {
-        settle_pending = true;
-        settle.expires_after(settle_time);
-        settle.async_wait([this](boost::system::error_code e) {
-          settle_pending = false;
-          if (!e && !stopped) {
-            read_all();
-          }
-        });
-      }
-      watch();
-    });
-  }
 };
 
 directory_source::directory_source(asio::io_context& io, std::string directory,
@@ -176,28 +151,12 @@ directory_source::~directory_source() {
 void directory_source::start(std::function<void()> on_batch) {
   auto& d = *impl_;
   d.on_batch = std::move(on_batch);
-  const int fd = ::inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
-  if (fd < 0) {
-    throw std::system_error(errno, std::system_category(), "inotify_init1");
-  }
-  const auto mask = IN_CLOSE_WRITE | IN_MOVED_TO | IN_MOVED_FROM | IN_CREATE | IN_DELETE |
-                    IN_DELETE_SELF | IN_MOVE_SELF;
-  if (::inotify_add_watch(fd, d.directory.c_str(), mask) < 0) {
-    const int err = errno;
-    ::close(fd);
-    throw std::system_error(err, std::system_category(), "cannot watch " + d.directory);
-  }
-  d.events.assign(fd);
+  d.watch.start();
   d.read_all();
-  d.watch();
 }
 
 void directory_source::stop() {
-  auto& d = *impl_;
-  d.stopped = true;
-  boost::system::error_code ignored;
-  d.events.close(ignored);
-  d.settle.cancel();
+  impl_->watch.stop();
 }
 
 bool directory_source::synced() const {

@@ -21,10 +21,12 @@ using namespace svcbgp::cli;
 
 void usage(std::ostream& os) {
   os << "usage: svcbgpc [-s SOCKET] [--json] [COMMAND...]\n"
+        "With no command, an interactive prompt (history, TAB completion).\n"
         "  -s, --socket SOCKET  svcbgpd's admin socket (default "
      << default_socket
      << ")\n"
-        "      --json           print the answer as JSON\n"
+        "  -j, --json           print the answer as JSON\n"
+        "  -V, --version        print svcbgpc's version and exit\n"
         "  -h, --help           this help and the commands\n"
         "Commands:\n"
      << help_text();
@@ -140,6 +142,9 @@ int main(int argc, char** argv) {
       o.json = true;
     } else if (a == "-h" || a == "--help") {
       usage(std::cout);
+      return exit_ok;
+    } else if (a == "-V" || a == "--version") {
+      std::cout << "svcbgpc " << SVCBGP_VERSION << '\n';
       return exit_ok;
     } else if (a == "--") {
       ++i;

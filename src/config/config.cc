@@ -465,7 +465,7 @@ std::expected<daemon_config, std::vector<config_error>> parse(std::string_view y
     }
     if (v["port"]) {
       c.listen_port =
-          static_cast<std::uint16_t>(w.number(v["port"], "listen.port", 0, 65535).value_or(179));
+          static_cast<std::uint16_t>(w.number(v["port"], "listen.port", 0, 65535).value_or(0));
     }
   }
   if (auto v = root["graceful_restart"];

@@ -48,7 +48,7 @@ struct daemon_config {
   std::optional<bgp::ip_address> router_id;  // nullopt = auto
   std::uint32_t local_asn = 0;
   std::optional<bgp::ip_address> listen_address;  // nullopt = "::"
-  std::uint16_t listen_port = 179;
+  std::uint16_t listen_port = 0;  // active only: a node's own BGP daemon may hold 179
   bool graceful_restart = true;
   std::uint16_t restart_time = 120;
   shutdown_mode shutdown = shutdown_mode::graceful_restart;

@@ -3,7 +3,9 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/system/system_error.hpp>
 #include <filesystem>
+#include <fstream>
 #include <list>
 #include <map>
 #include <tuple>
@@ -11,6 +13,7 @@
 #include "bgp/session/speaker.h"
 #include "k8s/client/source.h"
 #include "k8s/directory/directory_source.h"
+#include "k8s/directory/folder_watch.h"
 #include "k8s/model/cache.h"
 #include "src/admin/server.h"
 #include "src/daemon/http_server.h"
@@ -24,14 +27,58 @@ namespace svcbgp::daemon {
 namespace asio = boost::asio;
 using steady = std::chrono::steady_clock;
 
-namespace {}  // namespace
+namespace {
+
+// The config file's bytes (through symlinks: a ConfigMap's file is a link into `..data`);
+// nullopt when it cannot be read.
+std::optional<std::string> read_config_text(const std::string& path) {
+  std::ifstream f(path, std::ios::binary);
+  if (!f) {
+    return std::nullopt;
+  }
+  std::string text((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+  if (f.bad()) {
+    return std::nullopt;
+  }
+  return text;
+}
+
+// One line that says what to change when the BGP port cannot be had.
+std::string listen_problem(const config::daemon_config& c, const boost::system::error_code& e) {
+  const std::string where =
+      (c.listen_address ? (c.listen_address->v6 ? "[" + c.listen_address->to_string() + "]"
+                                                : c.listen_address->to_string())
+                        : std::string("[::]")) +
+      ":" + std::to_string(c.listen_port);
+  namespace errc = boost::system::errc;
+  if (e == errc::address_in_use) {
+    return "listen: " + where +
+           " is already in use (another BGP daemon on this node, such as Calico's BIRD or "
+           "kube-router?); set listen.port: 0 to only connect to the peers, or pick another "
+           "listen.address or listen.port";
+  }
+  if (e == errc::permission_denied) {
+    return "listen: " + where +
+           ": permission denied: a port below 1024 needs "
+           "CAP_NET_BIND_SERVICE (configs/deploy/overlays/listen-179 adds it); or set "
+           "listen.port: 0 to only connect to the peers";
+  }
+  if (e == errc::address_not_available) {
+    return "listen: " + where + ": no such address on this node; fix listen.address";
+  }
+  return "listen: " + where + ": " + e.message();
+}
+
+}  // namespace
 
 struct app::impl : engine::route_sink {
-  impl(app* self, std::string path, config::daemon_config c, config::environment e)
+  impl(app* self, std::string path, config::daemon_config c, config::environment e,
+       std::optional<std::string> level)
       : owner(self),
         config_path(std::move(path)),
         cfg(std::move(c)),
         env(std::move(e)),
+        log_level_override(std::move(level)),
         reconcile_timer(io),
         shutdown_timer(io),
         signals(io, SIGHUP, SIGTERM, SIGINT),
@@ -42,6 +89,7 @@ struct app::impl : engine::route_sink {
   std::string config_path;
   config::daemon_config cfg;
   config::environment env;
+  std::optional<std::string> log_level_override;
   asio::io_context io;
   std::uint32_t router_id = 0;
   std::unique_ptr<bgp::speaker> speaker;
@@ -67,6 +115,11 @@ struct app::impl : engine::route_sink {
   std::chrono::system_clock::time_point started = std::chrono::system_clock::now();
   std::chrono::system_clock::time_point last_reconfigured = started;
   std::optional<std::string> last_reconfigure_error;
+  std::uint64_t reloads_ok = 0;
+  std::uint64_t reloads_rejected = 0;
+  // The config file's folder, followed: a new text there reloads as SIGHUP does.
+  std::unique_ptr<k8s::folder_watch> config_watch;
+  std::size_t config_text_hash = 0;  // of the text last loaded or rejected
   std::list<std::function<void(const daemon_event&)>> subscribers;
   std::unique_ptr<netlink::link_monitor> links;
   // Directly connected peers by the interface they sit behind: a link going down drops them.
@@ -137,9 +190,41 @@ struct app::impl : engine::route_sink {
     return path;
   }
 
-  void start() {
-    log::setup(log::parse_level(cfg.log_level).value_or(log::level::info),
+  void setup_log() {
+    const auto& level = log_level_override ? *log_level_override : cfg.log_level;
+    log::setup(log::parse_level(level).value_or(log::level::info),
                cfg.log_fmt == config::log_format::json ? log::format::json : log::format::text);
+  }
+
+  // The kubelet updates a ConfigMap volume by swapping its `..data` link, so the file's own path
+  // never sees an event: watch its folder and compare the text.
+  void follow_config() {
+    config_text_hash = std::hash<std::string>{}(read_config_text(config_path).value_or(""));
+    auto folder = std::filesystem::path(config_path).parent_path();
+    if (folder.empty()) {
+      folder = ".";
+    }
+    config_watch = std::make_unique<k8s::folder_watch>(
+        io, folder.string(), std::chrono::milliseconds(100), [this] {
+          const auto text = read_config_text(config_path);
+          const auto hash = std::hash<std::string>{}(text.value_or(""));
+          if (hash == config_text_hash || shutting_down) {
+            return;
+          }
+          log::info("config file changed, reloading", {{"file", config_path}});
+          reload(false);
+        });
+    try {
+      config_watch->start();
+    } catch (const std::system_error& e) {
+      log::warn("config file not followed; reload with SIGHUP",
+                {{"file", config_path}, {"error", e.what()}});
+      config_watch.reset();
+    }
+  }
+
+  void start() {
+    setup_log();
     if (cfg.router_id) {
       router_id = cfg.router_id->v4_host_order();
     } else {
@@ -163,7 +248,11 @@ struct app::impl : engine::route_sink {
     start_link_monitor();
     reconciler = std::make_unique<engine::reconciler>(cfg.engine(), *this);
 
-    speaker->start();
+    try {
+      speaker->start();
+    } catch (const boost::system::system_error& e) {
+      throw std::runtime_error(listen_problem(cfg, e.code()));
+    }
     if (cfg.source == config::k8s_source::directory) {
       directory = std::make_unique<k8s::directory_source>(io, cfg.directory, cache);
       directory->start([this] { on_cluster_batch(); });
@@ -194,6 +283,7 @@ struct app::impl : engine::route_sink {
       http = std::make_unique<http_server>(io, cfg.http_listen, std::move(routes));
     }
     start_admin();
+    follow_config();
     wait_signal();
     log::info("svcbgpd started", {{"version", std::string(version)},
                                   {"node", cfg.node_name},
@@ -410,6 +500,9 @@ struct app::impl : engine::route_sink {
     }
     shutting_down = true;
     reconcile_timer.cancel();
+    if (config_watch) {
+      config_watch->stop();
+    }
     if (directory) {
       directory->stop();
     }
@@ -437,6 +530,10 @@ struct app::impl : engine::route_sink {
 
   reload_result reload(bool check_only) {
     reload_result r;
+    if (!check_only) {
+      // Whatever becomes of this text, following the file does not retry it.
+      config_text_hash = std::hash<std::string>{}(read_config_text(config_path).value_or(""));
+    }
     auto next = config::load_file(config_path, env);
     if (!next) {
       r.ok = false;
@@ -444,6 +541,7 @@ struct app::impl : engine::route_sink {
         r.errors.push_back(e.to_string());
       }
       if (!check_only) {
+        ++reloads_rejected;
         last_reconfigure_error = r.errors.front();
         log::error("config rejected, keeping the running one",
                    {{"file", config_path},
@@ -461,6 +559,9 @@ struct app::impl : engine::route_sink {
         n.source != cfg.source || n.directory != cfg.directory) {
       r.changes.push_back(
           "local_asn, router_id, listen, kubernetes: changes take effect after a restart");
+    }
+    if (!(n.advertise == cfg.advertise) || n.node_selector != cfg.node_selector) {
+      r.changes.push_back("advertise: routes selected again");
     }
     std::map<std::string, const config::peer*> old_peers;
     for (const auto& p : cfg.peers) {
@@ -487,10 +588,9 @@ struct app::impl : engine::route_sink {
       speaker->remove_peer(name);
       r.changes.push_back("peer " + name + " removed");
     }
-    const auto level = log::parse_level(n.log_level).value_or(log::level::info);
-    log::setup(level,
-               n.log_fmt == config::log_format::json ? log::format::json : log::format::text);
     cfg = std::move(n);
+    setup_log();
+    ++reloads_ok;
     if (auto* c = active_cache()) {
       reconciler->reconfigure(cfg.engine(), *c);
     } else {
@@ -599,6 +699,11 @@ struct app::impl : engine::route_sink {
     for (const auto& d : reconciler->current().decisions()) {
       announced[std::string(engine::to_string(d.kind))] += d.announced ? 1 : 0;
     }
+    w.family("svcbgp_config_reloads_total", "counter",
+             "Config reloads (SIGHUP, the admin API, the file changing), by result.");
+    w.sample("svcbgp_config_reloads_total", {{"result", "ok"}}, static_cast<double>(reloads_ok));
+    w.sample("svcbgp_config_reloads_total", {{"result", "rejected"}},
+             static_cast<double>(reloads_rejected));
     w.family("svcbgp_services_announced", "gauge", "Service IPs announced, by kind.");
     for (const auto& [kind, v] : announced) {
       w.sample("svcbgp_services_announced", {{"kind", kind}}, static_cast<double>(v));
@@ -657,8 +762,10 @@ struct app::impl : engine::route_sink {
   }
 };
 
-app::app(std::string config_path, config::daemon_config cfg, config::environment env)
-    : impl_(std::make_unique<impl>(this, std::move(config_path), std::move(cfg), std::move(env))) {}
+app::app(std::string config_path, config::daemon_config cfg, config::environment env,
+         std::optional<std::string> log_level)
+    : impl_(std::make_unique<impl>(this, std::move(config_path), std::move(cfg), std::move(env),
+                                   std::move(log_level))) {}
 
 app::~app() = default;
 

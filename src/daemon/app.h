@@ -7,6 +7,7 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "src/config/config.h"
@@ -18,11 +19,13 @@ class io_context;
 
 namespace svcbgp::daemon {
 
-inline constexpr std::string_view version = "0.1.0";
+inline constexpr std::string_view version = SVCBGP_VERSION;  // meson's project version
 
 class app : public control {
  public:
-  app(std::string config_path, config::daemon_config cfg, config::environment env);
+  // `log_level`: the command line's --log-level, which outranks the file's on every reload.
+  app(std::string config_path, config::daemon_config cfg, config::environment env,
+      std::optional<std::string> log_level = std::nullopt);
   ~app() override;
 
   // Runs until shut down; returns the process exit code. Start-up failures throw.

@@ -27,6 +27,7 @@ struct kind_config {
   // Extra communities for routes of this kind, on top of the config-wide ones.
   std::vector<std::uint32_t> communities;
   std::vector<bgp::large_community> large_communities;
+  friend bool operator==(const kind_config&, const kind_config&) = default;
 };
 
 struct advertise_config {
@@ -46,6 +47,7 @@ struct advertise_config {
   std::uint32_t local_pref = 100;  // iBGP
   std::optional<std::uint32_t> med;
   std::chrono::milliseconds batch_delay{10};
+  friend bool operator==(const advertise_config&, const advertise_config&) = default;
 };
 
 struct peer_target {

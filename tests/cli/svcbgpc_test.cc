@@ -239,6 +239,30 @@ TEST_F(svcbgpc_test, commands_from_stdin_without_a_terminal) {
   EXPECT_NE(o.err.find("ambiguous"), std::string::npos);
 }
 
+TEST(svcbgpc_flags, help_lists_every_flag_and_exits_0) {
+  const auto o = run_svcbgpc({"--help"});
+  EXPECT_EQ(o.code, 0);
+  for (const char* flag : {"--socket", "--json", "--version", "--help", "show protocols"}) {
+    EXPECT_NE(o.out.find(flag), std::string::npos) << flag << " missing from:\n" << o.out;
+  }
+  EXPECT_EQ(o.err, "");
+}
+
+TEST(svcbgpc_flags, version_prints_the_project_version) {
+  for (const char* flag : {"--version", "-V"}) {
+    const auto o = run_svcbgpc({flag});
+    EXPECT_EQ(o.code, 0);
+    EXPECT_EQ(o.out, std::string("svcbgpc ") + SVCBGP_VERSION + "\n");
+  }
+}
+
+TEST(svcbgpc_flags, unknown_flag_exits_2_naming_it) {
+  const auto o = run_svcbgpc({"--colour", "show", "status"});
+  EXPECT_EQ(o.code, 2);
+  EXPECT_TRUE(o.err.starts_with("svcbgpc: unknown option --colour\nusage: svcbgpc")) << o.err;
+  EXPECT_EQ(o.out, "");
+}
+
 TEST(svcbgpc_unreachable, no_socket_exits_3) {
   const auto o = run_svcbgpc({"-s", "/nonexistent/svcbgpd.sock", "show", "status"});
   EXPECT_EQ(o.code, 3);

@@ -56,7 +56,7 @@ TEST(config, minimal_file_takes_the_documented_defaults) {
   ASSERT_TRUE(c);
   EXPECT_EQ(c->node_name, "n1");
   EXPECT_FALSE(c->router_id);
-  EXPECT_EQ(c->listen_port, 179);
+  EXPECT_EQ(c->listen_port, 0);  // active only: coexists with a node BIRD on 179
   EXPECT_EQ(c->shutdown, shutdown_mode::graceful_restart);
   EXPECT_EQ(c->advertise.terminating_endpoints, engine::terminating_mode::deprefer);
   EXPECT_EQ(c->source, k8s_source::in_cluster);

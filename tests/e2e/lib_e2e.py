@@ -349,14 +349,39 @@ class Svcbgpd(Daemon):
         }
 
     def start(self, timeout=20):
-        # JSON is YAML: the config file is the dict above, as it is.
-        conf = self.write("svcbgpd.yaml", json.dumps(self.config(), indent=1) + "\n")
+        # JSON is YAML: the config file is the dict above, as it is. It sits in a folder laid out as
+        # the kubelet lays out a ConfigMap volume, so that swap_config() can update it the same way.
+        conf = self.swap_config(self.config())
         self.starts += 1
         with open(self.log_path, "a") as f:
             f.write(f"=== start #{self.starts} at {time.time():.3f} ===\n")
         self._spawn([self.binary, "--config", conf])
         self._wait_ready(timeout)
         return self
+
+    def swap_config(self, config):
+        """Writes config (a dict, or the text itself) as the kubelet's atomic writer updates a mounted
+        ConfigMap: the file goes into a new timestamped folder, a `..data_tmp` link to it is renamed over
+        `..data`, the old folder is removed. The file's own path (svcbgpd.yaml -> ..data/svcbgpd.yaml)
+        never changes. Returns that path."""
+        folder = self.path("config")
+        os.makedirs(folder, exist_ok=True)
+        self.config_writes = getattr(self, "config_writes", 0) + 1
+        stamp = f"..{time.strftime('%Y_%m_%d_%H_%M_%S')}.{self.config_writes:06d}"
+        os.mkdir(os.path.join(folder, stamp))
+        text = config if isinstance(config, str) else json.dumps(config, indent=1) + "\n"
+        with open(os.path.join(folder, stamp, "svcbgpd.yaml"), "w") as f:
+            f.write(text)
+        data, tmp = os.path.join(folder, "..data"), os.path.join(folder, "..data_tmp")
+        old = os.readlink(data) if os.path.islink(data) else None
+        os.symlink(stamp, tmp)
+        os.rename(tmp, data)
+        file = os.path.join(folder, "svcbgpd.yaml")
+        if not os.path.islink(file):
+            os.symlink(os.path.join("..data", "svcbgpd.yaml"), file)
+        if old is not None:
+            shutil.rmtree(os.path.join(folder, old))
+        return file
 
     def http_get(self, path, timeout=2):
         with in_netns(self.ns):

@@ -466,6 +466,45 @@ class EndToEnd(unittest.TestCase):
                                                             resource="services") >= 1,
                        STEP_TIMEOUT, 0.1, f"{n.name} counts the ignored value")
 
+    def test_11_configmap_swap_reloads_without_reset(self):
+        """node-1's config folder is updated as the kubelet updates a mounted ConfigMap (a new `..data`
+        link): svcbgpd reloads it by itself, FRR sees the new community on node-1's path, and the
+        session is not reset. A broken config swapped in next is counted as rejected and changes
+        nothing; the original one swapped back removes the community again."""
+        prefix = "198.51.100.73/32"
+        self.cluster.apply(lb_service("conf", NS, "10.96.70.21", "198.51.100.73"))
+        self.cluster.apply(endpoint_slice("conf-1", NS, "conf", [endpoint("10.244.1.11", N1)]))
+        self.wait_next_hops(NODES, "the LoadBalancer IP before the config change", prefix=prefix)
+        d = self.node(N1)
+        connections = self.frr.neighbor_info(N1.v4)["connectionsEstablished"]
+        reloads = d.metrics().value("svcbgp_config_reloads_total", 0, result="ok")
+
+        def communities_from_n1():
+            return [r["communities"] for r in self.frr.route_detail(prefix) if r["next_hop"] == N1.v4]
+
+        changed = d.config()
+        changed["advertise"]["communities"] = ["65070:777"]
+        d.swap_config(changed)
+        wait_until(lambda: communities_from_n1() == [["65070:777"]], STEP_TIMEOUT, 0.1,
+                   f"{prefix} from node-1 with community 65070:777")
+        self.took("the new community at the ToR")
+        self.assertEqual(d.metrics().value("svcbgp_config_reloads_total", 0, result="ok"), reloads + 1)
+        self.assertEqual(self.frr.neighbor_info(N1.v4)["connectionsEstablished"], connections,
+                         "the session was reset by the reload")
+        self.assertTrue(d.session_up())
+
+        rejected = d.metrics().value("svcbgp_config_reloads_total", 0, result="rejected")
+        d.swap_config("local_asn: 65001\npeers: [{name: tor, address: not-an-ip, asn: 65070}]\n")
+        wait_until(lambda: d.metrics().value("svcbgp_config_reloads_total", 0, result="rejected") == rejected + 1,
+                   STEP_TIMEOUT, 0.1, "the broken config counted as rejected")
+        self.assertEqual(communities_from_n1(), [["65070:777"]])
+        self.assertEqual(self.frr.neighbor_info(N1.v4)["connectionsEstablished"], connections)
+
+        d.swap_config(d.config())
+        wait_until(lambda: communities_from_n1() == [[]], STEP_TIMEOUT, 0.1,
+                   f"{prefix} from node-1 without the community again")
+        self.assertEqual(self.frr.neighbor_info(N1.v4)["connectionsEstablished"], connections)
+
 
 if __name__ == "__main__":
     unittest.main()

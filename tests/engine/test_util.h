@@ -1,5 +1,5 @@
 // Helpers shared by the selection tests: comparing two selectors' results, and reading sections
-// of the txtar archives in shared/fixtures/kubernetes/.
+// of the txtar archives in tests/fixtures/kubernetes/.
 #pragma once
 
 #include <optional>

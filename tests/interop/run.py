@@ -31,10 +31,12 @@ REQUIRED = {
     "test_exabgp": ["exabgp"],
     "test_e2e": ["/usr/lib/frr/bgpd", "vtysh", "openssl"],
     "test_svcbgpc_live": ["bird", "birdc"],
+    "test_deploy": ["kubectl"],
 }
 
 # Modules that test svcbgpd rather than bgpspeak: the option naming the binary, and its environment variable.
-DAEMON_BINARY = {"test_e2e": ("svcbgpd", "SVCBGP_SVCBGPD"), "test_svcbgpc_live": ("svcbgpd", "SVCBGP_SVCBGPD")}
+DAEMON_BINARY = {m: ("svcbgpd", "SVCBGP_SVCBGPD")
+                 for m in ("test_e2e", "test_svcbgpc_live", "test_deploy", "test_svcbgpd", "test_tree")}
 
 
 def flatten(suite):

@@ -1,4 +1,4 @@
-// The raw client-go captures (shared/fixtures/kubernetes/client-go): responses parsed with
+// The raw client-go captures (tests/fixtures/kubernetes/client-go): responses parsed with
 // Beast's HTTP parser (chunked framing included) and decoded the way the reflector does it; and
 // the requests client-go sends, compared with the query we encode.
 #include <gtest/gtest.h>
@@ -21,8 +21,7 @@ namespace http = boost::beast::http;
 std::string fixture(const std::string& rel) {
   const char* dir = std::getenv("SVCBGP_FIXTURES");
   std::string path =
-      (dir == nullptr ? std::string("../shared/fixtures/kubernetes") : std::string(dir)) + "/" +
-      rel;
+      (dir == nullptr ? std::string("tests/fixtures/kubernetes") : std::string(dir)) + "/" + rel;
   std::ifstream f(path, std::ios::binary);
   EXPECT_TRUE(f) << "cannot open " << path;
   std::ostringstream ss;

@@ -10,7 +10,7 @@ namespace svcbgp::k8s::test {
 
 std::string fixtures_dir() {
   const char* dir = std::getenv("SVCBGP_FIXTURES");
-  return dir == nullptr ? std::string("../shared/fixtures/kubernetes") : std::string(dir);
+  return dir == nullptr ? std::string("tests/fixtures/kubernetes") : std::string(dir);
 }
 
 std::string read_fixture(std::string_view relative_path) {

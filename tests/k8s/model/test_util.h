@@ -12,7 +12,7 @@
 
 namespace svcbgp::k8s::test {
 
-// The fixture root (shared/fixtures/kubernetes), from SVCBGP_FIXTURES set by meson.
+// The fixture root (tests/fixtures/kubernetes), from SVCBGP_FIXTURES set by meson.
 std::string fixtures_dir();
 // A fixture's content by path relative to the root; fails the current test when unreadable.
 std::string read_fixture(std::string_view relative_path);

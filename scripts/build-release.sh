@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# A release build of svcbgpd and svcbgpc only, with only the packages that takes (the image's
+# build stage; the fresh-machine check runs it in a bare Debian 12 root).
+# Usage, as root: ./scripts/build-release.sh [BUILD_DIR]   (default build-release)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+. scripts/packages.sh
+dir=${1:-build-release}
+
+install_missing "${build_packages[@]}"
+[ -d "$dir" ] || meson setup "$dir" --buildtype=release -Dtests=false
+ninja -C "$dir" src/daemon/svcbgpd src/cli/svcbgpc

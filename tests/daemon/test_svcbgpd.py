@@ -1,0 +1,258 @@
+"""svcbgpd as a process: its command line, start-up failures, and following its config file.
+
+Runs the built binary as uid 65534 (what the DaemonSet runs it as), on loopback, with the directory
+source and no peers: nothing here needs a namespace or a BGP daemon.
+"""
+
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+import unittest
+import urllib.request
+
+NOBODY = 65534
+OPTIONS = ["--config", "--check", "--log-level", "--version", "--help"]
+
+
+def svcbgpd():
+    path = os.environ.get("SVCBGP_SVCBGPD", "")
+    if not path or not os.access(path, os.X_OK):
+        raise AssertionError(f"svcbgpd not given (SVCBGP_SVCBGPD={path!r})")
+    return path
+
+
+def as_nobody():
+    os.setgroups([])
+    os.setgid(NOBODY)
+    os.setuid(NOBODY)
+
+
+def run(args, timeout=20, **kw):
+    return subprocess.run([svcbgpd()] + args, capture_output=True, text=True, timeout=timeout,
+                          preexec_fn=as_nobody if os.geteuid() == 0 else None, **kw)
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Folder:
+    """A temporary folder svcbgpd (as nobody) can read, with a run/ it can write."""
+
+    def __init__(self):
+        self.path = tempfile.mkdtemp(prefix="svcbgpd-test-")
+        os.chmod(self.path, 0o755)
+        os.mkdir(self.sub("manifests"))
+        os.mkdir(self.sub("run"))
+        if os.geteuid() == 0:
+            os.chown(self.sub("run"), NOBODY, NOBODY)
+        self.writes = 0
+
+    def sub(self, *names):
+        return os.path.join(self.path, *names)
+
+    def config(self, http_port, **overrides):
+        c = {
+            "node_name": "node-1",
+            "router_id": "10.99.1.1",
+            "local_asn": 65001,
+            "kubernetes": {"source": "directory", "directory": self.sub("manifests")},
+            "admin": {"socket": self.sub("run", "svcbgpd.sock")},
+            "http": {"listen": f"127.0.0.1:{http_port}"},
+            "advertise": {"communities": ["65001:1"]},
+        }
+        c.update(overrides)
+        return c
+
+    def swap_config(self, config):
+        """As the kubelet updates a ConfigMap volume: a new timestamped folder, `..data` swapped to it by
+        rename, the old folder removed. Returns the config file's path (a link through ..data)."""
+        folder = self.sub("config")
+        os.makedirs(folder, mode=0o755, exist_ok=True)
+        self.writes += 1
+        stamp = f"..2026_12_07_00_00_{self.writes:02d}.{os.getpid()}"
+        os.mkdir(os.path.join(folder, stamp), 0o755)
+        text = config if isinstance(config, str) else json.dumps(config) + "\n"
+        with open(os.path.join(folder, stamp, "svcbgpd.yaml"), "w") as f:
+            f.write(text)
+        os.chmod(os.path.join(folder, stamp, "svcbgpd.yaml"), 0o644)
+        data = os.path.join(folder, "..data")
+        old = os.readlink(data) if os.path.islink(data) else None
+        os.symlink(stamp, os.path.join(folder, "..data_tmp"))
+        os.rename(os.path.join(folder, "..data_tmp"), data)
+        link = os.path.join(folder, "svcbgpd.yaml")
+        if not os.path.islink(link):
+            os.symlink("..data/svcbgpd.yaml", link)
+        if old:
+            shutil.rmtree(os.path.join(folder, old))
+        return link
+
+    def remove(self):
+        shutil.rmtree(self.path, ignore_errors=True)
+
+
+class CommandLine(unittest.TestCase):
+    def test_help_lists_every_option_and_exits_0(self):
+        r = run(["--help"])
+        self.assertEqual(r.returncode, 0, r.stderr)
+        for o in OPTIONS + ["SIGHUP", "debug, info, warn or error"]:
+            self.assertIn(o, r.stdout)
+        self.assertEqual(r.stderr, "")
+
+    def test_version(self):
+        for flag in ("--version", "-V"):
+            r = run([flag])
+            self.assertEqual(r.returncode, 0)
+            self.assertRegex(r.stdout, r"^svcbgpd \d+\.\d+\.\d+\n$")
+
+    def test_unknown_option_names_it_and_the_valid_ones(self):
+        r = run(["--config", "/x.yaml", "--colour"])
+        self.assertEqual(r.returncode, 2)
+        self.assertEqual(r.stderr, "svcbgpd: unknown option --colour (options: --config FILE, --check, "
+                                   "--log-level LEVEL, --version, --help)\n")
+
+    def test_bad_log_level_lists_the_levels(self):
+        for args in (["--log-level", "loud"], ["--log-level=loud"]):
+            r = run(["--config", "/x.yaml"] + args)
+            self.assertEqual(r.returncode, 2)
+            self.assertTrue(r.stderr.startswith(
+                "svcbgpd: --log-level: 'loud' is not one of debug, info, warn, error"), r.stderr)
+
+    def test_missing_values_and_config(self):
+        r = run(["--config"])
+        self.assertEqual(r.returncode, 2)
+        self.assertTrue(r.stderr.startswith("svcbgpd: --config needs a file"), r.stderr)
+        r = run(["--check"])
+        self.assertEqual(r.returncode, 2)
+        self.assertTrue(r.stderr.startswith("svcbgpd: --config FILE is required"), r.stderr)
+
+
+class Daemon(unittest.TestCase):
+    def setUp(self):
+        self.dir = Folder()
+        self.proc = None
+        self.http = free_port()
+
+    def tearDown(self):
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        if self.proc is not None:
+            self.proc.stdout.close()
+        self.dir.remove()
+
+    def start(self, path, *extra):
+        self.proc = subprocess.Popen([svcbgpd(), "--config", path] + list(extra), stdout=subprocess.PIPE,
+                                     stderr=subprocess.STDOUT, text=True,
+                                     preexec_fn=as_nobody if os.geteuid() == 0 else None)
+        self.await_metric(lambda m: "svcbgp_config_reloads_total" in m, "svcbgpd serving /metrics")
+
+    def metrics(self):
+        with urllib.request.urlopen(f"http://127.0.0.1:{self.http}/metrics", timeout=2) as r:
+            return r.read().decode()
+
+    def reloads(self, result):
+        m = re.search(r'^svcbgp_config_reloads_total\{result="%s"\} (\S+)$' % result, self.metrics(), re.M)
+        return float(m.group(1)) if m else None
+
+    def await_metric(self, pred, what, timeout=15):
+        """Polls /metrics (an HTTP answer is the event) until pred holds or svcbgpd exits."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                self.fail(f"svcbgpd exited {self.proc.returncode} waiting for {what}:\n{self.proc.stdout.read()}")
+            try:
+                if pred(self.metrics()):
+                    return
+            except OSError:
+                pass
+            time.sleep(0.05)
+        self.fail(f"timed out waiting for {what}")
+
+    def test_port_in_use_exits_1_with_one_line(self):
+        with socket.socket() as taken:
+            taken.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            taken.bind(("127.0.0.1", 0))
+            taken.listen()
+            port = taken.getsockname()[1]
+            path = self.dir.swap_config(self.dir.config(self.http, listen={"address": "127.0.0.1", "port": port}))
+            r = run(["--config", path])
+        self.assertEqual(r.returncode, 1)
+        self.assertEqual(r.stderr.splitlines(),
+                         [f"svcbgpd: listen: 127.0.0.1:{port} is already in use (another BGP daemon on this node, "
+                          "such as Calico's BIRD or kube-router?); set listen.port: 0 to only connect to the "
+                          "peers, or pick another listen.address or listen.port"])
+
+    @unittest.skipUnless(os.geteuid() == 0, "needs root to run svcbgpd as another user")
+    def test_port_179_as_nobody_says_which_capability(self):
+        path = self.dir.swap_config(self.dir.config(self.http, listen={"address": "127.0.0.1", "port": 179}))
+        r = run(["--config", path])
+        self.assertEqual(r.returncode, 1)
+        self.assertEqual(len(r.stderr.splitlines()), 1, r.stderr)
+        self.assertIn("svcbgpd: listen: 127.0.0.1:179: permission denied: a port below 1024 needs "
+                      "CAP_NET_BIND_SERVICE", r.stderr)
+
+    def test_default_does_not_listen(self):
+        """No listen key: active only, so a node BIRD on the same port is no obstacle."""
+        path = self.dir.swap_config(self.dir.config(self.http))
+        self.start(path)
+        with open("/proc/net/tcp") as f4, open("/proc/net/tcp6") as f6:
+            listening = [l.split()[1] for l in (f4.read() + f6.read()).splitlines()[1:] if l.split()[3] == "0A"]
+        pid_fds = os.listdir(f"/proc/{self.proc.pid}/fd")
+        inodes = set()
+        for fd in pid_fds:
+            try:
+                target = os.readlink(f"/proc/{self.proc.pid}/fd/{fd}")
+            except OSError:
+                continue
+            if target.startswith("socket:["):
+                inodes.add(target[8:-1])
+        with open("/proc/net/tcp") as f4, open("/proc/net/tcp6") as f6:
+            ours = [l.split() for l in (f4.read() + f6.read()).splitlines() if len(l.split()) > 9
+                    and l.split()[9] in inodes and l.split()[3] == "0A"]
+        ports = sorted(int(x[1].rsplit(":", 1)[1], 16) for x in ours)
+        self.assertEqual(ports, [self.http], f"svcbgpd listens on {ports}; only the HTTP port was expected")
+        self.assertTrue(listening)
+
+    def test_follows_a_configmap_swap_and_ignores_a_bad_one(self):
+        path = self.dir.swap_config(self.dir.config(self.http))
+        self.start(path)
+        self.assertEqual((self.reloads("ok"), self.reloads("rejected")), (0, 0))
+        self.dir.swap_config(self.dir.config(self.http, advertise={"communities": ["65001:2"]}))
+        self.await_metric(lambda m: self.reloads("ok") == 1, "the swapped config reloaded")
+        # The same text again is no change; a broken one is counted and the daemon goes on.
+        self.dir.swap_config(self.dir.config(self.http, advertise={"communities": ["65001:2"]}))
+        self.dir.swap_config("local_asn: 65001\nadvertise: {communities: [not-a-community]}\n")
+        self.await_metric(lambda m: self.reloads("rejected") == 1, "the broken config rejected")
+        self.assertEqual(self.reloads("ok"), 1)
+        self.assertIsNone(self.proc.poll())
+        self.proc.send_signal(signal.SIGTERM)
+        out = self.proc.communicate(timeout=10)[0]
+        self.assertIn("config file changed, reloading", out)
+        self.assertRegex(out, r"config rejected, keeping the running one\" .*advertise\.communities")
+
+    def test_log_level_flag_survives_a_reload(self):
+        path = self.dir.swap_config(self.dir.config(self.http, log={"level": "error"}))
+        self.start(path, "--log-level", "info")
+        self.dir.swap_config(self.dir.config(self.http, log={"level": "error"}, local_asn=65002))
+        self.await_metric(lambda m: self.reloads("ok") == 1, "the swapped config reloaded")
+        self.proc.send_signal(signal.SIGTERM)
+        out = self.proc.communicate(timeout=10)[0]
+        # info lines after the reload: the file's "error" did not replace the flag's "info".
+        self.assertIn("level=info", out.split("config reloaded", 1)[1])
+
+
+if __name__ == "__main__":
+    unittest.main()
