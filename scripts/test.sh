@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Installs what is missing (scripts/setup.sh), builds svcbgp twice (normal, and with
-# AddressSanitizer + UBSan), runs every suite and a short fuzz run, and prints
-# "tests: N passed, N failed, N skipped". Needs root (packages, network namespaces).
+# AddressSanitizer + UBSan), runs every suite and a short fuzz run, then the fresh-machine check
+# (scripts/fresh-machine-check.sh: set-up, image build and unit suite in bare Debian 12 roots;
+# SVCBGP_FRESH_CHECK=0 leaves it out), and prints "tests: N passed, N failed, N skipped".
+# Needs root (packages, network namespaces, chroot).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 if ! ./scripts/setup.sh; then
@@ -44,6 +46,15 @@ if [ -f fuzz/meson.build ] && command -v clang++ >/dev/null; then
   else
     echo "fuzz build failed"; status=1
   fi
+fi
+
+# Last, alone on the cores: it builds svcbgp twice more, in fresh roots.
+fresh=build/meson-logs/testlog-fresh_machine.junit.xml
+rm -f "$fresh"
+if [ "${SVCBGP_FRESH_CHECK:-1}" != 0 ]; then
+  start=$SECONDS
+  ./scripts/fresh-machine-check.sh "$fresh" || status=1
+  echo "fresh-machine check: $((SECONDS - start)) s"
 fi
 
 python3 scripts/count_tests.py build/meson-logs/testlog-*.junit.xml build-asan/meson-logs/testlog-*.junit.xml \

@@ -329,7 +329,7 @@ class Svcbgpd(Daemon):
             "node_name": n.name,
             "router_id": n.v4,
             "local_asn": n.asn,
-            "listen": {"address": n.v4, "port": 179},
+            # No listen key: svcbgpd's default, active only, as deployed (configs/deploy).
             "graceful_restart": {"enabled": True, "restart_time": 120},
             "shutdown": self.shutdown,
             "peers": [{"name": "tor", "address": TOR_V4, "asn": TOR_ASN, "hold_time": 9, "keepalive_time": 3,

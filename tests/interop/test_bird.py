@@ -3,7 +3,7 @@
 import unittest
 
 from lib.base import (InteropCase, NODE_AS, TOR_AS, SINGLE, N, ev, wait_until)
-from lib.daemons import Bird
+from lib.daemons import Bird, Dynamic
 
 
 class BirdTest(InteropCase):
@@ -38,6 +38,22 @@ class BirdTest(InteropCase):
         self.assertEqual(r4[0]["next_hop"], t.node_v4)
         self.assertEqual([x["next_hop"] for x in r6], [t.node_v6])
         self.assertEqual(r6[0]["communities"], ["65000:101"])
+
+    def test_dynamic_neighbors_node_connects(self):
+        """The ToR of docs/routers.md: a `neighbor range` template (external, import limit, graceful
+        restart); the node never listens (svcbgpd's listen.port 0, its default) and connects itself,
+        and BIRD spawns a protocol for it."""
+        t = self.topo
+        b = self.bird([], dynamic=Dynamic([f"{t.node_v4.rsplit('.', 1)[0]}.0/24"], max_prefixes=1000))
+        sp = self.start_speaker(self.speaker_config(routes=self.small_routes(), listen_port=0))
+        sp.wait_established("tor")
+        wait_until(lambda: "Established" in b.birdc("show", "protocols", "node1"), 20,
+                   what="BIRD's dynamic protocol node1 Established")
+        info = b.birdc("show", "protocols", "all", "node1")
+        self.assertIn(f"Neighbor address: {t.node_v4}", info)
+        self.assertIn(f"Neighbor AS:      {NODE_AS}", info)
+        r4 = b.wait_routes("ipv4", lambda r: any(x["prefix"] == SINGLE for x in r), 20)
+        self.assertEqual([x["next_hop"] for x in r4 if x["prefix"] == SINGLE], [t.node_v4])
 
     def test_bulk_routes(self):
         """1,000 IPv4 /32 and 1,000 IPv6 /128 (over an IPv4 session) with their attributes."""

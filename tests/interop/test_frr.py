@@ -10,7 +10,7 @@ ToR accepts, and test_bulk_routes asserts FRR takes it without a NOTIFICATION.
 import unittest
 
 from lib.base import (InteropCase, NODE_AS, SINGLE, N, ev, wait_until, generated, V4_START, V6_START)
-from lib.daemons import Frr
+from lib.daemons import Dynamic, Frr
 
 
 class FrrTest(InteropCase):
@@ -44,6 +44,28 @@ class FrrTest(InteropCase):
         r4 = f.wait_routes("ipv4", lambda r: len(r) == 1, 20)
         r6 = f.wait_routes("ipv6", lambda r: len(r) == 1, 20)
         self.assertEqual(r4[0]["next_hop"], t.node_v4)
+        self.assertEqual(r6[0]["next_hop"], t.node_v6)
+
+    def test_dynamic_neighbors_node_connects(self):
+        """The ToR of docs/routers.md: nodes from a listen range (peer group, remote-as external,
+        maximum-prefix, graceful-restart helper, maximum-paths); the node never listens (svcbgpd's
+        listen.port 0, its default) and connects itself."""
+        t = self.topo
+        f = self.frr([], dynamic=Dynamic([f"{t.node_v4.rsplit('.', 1)[0]}.0/24"], max_prefixes=1000),
+                     af_lines={"ipv4": ["maximum-paths 8"], "ipv6": ["maximum-paths 8"]})
+        sp = self.start_speaker(self.speaker_config(routes=self.small_routes(), listen_port=0))
+        sp.wait_established("tor")
+        f.wait_established(t.node_v4)
+        info = f.neighbor_info(t.node_v4)
+        self.assertEqual(info.get("peerGroup"), "NODES", info)
+        self.assertEqual(info.get("peerSubnetRangeGroup"), f"{t.node_v4.rsplit('.', 1)[0]}.0/24", info)
+        # The node connected (an ephemeral port of its own to the ToR's 179).
+        self.assertEqual(info["portLocal"], 179)
+        self.assertNotEqual(info["portForeign"], 179)
+        self.assertEqual(info["remoteAs"], NODE_AS)
+        r4 = f.wait_routes("ipv4", lambda r: len(r) == 1, 20)
+        r6 = f.wait_routes("ipv6", lambda r: len(r) == 1, 20)
+        self.assertEqual((r4[0]["prefix"], r4[0]["next_hop"]), (SINGLE, t.node_v4))
         self.assertEqual(r6[0]["next_hop"], t.node_v6)
 
     def test_bulk_routes(self):

@@ -57,6 +57,23 @@ class Neighbor:
         return ipaddress.ip_address(self.address).version == 6
 
 
+class Dynamic:
+    """Nodes a ToR takes from a listen range instead of one neighbour each (how svcbgp is usually
+    peered: the nodes connect, the ToR never does; docs/routers.md)."""
+
+    def __init__(self, ranges, remote_as="external", group="NODES", families=("ipv4", "ipv6"),
+                 max_prefixes=None, graceful_restart=True, hold_time=9, keepalive=3, password=None):
+        self.ranges = list(ranges)
+        self.remote_as = remote_as
+        self.group = group
+        self.families = tuple(families)
+        self.max_prefixes = max_prefixes
+        self.graceful_restart = graceful_restart
+        self.hold_time = hold_time
+        self.keepalive = keepalive
+        self.password = password
+
+
 def family_of(prefix):
     return "ipv6" if ":" in prefix else "ipv4"
 
@@ -218,9 +235,10 @@ class Bird(Daemon):
 
     name = "bird"
 
-    def __init__(self, ns, asn, router_id, neighbors, announce=(), **kw):
+    def __init__(self, ns, asn, router_id, neighbors, announce=(), dynamic=None, **kw):
         super().__init__(ns, asn, router_id, neighbors, **kw)
         self.announce = list(announce)
+        self.dynamic = dynamic
         self.ctl = self.path("bird.ctl")
 
     def proto_name(self, address):
@@ -235,6 +253,22 @@ class Bird(Daemon):
             out.append("protocol static s4 { ipv4; " + " ".join(f"route {p} blackhole;" for p in v4) + " }")
         if v6:
             out.append("protocol static s6 { ipv6; " + " ".join(f"route {p} blackhole;" for p in v6) + " }")
+        d = self.dynamic
+        if d:
+            # One template protocol; BIRD spawns "node1", "node2", ... as nodes connect (BIRD >= 2.0.8).
+            for i, r in enumerate(d.ranges):
+                lines = [f"protocol bgp nodes{i} {{", f"  local as {self.asn};",
+                         f"  neighbor range {r} {d.remote_as};", '  dynamic name "node";', "  direct;",
+                         f"  hold time {d.hold_time}; keepalive time {d.keepalive};"]
+                if d.password:
+                    lines.append(f'  password "{d.password}";')
+                if d.graceful_restart:
+                    lines.append("  graceful restart on;")
+                for fam in d.families:
+                    limit = f" import limit {d.max_prefixes} action restart;" if d.max_prefixes else ""
+                    lines.append(f"  {fam} {{ import all;{limit} export none; gateway direct; }};")
+                lines.append("}")
+                out.append("\n".join(lines))
         for n in self.neighbors:
             lines = [f"protocol bgp {self.proto_name(n.address)} {{"]
             local = f"local {n.local_address} " if n.local_address else "local "
@@ -364,11 +398,13 @@ class Frr(Daemon):
         return out
 
     def __init__(self, ns, asn, router_id, neighbors, announce=(), stalepath_time=None, router_lines=(),
-                 af_lines=None, global_lines=(), **kw):
+                 af_lines=None, global_lines=(), dynamic=None, **kw):
         """router_lines: extra lines under `router bgp` (e.g. "bgp bestpath as-path multipath-relax");
         af_lines: {"ipv4": [...], "ipv6": [...]} extra lines per address family (e.g. "maximum-paths 8");
-        global_lines: extra top-level lines before `router bgp` (e.g. "debug bgp updates in")."""
+        global_lines: extra top-level lines before `router bgp` (e.g. "debug bgp updates in");
+        dynamic: a Dynamic, nodes taken from a listen range (the ToR of docs/routers.md)."""
         self.global_lines = list(global_lines)
+        self.dynamic = dynamic
         super().__init__(ns, asn, router_id, neighbors, **kw)
         self.announce = list(announce)
         self.stalepath_time = stalepath_time
@@ -386,11 +422,18 @@ class Frr(Daemon):
                f"router bgp {self.asn}", f" bgp router-id {self.router_id}",
                " no bgp ebgp-requires-policy", " no bgp default ipv4-unicast",
                " no bgp network import-check"]
-        if any(n.graceful_restart for n in self.neighbors):
+        if any(n.graceful_restart for n in self.neighbors) or (self.dynamic and self.dynamic.graceful_restart):
             out.append(" bgp graceful-restart")
             if self.stalepath_time:
                 out.append(f" bgp graceful-restart stalepath-time {self.stalepath_time}")
         out += [f" {line}" for line in self.router_lines]
+        d = self.dynamic
+        if d:
+            out += [f" neighbor {d.group} peer-group", f" neighbor {d.group} remote-as {d.remote_as}",
+                    f" neighbor {d.group} timers {d.keepalive} {d.hold_time}"]
+            if d.password:
+                out.append(f" neighbor {d.group} password {d.password}")
+            out += [f" bgp listen range {r} peer-group {d.group}" for r in d.ranges]
         for n in self.neighbors:
             a = n.address
             out.append(f" neighbor {a} remote-as {n.asn}")
@@ -413,6 +456,10 @@ class Frr(Daemon):
             for n in self.neighbors:
                 if fam in n.families:
                     out.append(f"  neighbor {n.address} activate")
+            if d and fam in d.families:
+                out.append(f"  neighbor {d.group} activate")
+                if d.max_prefixes:
+                    out.append(f"  neighbor {d.group} maximum-prefix {d.max_prefixes}")
             out.append(" exit-address-family")
         out.append("!")
         return "\n".join(out) + "\n"
