@@ -45,15 +45,19 @@ ip -n "$node" link set v-demo-node up
 cat > "$work/bird.conf" <<BIRD
 router id 10.99.200.1;
 protocol device {}
-protocol bgp node1 {
-  description "demo-node (svcbgpd)";
+# The ToR of docs/routers.md: nodes come from a range (BIRD names them node1, node2, ...) and
+# connect themselves; svcbgpd never listens (its default).
+protocol bgp nodes {
+  description "the rack's nodes (svcbgpd)";
   local 10.99.200.1 as 65000;
-  neighbor 10.99.200.2 as 64512;
+  neighbor range 10.99.200.0/24 external;
+  dynamic name "node";
+  graceful restart on;
   hold time 9;
   connect retry time 1;
   error wait time 1, 5;
-  ipv4 { import all; export none; gateway direct; };
-  ipv6 { import all; export none; gateway direct; extended next hop off; };
+  ipv4 { import all; import limit 1000 action restart; export none; gateway direct; };
+  ipv6 { import all; import limit 1000 action restart; export none; gateway direct; extended next hop off; };
 }
 BIRD
 ip netns exec "$tor" bird -c "$work/bird.conf" -s "$work/bird.ctl" -P "$work/bird.pid"

@@ -7,6 +7,7 @@
 #            "release": `svcbgpd --version` and `svcbgpd --check` on the example config, as uid 65534
 #   setup    ./scripts/setup.sh, as a new user runs it (installs, builds)
 #   unit     the unit suite of that build
+#   demo     ./scripts/demo.sh there: the README's other command, as a new user runs it
 # Each root holds a copy of the checkout and nothing beside it: a test that reads outside fails.
 # Prints "fresh-machine: STEP: ok (N s)" or "FAILED" with the step's last lines, and writes a JUnit
 # file (one case per step) for test.sh's count. Needs root. Usage:
@@ -173,6 +174,7 @@ copy_checkout "$fresh"
 if step setup in_root "$fresh" "cd /src && ./scripts/setup.sh"; then
   step unit in_root "$fresh" "cd /src && meson test -C build --no-rebuild --print-errorlogs --suite unit \
     --num-processes $(nproc)" || status=1
+  step demo in_root "$fresh" "cd /src && ./scripts/demo.sh" || status=1
 else
   status=1
 fi

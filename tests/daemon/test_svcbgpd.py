@@ -16,6 +16,8 @@ import time
 import unittest
 import urllib.request
 
+from lib import configmap  # tests/interop/lib (run.py puts it on the path)
+
 NOBODY = 65534
 OPTIONS = ["--config", "--check", "--log-level", "--version", "--help"]
 
@@ -54,7 +56,6 @@ class Folder:
         os.mkdir(self.sub("run"))
         if os.geteuid() == 0:
             os.chown(self.sub("run"), NOBODY, NOBODY)
-        self.writes = 0
 
     def sub(self, *names):
         return os.path.join(self.path, *names)
@@ -73,27 +74,9 @@ class Folder:
         return c
 
     def swap_config(self, config):
-        """As the kubelet updates a ConfigMap volume: a new timestamped folder, `..data` swapped to it by
-        rename, the old folder removed. Returns the config file's path (a link through ..data)."""
-        folder = self.sub("config")
-        os.makedirs(folder, mode=0o755, exist_ok=True)
-        self.writes += 1
-        stamp = f"..2026_12_07_00_00_{self.writes:02d}.{os.getpid()}"
-        os.mkdir(os.path.join(folder, stamp), 0o755)
+        """As the kubelet updates a ConfigMap volume (lib/configmap.py); returns the config file's path."""
         text = config if isinstance(config, str) else json.dumps(config) + "\n"
-        with open(os.path.join(folder, stamp, "svcbgpd.yaml"), "w") as f:
-            f.write(text)
-        os.chmod(os.path.join(folder, stamp, "svcbgpd.yaml"), 0o644)
-        data = os.path.join(folder, "..data")
-        old = os.readlink(data) if os.path.islink(data) else None
-        os.symlink(stamp, os.path.join(folder, "..data_tmp"))
-        os.rename(os.path.join(folder, "..data_tmp"), data)
-        link = os.path.join(folder, "svcbgpd.yaml")
-        if not os.path.islink(link):
-            os.symlink("..data/svcbgpd.yaml", link)
-        if old:
-            shutil.rmtree(os.path.join(folder, old))
-        return link
+        return configmap.write(self.sub("config"), {"svcbgpd.yaml": text})["svcbgpd.yaml"]
 
     def remove(self):
         shutil.rmtree(self.path, ignore_errors=True)

@@ -33,7 +33,7 @@ for p in (os.path.join(TESTS, "interop"), os.path.join(TESTS, "fake_apiserver"))
     if p not in sys.path:
         sys.path.insert(0, p)
 
-from lib import cleanup, netns  # noqa: E402
+from lib import cleanup, configmap, netns  # noqa: E402
 from lib.daemons import Daemon, DaemonDied, Frr, Neighbor, wait_until  # noqa: E402,F401
 from lib.netns import run  # noqa: E402
 import control  # noqa: E402  (tests/fake_apiserver/control.py)
@@ -360,28 +360,10 @@ class Svcbgpd(Daemon):
         return self
 
     def swap_config(self, config):
-        """Writes config (a dict, or the text itself) as the kubelet's atomic writer updates a mounted
-        ConfigMap: the file goes into a new timestamped folder, a `..data_tmp` link to it is renamed over
-        `..data`, the old folder is removed. The file's own path (svcbgpd.yaml -> ..data/svcbgpd.yaml)
-        never changes. Returns that path."""
-        folder = self.path("config")
-        os.makedirs(folder, exist_ok=True)
-        self.config_writes = getattr(self, "config_writes", 0) + 1
-        stamp = f"..{time.strftime('%Y_%m_%d_%H_%M_%S')}.{self.config_writes:06d}"
-        os.mkdir(os.path.join(folder, stamp))
+        """Writes config (a dict, or the text itself) as the kubelet updates a mounted ConfigMap
+        (lib/configmap.py); returns the config file's path, which never changes."""
         text = config if isinstance(config, str) else json.dumps(config, indent=1) + "\n"
-        with open(os.path.join(folder, stamp, "svcbgpd.yaml"), "w") as f:
-            f.write(text)
-        data, tmp = os.path.join(folder, "..data"), os.path.join(folder, "..data_tmp")
-        old = os.readlink(data) if os.path.islink(data) else None
-        os.symlink(stamp, tmp)
-        os.rename(tmp, data)
-        file = os.path.join(folder, "svcbgpd.yaml")
-        if not os.path.islink(file):
-            os.symlink(os.path.join("..data", "svcbgpd.yaml"), file)
-        if old is not None:
-            shutil.rmtree(os.path.join(folder, old))
-        return file
+        return configmap.write(self.path("config"), {"svcbgpd.yaml": text})["svcbgpd.yaml"]
 
     def http_get(self, path, timeout=2):
         with in_netns(self.ns):
