@@ -6,7 +6,7 @@
 #   runtime  only the runtime packages configs/deploy/Dockerfile names, the two binaries from
 #            "release": `svcbgpd --version` and `svcbgpd --check` on the example config, as uid 65534
 #   setup    ./scripts/setup.sh, as a new user runs it (installs, builds)
-#   unit     the unit suite of that build
+#   suites   the unit and component suites of that build
 #   demo     ./scripts/demo.sh there: the README's other command, as a new user runs it
 # Each root holds a copy of the checkout and nothing beside it: a test that reads outside fails.
 # Prints "fresh-machine: STEP: ok (N s)" or "FAILED" with the step's last lines, and writes a JUnit
@@ -23,8 +23,7 @@ results=()  # "name|status|seconds|message"
 cleanup() {
   local r
   for r in "${roots[@]}"; do
-    umount -R "$r/proc" "$r/sys" "$r/dev" "$r/var/cache/apt/archives" 2>/dev/null ||
-      umount -R -l "$r/proc" "$r/sys" "$r/dev" "$r/var/cache/apt/archives" 2>/dev/null
+    umount -R "$r" 2>/dev/null || umount -R -l "$r" 2>/dev/null
   done
   # Never remove through a mount that is still there: /dev and apt's cache are the host's own.
   if grep -q " $work/" /proc/self/mounts; then
@@ -108,16 +107,22 @@ step base mmdebstrap --variant=minbase --skip=check/signed-by bookworm "$base" "
 new_root() {
   local r="$work/$1"
   mkdir -p "$r"
+  # The root a mount point of its own, as on a real machine: `ip netns` remounts / as a slave.
+  mount --bind "$r" "$r"
+  mount --make-private "$r"
+  roots+=("$r")
   tar -C "$r" -xf "$base"
   printf '127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n' >"$r/etc/hosts"
   cp -L /etc/resolv.conf "$r/etc/resolv.conf"
   printf '#!/bin/sh\nexit 101\n' >"$r/usr/sbin/policy-rc.d"
   chmod +x "$r/usr/sbin/policy-rc.d"
   mount -t proc proc "$r/proc"
+  # Slaves: nothing unmounted in the root may reach the host's own /sys and /dev.
   mount --rbind /sys "$r/sys"
+  mount --make-rslave "$r/sys"
   mount --rbind /dev "$r/dev"
+  mount --make-rslave "$r/dev"
   mount --bind /var/cache/apt/archives "$r/var/cache/apt/archives"
-  roots+=("$r")
   root=$r
 }
 
@@ -149,9 +154,14 @@ if step release in_root "$release" "cd /src && ./scripts/build-release.sh /src/b
   new_root runtime
   runtime=$root
   # The runtime stage's package list, as the Dockerfile names it.
-  mapfile -t runtime_packages < <(sed -n '/^FROM .* AS runtime/,$p' configs/deploy/Dockerfile |
-    sed -n '/--no-install-recommends/,/&&/p' | tr ' \\' '\n\n' |
-    grep -E '^[a-z0-9][a-z0-9.+-]+$' | grep -vE '^(apt-get|install|rm|RUN)$')
+  mapfile -t runtime_packages < <(python3 - configs/deploy/Dockerfile <<'PY'
+import re, sys
+text = open(sys.argv[1]).read().replace("\\\n", " ")
+stage = text[text.index(" AS runtime"):]
+words = re.search(r"apt-get install ([^&]*)&&", stage).group(1).split()
+print("\n".join(w for w in words if not w.startswith("-")))
+PY
+)
   install -m 0755 "$release/src/build-release/src/daemon/svcbgpd" \
     "$release/src/build-release/src/cli/svcbgpc" "$runtime/usr/local/bin/"
   cp configs/svcbgpd.yaml "$runtime/tmp/svcbgpd.yaml"
@@ -172,8 +182,8 @@ new_root setup
 fresh=$root
 copy_checkout "$fresh"
 if step setup in_root "$fresh" "cd /src && ./scripts/setup.sh"; then
-  step unit in_root "$fresh" "cd /src && meson test -C build --no-rebuild --print-errorlogs --suite unit \
-    --num-processes $(nproc)" || status=1
+  step suites in_root "$fresh" "cd /src && meson test -C build --no-rebuild --print-errorlogs \
+    --suite unit --suite component --num-processes $(nproc)" || status=1
   step demo in_root "$fresh" "cd /src && ./scripts/demo.sh" || status=1
 else
   status=1

@@ -420,6 +420,33 @@ environment environment::process() {
   return e;
 }
 
+namespace {
+
+// An aggregate never leaves the allowed CIDR that holds the IP (engine/policy.cc clamps it): a
+// length shorter than an allowed CIDR's is valid, but does not do what it says there.
+void warn_aggregation(daemon_config& c) {
+  const auto& a = c.advertise;
+  const std::pair<const char*, const engine::kind_config*> kinds[] = {
+      {"cluster_ips", &a.cluster_ips},
+      {"external_ips", &a.external_ips},
+      {"load_balancer_ips", &a.load_balancer_ips}};
+  for (const auto& [name, kc] : kinds) {
+    for (std::size_t i = 0; i < kc->cidrs.size(); ++i) {
+      const auto& cidr = kc->cidrs[i];
+      const auto& agg = cidr.addr.v6 ? a.aggregation_length_v6 : a.aggregation_length_v4;
+      if (agg && *agg < cidr.length) {
+        c.warnings.push_back(
+            {std::string("advertise.aggregation_length_") + (cidr.addr.v6 ? "v6" : "v4"),
+             std::to_string(*agg) + " is shorter than advertise." + name + ".cidrs[" +
+                 std::to_string(i) + "] " + cidr.to_string() + ": routes from it go out as " +
+                 cidr.to_string() + " at the widest"});
+      }
+    }
+  }
+}
+
+}  // namespace
+
 std::expected<daemon_config, std::vector<config_error>> parse(std::string_view yaml_text,
                                                               const environment& env) {
   std::vector<config_error> errors;
@@ -660,6 +687,7 @@ std::expected<daemon_config, std::vector<config_error>> parse(std::string_view y
   if (!errors.empty()) {
     return std::unexpected(std::move(errors));
   }
+  warn_aggregation(c);
   return c;
 }
 

@@ -65,6 +65,8 @@ struct daemon_config {
   std::string http_listen = "0.0.0.0:9179";
   std::string log_level = "info";
   log_format log_fmt = log_format::text;
+  // Valid, but probably not what was meant (printed by --check, logged at start and reload).
+  std::vector<config_error> warnings;
 
   // The engine's view: node, selector, advertise, peers.
   engine::engine_config engine() const;

@@ -223,8 +223,15 @@ struct app::impl : engine::route_sink {
     }
   }
 
+  void log_warnings() {
+    for (const auto& w : cfg.warnings) {
+      log::warn("config", {{"file", config_path}, {"warning", w.to_string()}});
+    }
+  }
+
   void start() {
     setup_log();
+    log_warnings();
     if (cfg.router_id) {
       router_id = cfg.router_id->v4_host_order();
     } else {
@@ -591,6 +598,7 @@ struct app::impl : engine::route_sink {
     cfg = std::move(n);
     setup_log();
     ++reloads_ok;
+    log_warnings();
     if (auto* c = active_cache()) {
       reconciler->reconfigure(cfg.engine(), *c);
     } else {

@@ -108,6 +108,9 @@ int main(int argc, char** argv) {
     }
     return 1;
   }
+  for (const auto& w : cfg->warnings) {
+    std::fprintf(stderr, "%s: warning: %s\n", config_path.c_str(), w.to_string().c_str());
+  }
   if (check) {
     std::printf("%s: ok (%zu peers)\n", config_path.c_str(), cfg->peers.size());
     return 0;

@@ -301,8 +301,11 @@ service_outcome evaluate_service(const k8s::service& svc,
         d.announced_as = *cidr;
         stop(reason::announced_aggregate);
       } else if (d.policy == k8s::traffic_policy::cluster) {
+        // Never wider than the allowed CIDR that holds the IP: a tenant's ExternalIP must not
+        // pull in addresses the operator never allowed.
         const auto agg = c.ip.v6 ? adv.aggregation_length_v6 : adv.aggregation_length_v4;
-        const auto route = agg && *agg < host.length ? host.truncated(*agg) : host;
+        const auto length = agg ? std::max(*agg, cidr->length) : host.length;
+        const auto route = length < host.length ? host.truncated(length) : host;
         if (fc.ready > 0) {
           announce = route;
           stop(reason::announced);

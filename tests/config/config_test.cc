@@ -62,6 +62,23 @@ TEST(config, minimal_file_takes_the_documented_defaults) {
   EXPECT_EQ(c->source, k8s_source::in_cluster);
 }
 
+TEST(config, aggregation_shorter_than_an_allowed_cidr_warns) {
+  auto c = parse(
+      "local_asn: 65001\n"
+      "advertise:\n"
+      "  external_ips: {cidrs: [192.0.2.0/28, 10.0.0.0/8]}\n"
+      "  load_balancer_ips: {cidrs: [\"2001:db8:1b::/64\"]}\n"
+      "  aggregation_length_v4: 24\n"
+      "  aggregation_length_v6: 48\n",
+      fake_env({{"NODE_NAME", "n1"}}));
+  ASSERT_TRUE(c) << c.error().front().to_string();
+  ASSERT_EQ(c->warnings.size(), 2u);
+  EXPECT_EQ(c->warnings[0].to_string(),
+            "advertise.aggregation_length_v4: 24 is shorter than advertise.external_ips.cidrs[0] "
+            "192.0.2.0/28: routes from it go out as 192.0.2.0/28 at the widest");
+  EXPECT_EQ(c->warnings[1].path, "advertise.aggregation_length_v6");
+}
+
 TEST(config, node_name_falls_back_to_the_hostname) {
   auto c = parse("local_asn: 65001\n", fake_env());
   ASSERT_TRUE(c);
