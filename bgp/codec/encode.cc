@@ -457,7 +457,11 @@ void encode(const message& m, const codec_context& ctx, std::vector<std::uint8_t
   } else if (const auto* n = std::get_if<notification_message>(&m)) {
     put_u8(out, n->code);
     put_u8(out, n->subcode);
-    out.insert(out.end(), n->data.begin(), n->data.end());  // verbatim
+    // Verbatim, cut to what fits the negotiated size (RFC 8654 §5): the data may echo a message
+    // as long as the largest one, and the length field must not wrap.
+    const auto room = ctx.max_size() - (out.size() - start);
+    const auto n_data = std::min(n->data.size(), room);
+    out.insert(out.end(), n->data.begin(), n->data.begin() + static_cast<std::ptrdiff_t>(n_data));
   } else if (const auto* rr = std::get_if<route_refresh_message>(&m)) {
     // RFC 2918 §3, RFC 7313 §3: AFI, subtype (reserved in RFC 2918), SAFI.
     put_u16(out, static_cast<std::uint16_t>(rr->fam.a));

@@ -305,12 +305,8 @@ void peer::do_connect() {
         ec = error_code(err.value(), boost::system::system_category());
       }
     }
-    const bool ibgp = cfg_.is_ibgp(shared_.cfg.local_as);
-    // RFC 5082 §3: GTSM sends with TTL 255 and accepts only 255 - hops + 1 and above.
-    const int ttl = cfg_.ttl_security ? 255 : (ibgp ? 64 : std::max<int>(1, cfg_.ebgp_multihop));
-    set_ttl(fd, v6, ttl);
-    if (cfg_.ttl_security) {
-      set_min_ttl(fd, v6, 256 - std::max<int>(1, cfg_.ebgp_multihop));
+    if (auto err = prepare_socket(fd, v6); !ec && err) {
+      ec = error_code(err.value(), boost::system::system_category());
     }
     if (!ec && cfg_.source_address) {
       c->sock.bind(tcp::endpoint(to_asio(*cfg_.source_address), 0), ec);
@@ -759,19 +755,30 @@ void peer::reconfigure(peer_config cfg) {
   }
 }
 
+// What every BGP socket gets, outgoing or accepted. Fails closed: a socket without the TTL or
+// GTSM it was configured with is not used.
+std::error_code peer::prepare_socket(int fd, bool v6) const {
+  const bool ibgp = cfg_.is_ibgp(shared_.cfg.local_as);
+  // RFC 5082 §3: GTSM sends with TTL 255 and accepts only 255 - hops + 1 and above.
+  const int ttl = cfg_.ttl_security ? 255 : (ibgp ? 64 : std::max<int>(1, cfg_.ebgp_multihop));
+  if (auto e = set_ttl(fd, v6, ttl)) {
+    return e;
+  }
+  if (cfg_.ttl_security) {
+    if (auto e = set_min_ttl(fd, v6, 256 - std::max<int>(1, cfg_.ebgp_multihop))) {
+      return e;
+    }
+  }
+  return set_no_delay(fd);
+}
+
 void peer::accept(tcp::socket socket) {
   auto c = std::make_shared<connection>(strand_, std::move(socket));
   error_code ignored;
   c->local = from_asio(c->sock.local_endpoint(ignored).address());
   c->remote = cfg_.address;
-  const int fd = c->sock.native_handle();
   const bool v6 = c->sock.local_endpoint(ignored).address().is_v6();
-  const bool ibgp = cfg_.is_ibgp(shared_.cfg.local_as);
-  set_ttl(fd, v6, cfg_.ttl_security ? 255 : (ibgp ? 64 : std::max<int>(1, cfg_.ebgp_multihop)));
-  if (cfg_.ttl_security) {
-    set_min_ttl(fd, v6, 256 - std::max<int>(1, cfg_.ebgp_multihop));
-  }
-  if (!enabled_ || shutdown_cease_) {
+  if (!enabled_ || shutdown_cease_ || prepare_socket(c->sock.native_handle(), v6)) {
     c->close();
     return;
   }

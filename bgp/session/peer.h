@@ -17,6 +17,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <system_error>
 #include <unordered_map>
 #include <vector>
 
@@ -70,6 +71,7 @@ class peer : public std::enable_shared_from_this<peer> {
   const adj_rib_out& rib_out() const { return out_; }
 
  private:
+  std::error_code prepare_socket(int fd, bool v6) const;
   struct connection;
   using connection_ptr = std::shared_ptr<connection>;
 

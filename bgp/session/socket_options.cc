@@ -71,4 +71,9 @@ std::error_code set_min_ttl(int fd, bool socket_is_v6, int min_ttl) {
   return check(setsockopt(fd, IPPROTO_IP, IP_MINTTL, &min_ttl, sizeof(min_ttl)));
 }
 
+std::error_code set_no_delay(int fd) {
+  const int on = 1;
+  return check(setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on)));
+}
+
 }  // namespace svcbgp::bgp

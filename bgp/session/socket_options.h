@@ -16,5 +16,8 @@ std::error_code set_tcp_md5(int fd, bool socket_is_v6, const ip_address& peer,
 std::error_code set_ttl(int fd, bool socket_is_v6, int ttl);
 // RFC 5082 §3: drop packets whose TTL is below `min_ttl` (255 - hops + 1).
 std::error_code set_min_ttl(int fd, bool socket_is_v6, int min_ttl);
+// No Nagle: a KEEPALIVE or an End-of-RIB behind an unacknowledged segment would wait for the
+// peer's delayed ACK (40 ms on Linux).
+std::error_code set_no_delay(int fd);
 
 }  // namespace svcbgp::bgp

@@ -395,14 +395,27 @@ class reflector : public std::enable_shared_from_this<reflector> {
       co_return;
     }
     json::value v = parser.release();
+    // A 200 whose body is not a List (a Status, a proxy's page) would read as an empty list and
+    // drop every cached object, and with them live routes: it is an error, and the cache stays.
+    const auto* obj = v.if_object();
+    const auto* items = obj != nullptr ? obj->if_contains("items") : nullptr;
+    const auto kind = string_field(obj, "kind");
+    if (items == nullptr || !(items->is_array() || items->is_null()) ||
+        !(kind.empty() || kind.ends_with("List"))) {
+      std::string what = obj == nullptr ? "not a JSON object" : "kind '" + kind + "', no items";
+      if (const auto m = string_field(obj, "message"); !m.empty()) {
+        what += ": " + m;
+      }
+      push(state_.on_connection_error(
+          now, "LIST answer is not a List (" + what + "); keeping the cached objects"));
+      co_return;
+    }
     client::list_page page;
     const auto* meta = metadata_of(v);
     page.resource_version = string_field(meta, "resourceVersion");
     page.continue_token = string_field(meta, "continue");
-    if (const auto* obj = v.if_object()) {
-      if (const auto* items = obj->if_contains("items"); items != nullptr && items->is_array()) {
-        page.items = std::move(const_cast<json::value*>(items)->get_array());
-      }
+    if (items->is_array()) {
+      page.items = std::move(const_cast<json::value*>(items)->get_array());
     }
     push(state_.on_list_page(now, std::move(page)));
   }

@@ -44,7 +44,8 @@ REASONS = {200: "OK", 201: "Created", 400: "Bad Request", 401: "Unauthorized", 4
            500: "Internal Server Error", 503: "Service Unavailable", 504: "Gateway Timeout"}
 TOO_MANY = b"Too many requests, please try again later.\n"
 CHUNKINGS = ("normal", "split", "batch", "mixed")
-FAULT_TYPES = ("429", "500", "503", "stall", "reset", "malformed", "410", "compact", "chunking", "status")
+FAULT_TYPES = ("429", "500", "503", "stall", "reset", "malformed", "410", "compact", "chunking", "status",
+               "status200")
 MALFORMED_LINE = b'{"type":"MODIFIED","object":{"kind":"Service","apiVersion":"v1","metadata":{"name":\n'
 LOOPBACK = ("127.0.0.1", "::1", "localhost")
 
@@ -436,6 +437,11 @@ class ApiHandler(http.server.BaseHTTPRequestHandler):
                                          429: "TooManyRequests", 403: "Forbidden", 410: "Expired"}.get(code, "Unknown")
             msg = f.get("message") or ("Internal error occurred: injected fault" if code == 500 else "injected fault")
             self.send(code, st.status_bytes(code, reason, msg, details), extra=extra)
+            return True
+        if t == "status200" and verb in ("list", "get"):
+            # What a misbehaving server or proxy does: HTTP 200 with a Status, not a List, as the body.
+            self.send(200, st.status_bytes(int(f.get("code", 410)), f.get("reason") or "Expired",
+                                           f.get("message") or "too old resource version"))
             return True
         if t == "410" and verb in ("list", "get"):
             self.send(410, st.status_bytes(410, "Expired", f.get("message") or

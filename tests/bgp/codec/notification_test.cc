@@ -18,6 +18,23 @@ TEST(notification_fixture, hold_timer_expired_without_data) {
   expect_fixture(b, notification_message{4, 0, {}}, ctx_4octet());
 }
 
+TEST(notification_encode, data_is_cut_to_the_negotiated_size) {
+  // Issue 13: a 65,535-byte ROUTE-REFRESH echoed as data made a NOTIFICATION whose length wrapped.
+  notification_message n{1, 2, std::vector<std::uint8_t>(65535, 0xab)};
+  auto small = ctx_4octet();
+  auto b = encode(n, small);
+  ASSERT_EQ(b.size(), 4096u);
+  EXPECT_EQ((b[16] << 8) | b[17], 4096);
+  auto decoded = decode(b, small);
+  ASSERT_TRUE(decoded);
+  EXPECT_EQ(std::get<notification_message>(decoded->msg).data.size(), 4096u - 21);
+  auto large = ctx_4octet();
+  large.extended_message = true;
+  b = encode(n, large);
+  ASSERT_EQ(b.size(), 65535u);
+  EXPECT_EQ((b[16] << 8) | b[17], 65535);
+}
+
 TEST(notification_fixture, attribute_flags_error_with_data) {
   auto b =
       hex("ffffffffffffffffffffffffffffffff"  // marker

@@ -2,6 +2,13 @@
 // checks the bytes on the wire.
 #include "bgp/session/speaker.h"
 
+#include <arpa/inet.h>
+#include <dirent.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <gtest/gtest.h>
 
 #include <boost/asio/executor_work_guard.hpp>
@@ -37,6 +44,41 @@ std::uint16_t free_port() {
   boost::asio::io_context tmp;
   boost::asio::ip::tcp::acceptor a(tmp, {boost::asio::ip::make_address("127.0.0.1"), 0});
   return a.local_endpoint().port();
+}
+
+// TCP_NODELAY of this process's connected TCP sockets whose local port (side 0) or remote port
+// (side 1) is `port`: the speaker lives in this process, so its sockets are ours to inspect.
+std::vector<int> no_delay_of_sockets_on(std::uint16_t port, int side) {
+  std::vector<int> out;
+  DIR* d = ::opendir("/proc/self/fd");
+  if (d == nullptr) {
+    return out;
+  }
+  while (auto* e = ::readdir(d)) {
+    const int fd = std::atoi(e->d_name);
+    if (fd <= 2 || fd == ::dirfd(d)) {
+      continue;
+    }
+    sockaddr_storage local{};
+    sockaddr_storage remote{};
+    socklen_t ll = sizeof local;
+    socklen_t rl = sizeof remote;
+    if (::getsockname(fd, reinterpret_cast<sockaddr*>(&local), &ll) != 0 ||
+        ::getpeername(fd, reinterpret_cast<sockaddr*>(&remote), &rl) != 0) {
+      continue;
+    }
+    const auto& sa = side == 0 ? local : remote;
+    const std::uint16_t p =
+        ntohs(sa.ss_family == AF_INET6 ? reinterpret_cast<const sockaddr_in6&>(sa).sin6_port
+                                       : reinterpret_cast<const sockaddr_in&>(sa).sin_port);
+    int v = 0;
+    socklen_t vl = sizeof v;
+    if (p == port && ::getsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &v, &vl) == 0) {
+      out.push_back(v);
+    }
+  }
+  ::closedir(d);
+  return out;
 }
 
 open_message peer_open(std::uint32_t id) {
@@ -390,6 +432,24 @@ TEST_F(speaker_test, passive_accept_is_for_configured_peers_only) {
   ASSERT_TRUE(known.read_until<open_message>());
   known.send(keepalive_message{});
   EXPECT_TRUE(wait_state(fsm::state::established));
+}
+
+TEST_F(speaker_test, every_bgp_socket_has_no_delay) {
+  // Issue 13: without TCP_NODELAY the End-of-RIB waited 41 ms behind Nagle and a delayed ACK.
+  scripted_peer out_side;
+  auto sc = local();
+  sc.listen_address = ip_address::parse("127.0.0.1");
+  sc.listen_port = free_port();
+  auto passive = to(out_side, "127.0.0.4");
+  passive.passive = true;
+  start(sc, {to(out_side), passive});
+  ASSERT_TRUE(out_side.establish());
+  EXPECT_EQ(no_delay_of_sockets_on(out_side.port(), 1), std::vector<int>{1});  // connected out
+  scripted_peer in_side;
+  ASSERT_TRUE(in_side.connect("127.0.0.1", sc.listen_port, "127.0.0.4"));
+  in_side.send(peer_open(0x0a000004));
+  ASSERT_TRUE(in_side.read_until<open_message>());
+  EXPECT_EQ(no_delay_of_sockets_on(sc.listen_port, 0), std::vector<int>{1});  // accepted
 }
 
 // RFC 4271 §6.8: both sides connect at once; the connection opened by the higher identifier wins.

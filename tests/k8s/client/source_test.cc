@@ -77,9 +77,15 @@ class harness {
     };
     source_ = std::make_unique<source>(io_, std::move(opts), [this](cluster_cache& c) {
       std::lock_guard lock(mutex_);
+      auto before = std::move(services_);
       services_.clear();
       for (const auto& svc : c.services()) {
         services_[svc->meta.key.to_string()] = svc->meta.resource_version;
+      }
+      for (const auto& [key, rv] : before) {
+        if (!services_.contains(key)) {
+          removed_.insert(key);
+        }
       }
       slices_ = c.size(resource::endpoint_slices);
       nodes_ = c.size(resource::nodes);
@@ -135,6 +141,7 @@ class harness {
   std::size_t nodes_ = 0;
   bool node1_ = false;
   std::map<std::string, std::string> services_;
+  std::set<std::string> removed_;  // services that were in the cache once and left it
 
  private:
   boost::asio::io_context io_;
@@ -315,6 +322,34 @@ TEST_F(SourceTest, WatchExpiredRelistsAndDropsObjectsDeletedMeanwhile) {
   ASSERT_GE(lists.size(), 2u);
   EXPECT_NE(qget(lists[1], "resourceVersion"), "0");  // at the last version seen, unpaged
   EXPECT_EQ(qget(lists[1], "limit"), "<absent>");
+}
+
+TEST_F(SourceTest, ListAnswerThatIsNotAListKeepsTheCache) {
+  start_fake();
+  fake_->apply(service_json("a", "10.96.0.1"));
+  fake_->apply(service_json("b", "10.96.0.2"));
+  // As above, the re-watch after a stall is 410 and the Services are listed again; that LIST is
+  // answered 200 with a Status body (issue 13: the cache emptied and live routes were withdrawn).
+  fake_->fault(json::parse(R"([{"type":"stall","resource":"services","verb":"watch"},)"
+                           R"({"type":"chunking","chunking":"normal","resource":"services",)"
+                           R"("verb":"list"},)"
+                           R"({"type":"status200","resource":"services","verb":"list"}])"));
+  auto o = options();
+  o.reflector.stall_timeout = 2s;
+  harness h(o);
+  ASSERT_TRUE(h.wait_synced());
+  ASSERT_TRUE(h.wait([&] { return h.has_service("default/b"); }));
+  fake_->apply(service_json("c", "10.96.0.3"));
+  fake_->call("POST", "/compact");
+  // The list after the bad answer brings c; a and b were never dropped on the way.
+  ASSERT_TRUE(h.wait([&] { return h.has_service("default/c"); }));
+  EXPECT_TRUE(h.removed_.empty()) << *h.removed_.begin();
+  auto lists = requests("verb=list&resource=services");
+  ASSERT_GE(lists.size(), 3u);
+  EXPECT_EQ(lists[1].at("fault").as_string(), "status200");
+  EXPECT_TRUE(
+      h.logged("LIST answer is not a List (kind 'Status', no items: too old resource version)"));
+  EXPECT_EQ(h.status(resource::services).state.relists, 1u);
 }
 
 TEST_F(SourceTest, ListExpiredOnAContinueTokenListsEverythingAgain) {
