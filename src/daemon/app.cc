@@ -8,6 +8,7 @@
 #include <fstream>
 #include <list>
 #include <map>
+#include <mutex>
 #include <tuple>
 
 #include "bgp/session/speaker.h"
@@ -120,7 +121,13 @@ struct app::impl : engine::route_sink {
   // The config file's folder, followed: a new text there reloads as SIGHUP does.
   std::unique_ptr<k8s::folder_watch> config_watch;
   std::size_t config_text_hash = 0;  // of the text last loaded or rejected
-  std::list<std::function<void(const daemon_event&)>> subscribers;
+  // Event subscribers (admin WatchEvents streams). A stream ends, and drops its subscription, on a
+  // gRPC thread, possibly after the app is gone: the list is shared and guarded.
+  struct subscriber_list {
+    std::mutex mutex;
+    std::list<std::function<void(const daemon_event&)>> callbacks;
+  };
+  std::shared_ptr<subscriber_list> subscribers = std::make_shared<subscriber_list>();
   std::unique_ptr<netlink::link_monitor> links;
   // Directly connected peers by the interface they sit behind: a link going down drops them.
   std::map<int, std::vector<std::string>> peers_by_ifindex;
@@ -138,7 +145,7 @@ struct app::impl : engine::route_sink {
   void update_routes(const std::string& peer, const bgp::route_set& routes,
                      const std::vector<bgp::prefix>& changed) override {
     speaker->update_routes(peer, routes, changed);
-    if (subscribers.empty()) {
+    if (std::lock_guard lock(subscribers->mutex); subscribers->callbacks.empty()) {
       return;
     }
     daemon_event e;
@@ -152,7 +159,14 @@ struct app::impl : engine::route_sink {
   }
 
   void publish(const daemon_event& e) {
-    for (const auto& cb : subscribers) {
+    // Called outside the lock: a callback may drop the last hold on a stream, whose
+    // subscription then leaves the list.
+    std::vector<std::function<void(const daemon_event&)>> callbacks;
+    {
+      std::lock_guard lock(subscribers->mutex);
+      callbacks.assign(subscribers->callbacks.begin(), subscribers->callbacks.end());
+    }
+    for (const auto& cb : callbacks) {
       cb(e);
     }
   }
@@ -874,9 +888,15 @@ void app::shutdown() {
 }
 
 std::shared_ptr<void> app::subscribe(std::function<void(const daemon_event&)> callback) {
-  auto& subs = impl_->subscribers;
-  auto it = subs.insert(subs.end(), std::move(callback));
-  return std::shared_ptr<void>(nullptr, [&subs, it](void*) { subs.erase(it); });
+  auto subs = impl_->subscribers;
+  std::lock_guard lock(subs->mutex);
+  auto it = subs->callbacks.insert(subs->callbacks.end(), std::move(callback));
+  return std::shared_ptr<void>(nullptr, [weak = std::weak_ptr(subs), it](void*) {
+    if (auto s = weak.lock()) {
+      std::lock_guard lock(s->mutex);
+      s->callbacks.erase(it);
+    }
+  });
 }
 
 }  // namespace svcbgp::daemon
