@@ -35,8 +35,9 @@ std::string printf_string(const char* fmt, ...) {
   return out;
 }
 
-// Appends `line` without trailing blanks, and a newline.
+// Appends `line` without trailing blanks, and a newline; nothing unprintable reaches the terminal.
 void put(std::string& out, std::string line) {
+  line = printable(line);
   while (!line.empty() && (line.back() == ' ' || line.back() == '\t')) {
     line.pop_back();
   }
@@ -95,6 +96,52 @@ std::string format_time(const google::protobuf::Timestamp& ts) {
 
 // ----------------------------------------------------------------------------------------------
 // show status
+
+std::string printable(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  auto escape = [&](unsigned char c) {
+    static constexpr char hex[] = "0123456789abcdef";
+    out += "\\x";
+    out += hex[c >> 4];
+    out += hex[c & 15];
+  };
+  for (std::size_t i = 0; i < s.size();) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    if (c < 0x80) {
+      if ((c < 0x20 && c != '\t') || c == 0x7f) {
+        escape(c);
+      } else {
+        out += static_cast<char>(c);
+      }
+      ++i;
+      continue;
+    }
+    // The length of a well-formed UTF-8 sequence starting here (RFC 3629 §4), 0 if none.
+    std::size_t n = c >= 0xc2 && c <= 0xdf   ? 2
+                    : c >= 0xe0 && c <= 0xef ? 3
+                    : c >= 0xf0 && c <= 0xf4 ? 4
+                                             : 0;
+    if (n != 0 && i + n <= s.size()) {
+      const auto c1 = static_cast<unsigned char>(s[i + 1]);
+      const unsigned char lo = c == 0xe0 ? 0xa0 : c == 0xf0 ? 0x90 : 0x80;
+      const unsigned char hi = c == 0xed ? 0x9f : c == 0xf4 ? 0x8f : 0xbf;
+      bool ok = c1 >= lo && c1 <= hi;
+      for (std::size_t k = 2; ok && k < n; ++k) {
+        ok = (static_cast<unsigned char>(s[i + k]) & 0xc0) == 0x80;
+      }
+      // U+0080..U+009F (C1 controls) are 0xc2 0x80..0x9f.
+      if (ok && !(c == 0xc2 && c1 < 0xa0)) {
+        out.append(s.substr(i, n));
+        i += n;
+        continue;
+      }
+    }
+    escape(c);
+    ++i;
+  }
+  return out;
+}
 
 std::string render_status(const v1::GetStatusResponse& s) {
   std::string out;
@@ -509,10 +556,12 @@ std::string render_services(const v1::ListServicesResponse& services) {
     if (!d.detail().empty()) {
       reason += " (" + d.detail() + ")";
     }
-    rows.push_back({d.namespace_() + "/" + d.name(), d.kind(), d.ip(), d.traffic_policy(),
+    // Escaped before the columns are measured, so that they stay aligned.
+    rows.push_back({printable(d.namespace_() + "/" + d.name()), d.kind(), d.ip(),
+                    d.traffic_policy(),
                     std::to_string(d.local_ready()) + "/" + std::to_string(d.local_draining()),
                     std::to_string(d.ready_endpoints()),
-                    d.announced() ? d.announced_as() : std::string("no"), reason});
+                    d.announced() ? d.announced_as() : std::string("no"), printable(reason)});
   }
   std::vector<std::size_t> width(rows[0].size(), 0);
   for (const auto& r : rows) {

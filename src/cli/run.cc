@@ -42,7 +42,7 @@ int failed(const call_error& e, const run_options& o, std::ostream& err) {
     err << "svcbgpc: cannot connect to svcbgpd at " << o.socket << ": " << e.message << '\n';
     return exit_unreachable;
   }
-  err << "svcbgpc: " << e.message << '\n';
+  err << "svcbgpc: " << printable(e.message) << '\n';
   return exit_failed;
 }
 

@@ -162,6 +162,32 @@ TEST_P(golden_test, matches_the_golden_file) {
 INSTANTIATE_TEST_SUITE_P(commands, golden_test, ::testing::ValuesIn(golden_cases),
                          [](const auto& info) { return std::string(info.param.name); });
 
+TEST(render, printable_escapes_control_characters_and_bad_utf8) {
+  EXPECT_EQ(cli::printable("plain text\tand tab, caf\xc3\xa9, \xe2\x82\xac"),
+            "plain text\tand tab, caf\xc3\xa9, \xe2\x82\xac");
+  EXPECT_EQ(cli::printable("\x1b[2J\x1b]0;owned\x07"), "\\x1b[2J\\x1b]0;owned\\x07");
+  EXPECT_EQ(cli::printable("a\nb\rc\x7f"), "a\\x0ab\\x0dc\\x7f");
+  EXPECT_EQ(cli::printable("c1 \xc2\x9b x"), "c1 \\xc2\\x9b x");  // CSI as C1
+  EXPECT_EQ(cli::printable("\xff\xc3"), "\\xff\\xc3");            // not UTF-8
+  EXPECT_EQ(cli::printable("\xed\xa0\x80"), "\\xed\\xa0\\x80");   // a surrogate
+}
+
+TEST(render, a_tenants_escape_sequence_never_reaches_the_terminal) {
+  // Issue 13: an annotation value with an escape sequence came out raw in `show services`.
+  v1::ListServicesResponse r;
+  auto* d = r.add_services();
+  d->set_namespace_("team-a");
+  d->set_name("web");
+  d->set_kind("LoadBalancerIP");
+  d->set_ip("198.51.100.7");
+  d->set_traffic_policy("Cluster");
+  d->set_reason("bad_annotation");
+  d->set_detail("svcbgp.io/communities: '\x1b[31mred\x1b[0m' is not a community");
+  const auto out = cli::render_services(r);
+  EXPECT_EQ(out.find('\x1b'), std::string::npos) << out;
+  EXPECT_NE(out.find("'\\x1b[31mred\\x1b[0m'"), std::string::npos) << out;
+}
+
 TEST(render, configure_check_with_errors) {
   data d;
   expect_golden("configure_check_broken", cli::render_reload(d.reload(true), true));
