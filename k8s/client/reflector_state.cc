@@ -300,10 +300,6 @@ std::vector<action> reflector_state::on_watch_event(clock::time_point now, watch
       if (code == 410) {
         return relist_after_expiry();
       }
-      if (retryable_status(code)) {
-        mark_unhealthy();
-        return wait_then_retry(now, options_.retry_after_default);
-      }
       return backoff(now);
     }
   }
@@ -348,14 +344,15 @@ std::vector<action> reflector_state::on_http_error(clock::time_point now, unsign
     return list_request(std::nullopt, true);
   }
   if (retryable_status(status)) {
-    mark_unhealthy();
-    milliseconds delay = options_.retry_after_default;
+    // A Retry-After of the server's is honoured; none, a date, or less than the backoff's floor
+    // (0 would be a tight loop) backs off exponentially with jitter, so that the nodes of a
+    // cluster do not come back in lockstep.
     if (retry_after) {
-      if (auto d = parse_retry_after(*retry_after)) {
-        delay = *d;
+      if (auto d = parse_retry_after(*retry_after); d && *d >= options_.backoff_initial) {
+        mark_unhealthy();
+        return wait_then_retry(now, *d);
       }
     }
-    return wait_then_retry(now, delay);
   }
   return backoff(now);
 }

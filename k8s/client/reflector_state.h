@@ -58,8 +58,7 @@ struct reflector_options {
   milliseconds backoff_max{30'000};
   milliseconds backoff_reset_after{120'000};  // healthy this long => backoff starts over
   double backoff_jitter = 1.0;  // delay x (1 + jitter x u), u in [0, 1), capped at backoff_max
-  milliseconds retry_after_default{1'000};
-  std::uint64_t seed = 0;  // jitter and timeoutSeconds
+  std::uint64_t seed = 0;       // jitter and timeoutSeconds
 };
 
 enum class reflector_phase : std::uint8_t { idle, listing, watching, backing_off };

@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include <set>
+
 #include <boost/json/parse.hpp>
 
 namespace svcbgp::k8s::client {
@@ -257,12 +259,39 @@ TEST_F(ReflectorStateTest, RetryAfterOnWatchRewatches) {
   EXPECT_EQ(s.status().lists, 1u);
 }
 
-TEST_F(ReflectorStateTest, MissingOrDateRetryAfterWaitsOneSecond) {
+TEST_F(ReflectorStateTest, MissingDateOrZeroRetryAfterBacksOffExponentially) {
+  // Issue 13: a 5xx without Retry-After retried every second in lockstep across the nodes, and
+  // Retry-After: 0 was a tight loop. Now client-go's backoff (jitter off here, see below).
   reflector_state s(opts());
   s.start(now);
-  EXPECT_EQ(s.on_http_error(now, 500, std::nullopt, "")[0].delay, 1000ms);
-  s.on_timer(now + 1s);
-  EXPECT_EQ(s.on_http_error(now, 429, "Wed, 21 Oct 2015 07:28:00 GMT", "")[0].delay, 1000ms);
+  std::vector<milliseconds> delays;
+  const std::optional<std::string_view> answers[] = {std::nullopt, "Wed, 21 Oct 2015 07:28:00 GMT",
+                                                     "0", "0", std::nullopt};
+  for (const auto& retry_after : answers) {
+    auto acts = s.on_http_error(now, 503, retry_after, "unavailable");
+    ASSERT_EQ(acts[0].what, kind::wait);
+    delays.push_back(acts[0].delay);
+    now += acts[0].delay;
+    ASSERT_EQ(s.on_timer(now)[0].what, kind::send_list);
+  }
+  EXPECT_EQ(delays, (std::vector<milliseconds>{800ms, 1600ms, 3200ms, 6400ms, 12800ms}));
+}
+
+TEST_F(ReflectorStateTest, ServerErrorsOfManyNodesSpreadOut) {
+  // The same 500 at the same moment on 20 nodes (seeds): their retries do not coincide.
+  std::set<std::int64_t> first;
+  for (std::uint64_t seed = 1; seed <= 20; ++seed) {
+    auto o = opts();
+    o.backoff_jitter = 1.0;
+    o.seed = seed;
+    reflector_state s(o);
+    s.start(now);
+    auto d = s.on_http_error(now, 500, std::nullopt, "")[0].delay;
+    EXPECT_GE(d, 800ms);
+    EXPECT_LT(d, 1600ms);
+    first.insert(d.count());
+  }
+  EXPECT_GE(first.size(), 15u);
 }
 
 TEST_F(ReflectorStateTest, ConnectionErrorsBackOffDoublingToThirtySeconds) {
@@ -361,8 +390,8 @@ TEST_F(ReflectorStateTest, OtherWatchErrorsBackOffAndRewatch) {
   auto s = watching(opts());
   auto acts = s.on_watch_event(now, status_event(500));
   EXPECT_EQ(acts[0].what, kind::wait);
-  EXPECT_EQ(acts[0].delay, 1000ms);
-  acts = s.on_timer(now + 1s);
+  EXPECT_EQ(acts[0].delay, 800ms);  // the backoff's first step
+  acts = s.on_timer(now + 800ms);
   expect_watch_from(acts[0], "100");
 }
 
