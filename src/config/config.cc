@@ -461,7 +461,8 @@ std::expected<daemon_config, std::vector<config_error>> parse(std::string_view y
   daemon_config c;
   if (!w.map(root, "",
              {"node_name", "router_id", "local_asn", "listen", "graceful_restart", "shutdown",
-              "node_selector", "peers", "advertise", "kubernetes", "admin", "http", "log"})) {
+              "shutdown_message", "node_selector", "peers", "advertise", "kubernetes", "admin",
+              "http", "log"})) {
     return std::unexpected(std::move(errors));
   }
   if (auto v = root["node_name"]) {
@@ -511,6 +512,16 @@ std::expected<daemon_config, std::vector<config_error>> parse(std::string_view y
                                          {{"graceful-restart", shutdown_mode::graceful_restart},
                                           {"withdraw", shutdown_mode::withdraw}})
                      .value_or(shutdown_mode::graceful_restart);
+  }
+  if (auto v = root["shutdown_message"]) {
+    // RFC 9003 §2: at most 255 octets of UTF-8.
+    if (auto m = w.str(v, "shutdown_message")) {
+      if (m->size() > 255) {
+        w.error(v, "shutdown_message", "longer than 255 bytes (RFC 9003)");
+      } else {
+        c.shutdown_message = *m;
+      }
+    }
   }
   if (auto v = root["node_selector"]) {
     c.node_selector = w.labels(v, "node_selector");

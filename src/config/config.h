@@ -52,6 +52,8 @@ struct daemon_config {
   bool graceful_restart = true;
   std::uint16_t restart_time = 120;
   shutdown_mode shutdown = shutdown_mode::graceful_restart;
+  // The Cease's shutdown communication (RFC 9003) on SIGTERM with `shutdown: withdraw`.
+  std::string shutdown_message = "svcbgpd shutting down";
   std::map<std::string, std::string> node_selector;
   std::vector<peer> peers;
   engine::advertise_config advertise;

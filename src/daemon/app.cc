@@ -539,7 +539,7 @@ struct app::impl : engine::route_sink {
     const auto mode = cfg.shutdown == config::shutdown_mode::withdraw
                           ? bgp::shutdown_mode::withdraw
                           : bgp::shutdown_mode::graceful_restart;
-    speaker->shutdown(mode, "svcbgpd shutting down", [this] { io.stop(); });
+    speaker->shutdown(mode, cfg.shutdown_message, [this] { io.stop(); });
     // A peer that does not read must not hold the process.
     shutdown_timer.expires_after(std::chrono::seconds(5));
     shutdown_timer.async_wait([this](boost::system::error_code ec) {

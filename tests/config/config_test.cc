@@ -79,6 +79,18 @@ TEST(config, aggregation_shorter_than_an_allowed_cidr_warns) {
   EXPECT_EQ(c->warnings[1].path, "advertise.aggregation_length_v6");
 }
 
+TEST(config, shutdown_message_is_configured_and_bounded) {
+  auto env = fake_env({{"NODE_NAME", "n1"}});
+  EXPECT_EQ(parse("local_asn: 65001\n", env)->shutdown_message, "svcbgpd shutting down");
+  auto c = parse("local_asn: 65001\nshutdown_message: \"rack r1 maintenance, ticket 42\"\n", env);
+  ASSERT_TRUE(c);
+  EXPECT_EQ(c->shutdown_message, "rack r1 maintenance, ticket 42");
+  auto bad = parse("local_asn: 65001\nshutdown_message: " + std::string(256, 'x') + "\n", env);
+  ASSERT_FALSE(bad);
+  EXPECT_EQ(bad.error().front().to_string(),
+            "line 2: shutdown_message: longer than 255 bytes (RFC 9003)");
+}
+
 TEST(config, node_name_falls_back_to_the_hostname) {
   auto c = parse("local_asn: 65001\n", fake_env());
   ASSERT_TRUE(c);

@@ -332,6 +332,7 @@ class Svcbgpd(Daemon):
             # No listen key: svcbgpd's default, active only, as deployed (configs/deploy).
             "graceful_restart": {"enabled": True, "restart_time": 120},
             "shutdown": self.shutdown,
+            "shutdown_message": f"{n.name} drained for maintenance",
             "peers": [{"name": "tor", "address": TOR_V4, "asn": TOR_ASN, "hold_time": 9, "keepalive_time": 3,
                        "connect_retry_time": 1, "families": ["ipv4", "ipv6"], "next_hop_v6": n.v6}],
             "advertise": {

@@ -364,6 +364,8 @@ class EndToEnd(unittest.TestCase):
         text = " ".join(str(v) for v in fields.values()).lower()
         self.assertIn("cease", text, fields)
         self.assertIn("administrative shutdown", text, fields)
+        # The config's shutdown_message, as RFC 9003 carries it (it was fixed in code before).
+        self.assertEqual(info.get("lastShutdownDescription"), f"{N3.name} drained for maintenance", fields)
         # No other path of node-3 is left (not stale either: withdrawn, not kept for a graceful restart).
         stale = [p for p in self.frr.routes("ipv4") if p["next_hop"] == N3.v4]
         self.assertEqual(stale, [], "routes via node-3 left at the ToR")
