@@ -212,8 +212,11 @@ void peer::dispatch(fsm::event e) {
       se.what = speaker_event::kind::state_change;
       se.from = before;
       se.to = after;
+      // Why: the error that ended the session, else the RFC 4271 §8.1 event that moved it.
       if (auto err = fsm_.last_error(); err && after == fsm::state::idle) {
         se.text = *err;
+      } else {
+        se.text = std::string(fsm::to_string(ev.type));
       }
       emit(std::move(se));
     }

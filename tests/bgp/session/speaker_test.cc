@@ -199,6 +199,32 @@ TEST_F(speaker_test, sends_open_with_our_capabilities) {
   EXPECT_TRUE(wait_state(fsm::state::established));
 }
 
+TEST_F(speaker_test, every_state_change_says_why) {
+  // Issue 13: every state-change log line had reason="".
+  scripted_peer tor;
+  start(local(), {to(tor)});
+  ASSERT_TRUE(tor.establish());
+  ASSERT_TRUE(wait_state(fsm::state::established));
+  tor.close();
+  ASSERT_TRUE(wait_state(fsm::state::idle));
+  std::vector<std::string> seen;
+  {
+    std::lock_guard lock(mu_);
+    for (const auto& e : events_) {
+      if (e.what == speaker_event::kind::state_change) {
+        seen.push_back(std::string(fsm::to_string(e.to)) + ": " + e.text);
+      }
+    }
+  }
+  ASSERT_GE(seen.size(), 5u);
+  EXPECT_EQ(std::vector<std::string>(seen.begin(), seen.begin() + 4),
+            (std::vector<std::string>{"Connect: ManualStart", "OpenSent: Tcp_CR_Acked",
+                                      "OpenConfirm: BGPOpen", "Established: KeepAliveMsg"}));
+  for (const auto& s : seen) {
+    EXPECT_FALSE(s.ends_with(": ")) << s;
+  }
+}
+
 TEST_F(speaker_test, sends_the_table_with_next_hop_self_then_end_of_rib) {
   scripted_peer tor;
   start(local(), {to(tor)});
