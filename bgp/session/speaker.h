@@ -90,8 +90,8 @@ class speaker {
 
   void on_event(std::function<void(const speaker_event&)> callback);
 
-  // Opens the listening socket (throws boost::system::system_error when it cannot) and starts every enabled
-  // peer.
+  // Opens the listening socket (throws boost::system::system_error when it cannot) and starts every
+  // enabled peer.
   void start();
 
   // Returns false (and changes nothing) when the name or address is already taken.
