@@ -4,6 +4,7 @@
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/system/system_error.hpp>
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <list>
@@ -584,30 +585,36 @@ struct app::impl : engine::route_sink {
     if (!(n.advertise == cfg.advertise) || n.node_selector != cfg.node_selector) {
       r.changes.push_back("advertise: routes selected again");
     }
+    // Removed peers go first: a peer renamed at the same address is a removal and an addition, and
+    // the speaker takes no second peer at an address still in use.
     std::map<std::string, const config::peer*> old_peers;
     for (const auto& p : cfg.peers) {
       old_peers[p.bgp.name] = &p;
+    }
+    for (auto it = old_peers.begin(); it != old_peers.end();) {
+      const auto& name = it->first;
+      if (std::any_of(n.peers.begin(), n.peers.end(),
+                      [&](const config::peer& p) { return p.bgp.name == name; })) {
+        ++it;
+        continue;
+      }
+      for (auto& [ifindex, names] : peers_by_ifindex) {
+        std::erase(names, name);
+      }
+      speaker->remove_peer(name);
+      r.changes.push_back("peer " + name + " removed");
+      it = old_peers.erase(it);
     }
     for (const auto& p : n.peers) {
       auto it = old_peers.find(p.bgp.name);
       if (it == old_peers.end()) {
         speaker->add_peer(resolve_peer(p));
         r.changes.push_back("peer " + p.bgp.name + " added");
-      } else {
-        if (!(it->second->bgp == p.bgp)) {
-          const bool reset = p.bgp.session_differs(it->second->bgp);
-          speaker->update_peer(resolve_peer(p));
-          r.changes.push_back("peer " + p.bgp.name + (reset ? " reset" : " updated"));
-        }
-        old_peers.erase(it);
+      } else if (!(it->second->bgp == p.bgp)) {
+        const bool reset = p.bgp.session_differs(it->second->bgp);
+        speaker->update_peer(resolve_peer(p));
+        r.changes.push_back("peer " + p.bgp.name + (reset ? " reset" : " updated"));
       }
-    }
-    for (const auto& [name, p] : old_peers) {
-      for (auto& [ifindex, names] : peers_by_ifindex) {
-        std::erase(names, name);
-      }
-      speaker->remove_peer(name);
-      r.changes.push_back("peer " + name + " removed");
     }
     cfg = std::move(n);
     setup_log();

@@ -226,6 +226,23 @@ class Daemon(unittest.TestCase):
         self.assertIn("config file changed, reloading", out)
         self.assertRegex(out, r"config rejected, keeping the running one\" .*advertise\.communities")
 
+    def test_peer_renamed_at_the_same_address_keeps_a_session(self):
+        """Issue 13: renaming a peer on reload left no session at all (the new name was refused while the old
+        one still held the address, then the old one was removed)."""
+        def peer(name):
+            # Nothing listens there: the session stays short of Established, but it exists.
+            return [{"name": name, "address": "127.0.0.1", "port": free_port(), "asn": 65002,
+                     "connect_retry_time": 1}]
+
+        def peers_in(m):
+            return sorted(set(re.findall(r'^svcbgp_bgp_session_up\{peer="([^"]+)"\}', m, re.M)))
+        path = self.dir.swap_config(self.dir.config(self.http, peers=peer("tor-a")))
+        self.start(path)
+        self.await_metric(lambda m: peers_in(m) == ["tor-a"], "the session of tor-a")
+        self.dir.swap_config(self.dir.config(self.http, peers=peer("tor-b")))
+        self.await_metric(lambda m: self.reloads("ok") == 1, "the renaming reloaded")
+        self.assertEqual(peers_in(self.metrics()), ["tor-b"])
+
     def test_log_level_flag_survives_a_reload(self):
         path = self.dir.swap_config(self.dir.config(self.http, log={"level": "error"}))
         self.start(path, "--log-level", "info")
