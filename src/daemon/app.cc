@@ -1,10 +1,10 @@
 #include "src/daemon/app.h"
 
+#include <algorithm>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/system/system_error.hpp>
-#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <list>
@@ -136,6 +136,9 @@ struct app::impl : engine::route_sink {
   // engine::route_sink
   void set_routes(const std::string& peer, const bgp::route_set& routes) override {
     speaker->set_routes(peer, routes);
+    if (log::enabled(log::level::debug)) {
+      log::debug("routes set", {{"peer", peer}, {"routes", std::to_string(routes.size())}});
+    }
     daemon_event e;
     e.what = daemon_event::kind::route_change;
     e.at = std::chrono::system_clock::now();
@@ -146,6 +149,12 @@ struct app::impl : engine::route_sink {
   void update_routes(const std::string& peer, const bgp::route_set& routes,
                      const std::vector<bgp::prefix>& changed) override {
     speaker->update_routes(peer, routes, changed);
+    if (log::enabled(log::level::debug)) {
+      for (const auto& p : changed) {
+        log::debug(routes.count(p) != 0 ? "route announced" : "route withdrawn",
+                   {{"peer", peer}, {"prefix", p.to_string()}});
+      }
+    }
     if (std::lock_guard lock(subscribers->mutex); subscribers->callbacks.empty()) {
       return;
     }

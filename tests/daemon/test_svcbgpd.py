@@ -243,6 +243,37 @@ class Daemon(unittest.TestCase):
         self.await_metric(lambda m: self.reloads("ok") == 1, "the renaming reloaded")
         self.assertEqual(peers_in(self.metrics()), ["tor-b"])
 
+    def test_route_changes_are_logged_at_debug(self):
+        """Issue 13: announcements and withdrawals were not logged even at debug."""
+        svc = {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "web", "namespace": "shop"},
+               "spec": {"type": "LoadBalancer", "clusterIP": "10.96.0.10", "clusterIPs": ["10.96.0.10"],
+                        "ports": [{"port": 80, "protocol": "TCP"}]},
+               "status": {"loadBalancer": {"ingress": [{"ip": "198.51.100.7"}]}}}
+        eps = {"apiVersion": "discovery.k8s.io/v1", "kind": "EndpointSlice",
+               "metadata": {"name": "web-1", "namespace": "shop", "labels": {"kubernetes.io/service-name": "web"}},
+               "addressType": "IPv4", "endpoints": [{"addresses": ["10.244.1.5"], "nodeName": "node-1"}]}
+        node = {"apiVersion": "v1", "kind": "Node", "metadata": {"name": "node-1"},
+                "status": {"conditions": [{"type": "Ready", "status": "True"}]}}
+        with open(self.dir.sub("manifests", "node.json"), "w") as f:
+            json.dump(node, f)
+        path = self.dir.swap_config(self.dir.config(
+            self.http, advertise={"load_balancer_ips": {"cidrs": ["198.51.100.0/24"]}, "cluster_ips": {"cidrs": []}},
+            peers=[{"name": "tor", "address": "127.0.0.1", "port": free_port(), "asn": 65002}]))
+        self.start(path, "--log-level", "debug")
+        manifest = self.dir.sub("manifests", "web.json")
+        with open(manifest + ".tmp", "w") as f:
+            json.dump({"apiVersion": "v1", "kind": "List", "items": [svc, eps]}, f)
+        os.rename(manifest + ".tmp", manifest)
+        self.await_metric(lambda m: re.search(r'^svcbgp_services_announced\{kind="LoadBalancerIP"\} 1$', m, re.M),
+                          "the LoadBalancer IP announced")
+        os.unlink(manifest)
+        self.await_metric(lambda m: re.search(r'^svcbgp_services_announced\{kind="LoadBalancerIP"\} 0$', m, re.M),
+                          "the LoadBalancer IP withdrawn")
+        self.proc.send_signal(signal.SIGTERM)
+        out = self.proc.communicate(timeout=10)[0]
+        self.assertRegex(out, r'level=debug msg="route announced" peer=tor prefix=198\.51\.100\.7/32')
+        self.assertRegex(out, r'level=debug msg="route withdrawn" peer=tor prefix=198\.51\.100\.7/32')
+
     def test_log_level_flag_survives_a_reload(self):
         path = self.dir.swap_config(self.dir.config(self.http, log={"level": "error"}))
         self.start(path, "--log-level", "info")
