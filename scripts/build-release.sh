@@ -4,9 +4,8 @@
 # Usage, as root: ./scripts/build-release.sh [BUILD_DIR]   (default build-release)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-. scripts/packages.sh
 dir=${1:-build-release}
 
-install_missing "${build_packages[@]}"
+./scripts/setup.sh --build-only
 [ -d "$dir" ] || meson setup "$dir" --buildtype=release -Dtests=false
 ninja -C "$dir" src/daemon/svcbgpd src/cli/svcbgpc
