@@ -1,7 +1,10 @@
 // Message helpers: End-of-RIB detection, NOTIFICATION text, type names.
 #include "bgp/codec/message.h"
 
+#include <algorithm>
+
 #include "bgp/codec/error.h"
+#include "bgp/codec/text.h"
 
 namespace svcbgp::bgp {
 
@@ -46,23 +49,30 @@ std::optional<std::string> notification_message::shutdown_message() const {
   return std::string(data.begin() + 1, data.begin() + 1 + static_cast<std::ptrdiff_t>(length));
 }
 
+notification_message notification_message::cease_with_message(std::uint8_t subcode,
+                                                              std::string_view text) {
+  notification_message n{notif::cease, subcode, {}};
+  if (text.empty()) {
+    return n;
+  }
+  std::size_t len = std::min<std::size_t>(text.size(), 255);
+  while (len > 0 && len < text.size() && (static_cast<unsigned char>(text[len]) & 0xc0) == 0x80) {
+    --len;
+  }
+  n.data.reserve(len + 1);
+  n.data.push_back(static_cast<std::uint8_t>(len));
+  n.data.insert(n.data.end(), text.begin(), text.begin() + static_cast<std::ptrdiff_t>(len));
+  return n;
+}
+
 std::string notification_message::to_string() const {
   std::string out(notification_code_name(code));
   out.push_back('/');
   out += notification_subcode_name(code, subcode);
   if (auto msg = shutdown_message()) {
     out += ": \"";
-    // The peer's text is untrusted: escape control characters and quotes for logs.
-    for (unsigned char c : *msg) {
-      if (c < 0x20 || c == 0x7f || c == '"' || c == '\\') {
-        constexpr char hex[] = "0123456789abcdef";
-        out += "\\x";
-        out.push_back(hex[c >> 4]);
-        out.push_back(hex[c & 0xf]);
-      } else {
-        out.push_back(static_cast<char>(c));
-      }
-    }
+    // The peer's text is untrusted: it reaches logs, terminals and proto3 strings.
+    out += printable(*msg, true);
     out.push_back('"');
   } else if (!data.empty()) {
     constexpr char hex[] = "0123456789abcdef";

@@ -103,6 +103,9 @@ struct notification_message {
   // RFC 8203/9003: for Cease/Administrative Shutdown or Reset, the UTF-8 message in `data`.
   std::optional<std::string> shutdown_message() const;
   std::string to_string() const;  // "Cease/Administrative Shutdown: \"maintenance\""
+  // RFC 8203/9003: Cease/Administrative Shutdown (or Reset) carrying `text`, cut to 255 octets
+  // at a character boundary.
+  static notification_message cease_with_message(std::uint8_t subcode, std::string_view text);
   friend bool operator==(const notification_message&, const notification_message&) = default;
 };
 

@@ -171,6 +171,9 @@ void peer::emit(speaker_event e) {
 
 void peer::start() {
   enabled_ = true;
+  if (held_) {
+    return;
+  }
   fsm_.set_config(fsm_config());
   dispatch(make_event(cfg_.passive ? fsm::event_type::manual_start_with_passive_tcp_establishment
                                    : fsm::event_type::manual_start));
@@ -178,6 +181,10 @@ void peer::start() {
 
 void peer::stop(notification_message cease) {
   enabled_ = false;
+  halt(std::move(cease));
+}
+
+void peer::halt(notification_message cease) {
   if (pending_) {
     drop(std::exchange(pending_, nullptr));
   }
@@ -190,6 +197,22 @@ void peer::restart() {
   notification_message reset{notif::cease, notif::cease_admin_reset, {}};
   stop(reset);
   start();
+}
+
+void peer::hold(std::optional<std::string> why) {
+  if (why.has_value() == held_.has_value()) {
+    held_ = std::move(why);  // a new reason, same effect
+    return;
+  }
+  held_ = std::move(why);
+  if (!enabled_) {
+    return;
+  }
+  if (held_) {
+    halt(notification_message::cease_with_message(notif::cease_admin_shutdown, *held_));
+  } else {
+    start();
+  }
 }
 
 void peer::dispatch(fsm::event e) {
@@ -224,7 +247,7 @@ void peer::dispatch(fsm::event e) {
   in_dispatch_ = false;
   // After an error the FSM sits in Idle; an enabled peer starts again, which the FSM delays by
   // IdleHold (RFC 4271 §8.1.1 DampPeerOscillations).
-  if (fsm_.current() == fsm::state::idle && enabled_ && !shutdown_cease_ &&
+  if (fsm_.current() == fsm::state::idle && enabled_ && !held_ && !shutdown_cease_ &&
       !timers_armed_idle_hold_ && !suppress_auto_start_) {
     suppress_auto_start_ = true;
     dispatch(make_event(cfg_.passive
@@ -781,7 +804,7 @@ void peer::accept(tcp::socket socket) {
   c->local = from_asio(c->sock.local_endpoint(ignored).address());
   c->remote = cfg_.address;
   const bool v6 = c->sock.local_endpoint(ignored).address().is_v6();
-  if (!enabled_ || shutdown_cease_ || prepare_socket(c->sock.native_handle(), v6)) {
+  if (!enabled_ || held_ || shutdown_cease_ || prepare_socket(c->sock.native_handle(), v6)) {
     c->close();
     return;
   }
@@ -869,6 +892,7 @@ peer_status peer::status() const {
   s.config = cfg_;
   s.config.password = cfg_.password.empty() ? "" : "*";
   s.config.enabled = enabled_;  // after disable/enable, not what the config file said
+  s.held = held_;
   s.state = fsm_.current();
   s.since = since_;
   s.last_error = fsm_.last_error();

@@ -52,6 +52,9 @@ class peer : public std::enable_shared_from_this<peer> {
   void stop(notification_message cease);
   // Hard reset: Cease/Administrative Reset, then start again.
   void restart();
+  // The owner keeps the session down for `why` (this node is not selected by the peer's
+  // node_selector): no connection, no accept, whatever enable/disable say; nullopt lets it start.
+  void hold(std::optional<std::string> why);
   // An incoming connection from this peer's address (RFC 4271 §8.2.1.4 passive, §6.8 collision).
   void accept(tcp::socket socket);
   void set_routes(const route_set& source);
@@ -66,6 +69,7 @@ class peer : public std::enable_shared_from_this<peer> {
   const peer_config& config() const { return cfg_; }
   // False after stop() or shutdown(), until start().
   bool enabled() const { return enabled_; }
+  const std::optional<std::string>& held() const { return held_; }
   peer_status status() const;
   const adj_rib_in& rib_in() const { return in_; }
   const adj_rib_out& rib_out() const { return out_; }
@@ -111,6 +115,8 @@ class peer : public std::enable_shared_from_this<peer> {
   std::array<std::optional<asio::steady_timer>, 6> timers_;
   std::array<std::uint64_t, 6> timer_generation_{};
   bool enabled_ = true;
+  std::optional<std::string> held_;
+  void halt(notification_message cease);
   bool in_dispatch_ = false;
   bool suppress_auto_start_ = false;
   bool timers_armed_idle_hold_ = false;

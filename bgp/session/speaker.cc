@@ -48,28 +48,6 @@ bool peer_config::session_differs(const peer_config& o) const {
 
 using peer_ptr = std::shared_ptr<peer>;
 
-namespace {
-
-// RFC 8203 §2 / RFC 9003: a length octet and up to 255 octets of UTF-8, cut at a character
-// boundary.
-std::vector<std::uint8_t> shutdown_data(const std::string& message) {
-  std::size_t n = std::min<std::size_t>(message.size(), 255);
-  while (n > 0 && n < message.size() && (static_cast<unsigned char>(message[n]) & 0xc0) == 0x80) {
-    --n;
-  }
-  if (message.empty()) {
-    return {};
-  }
-  std::vector<std::uint8_t> data(n + 1);
-  data[0] = static_cast<std::uint8_t>(n);
-  for (std::size_t i = 0; i < n; ++i) {
-    data[i + 1] = static_cast<std::uint8_t>(message[i]);
-  }
-  return data;
-}
-
-}  // namespace
-
 struct speaker::impl {
   impl(asio::io_context& io_ctx, speaker_config c) : io(io_ctx), strand(asio::make_strand(io_ctx)) {
     shared.cfg = std::move(c);
@@ -174,13 +152,14 @@ void speaker::start() {
   }
 }
 
-bool speaker::add_peer(const peer_config& cfg) {
+bool speaker::add_peer(const peer_config& cfg, std::optional<std::string> held) {
   auto& d = *impl_;
   if (d.find(cfg.name) || d.find_by_address(cfg.address)) {
     return false;
   }
   auto p = std::make_shared<bgp::peer>(d.io, d.shared, cfg);
   d.peers.emplace(cfg.name, p);
+  p->hold(std::move(held));
   d.set_md5(cfg, cfg.password);
   p->set_routes(d.all_routes);
   if (d.started && cfg.enabled) {
@@ -234,7 +213,16 @@ bool speaker::disable_peer(const std::string& name, const std::string& message) 
   if (!p) {
     return false;
   }
-  p->stop(notification_message{notif::cease, notif::cease_admin_shutdown, shutdown_data(message)});
+  p->stop(notification_message::cease_with_message(notif::cease_admin_shutdown, message));
+  return true;
+}
+
+bool speaker::hold_peer(const std::string& name, std::optional<std::string> why) {
+  auto p = impl_->find(name);
+  if (!p) {
+    return false;
+  }
+  p->hold(std::move(why));
   return true;
 }
 
@@ -309,10 +297,9 @@ void speaker::shutdown(shutdown_mode mode, const std::string& message, std::func
     }
   };
   for (const auto& [name, p] : d.peers) {
-    p->shutdown(
-        mode,
-        notification_message{notif::cease, notif::cease_admin_shutdown, shutdown_data(message)},
-        finish);
+    p->shutdown(mode,
+                notification_message::cease_with_message(notif::cease_admin_shutdown, message),
+                finish);
   }
   finish();
 }

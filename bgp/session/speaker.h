@@ -60,6 +60,7 @@ struct peer_status {
   fsm::state state = fsm::state::idle;
   std::chrono::system_clock::time_point since;  // of the last state change
   std::optional<std::string> last_error;
+  std::optional<std::string> held;  // why the owner keeps the session down (speaker::hold_peer)
   std::optional<fsm::negotiated> session;  // in OpenConfirm and Established
   std::optional<ip_address> local_address;
   message_counters sent;
@@ -94,8 +95,9 @@ class speaker {
   // enabled peer.
   void start();
 
-  // Returns false (and changes nothing) when the name or address is already taken.
-  bool add_peer(const peer_config& cfg);
+  // Returns false (and changes nothing) when the name or address is already taken. `held`: as
+  // hold_peer(), from the start.
+  bool add_peer(const peer_config& cfg, std::optional<std::string> held = std::nullopt);
   bool remove_peer(const std::string& name);
   // Unchanged session parameters: the peer is untouched; otherwise it is reset.
   bool update_peer(const peer_config& cfg);
@@ -103,6 +105,9 @@ class speaker {
   bool enable_peer(const std::string& name);
   // Cease/Administrative Shutdown with an RFC 8203 message (may be empty).
   bool disable_peer(const std::string& name, const std::string& message);
+  // Keeps the peer down for `why` whatever enable/disable say: no connection, no accept (a peer
+  // whose node_selector does not match this node); nullopt releases it.
+  bool hold_peer(const std::string& name, std::optional<std::string> why);
   // Cease/Administrative Reset, then reconnect.
   bool restart_peer(const std::string& name);
   // The path to the peer is gone (its interface went down): drop the session now, as a TCP

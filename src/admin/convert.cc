@@ -134,6 +134,7 @@ void to_proto(const bgp::peer_status& p, const local_identity& local, v1::Peer* 
   out->set_state_name(std::string(bgp::fsm::to_string(p.state)));
   set_time(out->mutable_since(), p.since);
   out->set_last_error(p.last_error.value_or(""));
+  out->set_held(p.held.value_or(""));
   out->set_hold_time(seconds(cfg.hold_time));
   out->set_keepalive_time(cfg.keepalive_time ? seconds(*cfg.keepalive_time) : 0);
   out->set_connect_retry_time(seconds(cfg.connect_retry_time));

@@ -97,52 +97,6 @@ std::string format_time(const google::protobuf::Timestamp& ts) {
 // ----------------------------------------------------------------------------------------------
 // show status
 
-std::string printable(std::string_view s) {
-  std::string out;
-  out.reserve(s.size());
-  auto escape = [&](unsigned char c) {
-    static constexpr char hex[] = "0123456789abcdef";
-    out += "\\x";
-    out += hex[c >> 4];
-    out += hex[c & 15];
-  };
-  for (std::size_t i = 0; i < s.size();) {
-    const auto c = static_cast<unsigned char>(s[i]);
-    if (c < 0x80) {
-      if ((c < 0x20 && c != '\t') || c == 0x7f) {
-        escape(c);
-      } else {
-        out += static_cast<char>(c);
-      }
-      ++i;
-      continue;
-    }
-    // The length of a well-formed UTF-8 sequence starting here (RFC 3629 §4), 0 if none.
-    std::size_t n = c >= 0xc2 && c <= 0xdf   ? 2
-                    : c >= 0xe0 && c <= 0xef ? 3
-                    : c >= 0xf0 && c <= 0xf4 ? 4
-                                             : 0;
-    if (n != 0 && i + n <= s.size()) {
-      const auto c1 = static_cast<unsigned char>(s[i + 1]);
-      const unsigned char lo = c == 0xe0 ? 0xa0 : c == 0xf0 ? 0x90 : 0x80;
-      const unsigned char hi = c == 0xed ? 0x9f : c == 0xf4 ? 0x8f : 0xbf;
-      bool ok = c1 >= lo && c1 <= hi;
-      for (std::size_t k = 2; ok && k < n; ++k) {
-        ok = (static_cast<unsigned char>(s[i + k]) & 0xc0) == 0x80;
-      }
-      // U+0080..U+009F (C1 controls) are 0xc2 0x80..0x9f.
-      if (ok && !(c == 0xc2 && c1 < 0xa0)) {
-        out.append(s.substr(i, n));
-        i += n;
-        continue;
-      }
-    }
-    escape(c);
-    ++i;
-  }
-  return out;
-}
-
 std::string render_status(const v1::GetStatusResponse& s) {
   std::string out;
   put(out, "svcbgpd " + s.version());
@@ -186,7 +140,7 @@ std::string render_status(const v1::GetStatusResponse& s) {
 namespace {
 
 std::string protocol_state(const v1::Peer& p) {
-  if (!p.enabled()) {
+  if (!p.enabled() || !p.held().empty()) {
     return "down";
   }
   return p.state() == v1::SESSION_STATE_ESTABLISHED ? "up" : "start";
@@ -195,6 +149,9 @@ std::string protocol_state(const v1::Peer& p) {
 std::string protocol_info(const v1::Peer& p) {
   if (!p.enabled()) {
     return "";
+  }
+  if (!p.held().empty()) {
+    return "Held: " + p.held();
   }
   std::string info = printf_string("%-13s ", p.state_name().c_str());
   if (p.state() != v1::SESSION_STATE_ESTABLISHED) {
@@ -260,8 +217,11 @@ std::string timer(std::uint32_t configured) {
 
 void protocol_detail(std::string& out, const v1::Peer& p) {
   const bool up = p.state() == v1::SESSION_STATE_ESTABLISHED;
-  put(out,
-      printf_string("  BGP state:          %s", p.enabled() ? p.state_name().c_str() : "Down"));
+  put(out, printf_string("  BGP state:          %s",
+                         p.enabled() && p.held().empty() ? p.state_name().c_str() : "Down"));
+  if (!p.held().empty()) {
+    put(out, "    Held:             " + p.held());
+  }
   put(out, "    Neighbor address: " + p.address());
   if (p.port() != 179) {
     put(out, "    Neighbor port:    " + std::to_string(p.port()));
@@ -291,7 +251,7 @@ void protocol_detail(std::string& out, const v1::Peer& p) {
     const auto& s = p.session();
     put(out, "    Hold timer:       " + timer(s.hold_time()));
     put(out, "    Keepalive timer:  " + timer(s.keepalive_time()));
-  } else if (p.enabled() && !p.passive()) {
+  } else if (p.enabled() && p.held().empty() && !p.passive()) {
     put(out, "    Connect retry:    " + timer(p.connect_retry_time()));
   }
   if (!up && !p.last_error().empty()) {

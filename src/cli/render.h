@@ -9,6 +9,7 @@
 #include <string>
 #include <string_view>
 
+#include "bgp/codec/text.h"
 #include "svcbgp/admin/v1/admin.pb.h"
 
 namespace svcbgp::cli {
@@ -45,8 +46,7 @@ std::string render_reload(const v1::ReloadConfigResponse& r, bool check_only);
 // One JSON document (snake_case field names, default values included, indented).
 std::string to_json(const google::protobuf::Message& m);
 
-// Text from tenants and peers (annotations, shutdown messages) made safe for a terminal: control
-// characters (C0 but tab, DEL, C1) and bytes that are not UTF-8 become \xNN; the rest is kept.
-std::string printable(std::string_view s);
+// Text from tenants and peers made safe for a terminal (bgp/codec/text.h).
+using bgp::printable;
 
 }  // namespace svcbgp::cli

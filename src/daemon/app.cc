@@ -21,6 +21,7 @@
 #include "src/daemon/http_server.h"
 #include "src/daemon/log.h"
 #include "src/daemon/metrics.h"
+#include "src/engine/policy.h"
 #include "src/engine/reconciler.h"
 #include "src/netlink/netlink.h"
 
@@ -274,7 +275,11 @@ struct app::impl : engine::route_sink {
     speaker = std::make_unique<bgp::speaker>(io, sc);
     speaker->on_event([this](const bgp::speaker_event& e) { on_speaker_event(e); });
     for (const auto& p : cfg.peers) {
-      speaker->add_peer(resolve_peer(p));
+      auto why = selection_hold(p);
+      if (why) {
+        log::info("peer held down", {{"peer", p.bgp.name}, {"reason", *why}});
+      }
+      speaker->add_peer(resolve_peer(p), std::move(why));
     }
     start_link_monitor();
     reconciler = std::make_unique<engine::reconciler>(cfg.engine(), *this);
@@ -415,7 +420,46 @@ struct app::impl : engine::route_sink {
     if (directory) {
       report_directory_errors();
     }
+    apply_peer_selection();
     schedule_reconcile();
+  }
+
+  // peers[].node_selector: a ToR this node's labels do not select gets no connection and no
+  // accept. Nothing is known before the Node is, so such a peer waits for it.
+  std::optional<std::string> selection_hold(const config::peer& p) {
+    if (p.node_selector.empty()) {
+      return std::nullopt;
+    }
+    auto* c = active_cache();
+    const k8s::node* n = c != nullptr ? c->find_node(cfg.node_name) : nullptr;
+    if (n == nullptr) {
+      return "node not selected: waiting for Node " + cfg.node_name + " and its labels";
+    }
+    if (engine::labels_match(p.node_selector, n->labels)) {
+      return std::nullopt;
+    }
+    std::string want;
+    for (const auto& [k, v] : p.node_selector) {
+      want += (want.empty() ? "" : ",") + k + "=" + v;
+    }
+    return "node not selected: its labels do not match node_selector " + want;
+  }
+
+  void apply_peer_selection() {
+    for (const auto& p : cfg.peers) {
+      auto why = selection_hold(p);
+      const auto before = speaker->peer(p.bgp.name);
+      if (!before || before->held.has_value() == why.has_value()) {
+        speaker->hold_peer(p.bgp.name, std::move(why));
+        continue;
+      }
+      if (why) {
+        log::info("peer held down", {{"peer", p.bgp.name}, {"reason", *why}});
+      } else {
+        log::info("peer selected by this node's labels, starting", {{"peer", p.bgp.name}});
+      }
+      speaker->hold_peer(p.bgp.name, std::move(why));
+    }
   }
 
   void schedule_reconcile() {
@@ -617,7 +661,7 @@ struct app::impl : engine::route_sink {
     for (const auto& p : n.peers) {
       auto it = old_peers.find(p.bgp.name);
       if (it == old_peers.end()) {
-        speaker->add_peer(resolve_peer(p));
+        speaker->add_peer(resolve_peer(p), selection_hold(p));
         r.changes.push_back("peer " + p.bgp.name + " added");
       } else if (!(it->second->bgp == p.bgp)) {
         const bool reset = p.bgp.session_differs(it->second->bgp);
@@ -626,6 +670,7 @@ struct app::impl : engine::route_sink {
       }
     }
     cfg = std::move(n);
+    apply_peer_selection();
     setup_log();
     ++reloads_ok;
     log_warnings();

@@ -162,16 +162,6 @@ TEST_P(golden_test, matches_the_golden_file) {
 INSTANTIATE_TEST_SUITE_P(commands, golden_test, ::testing::ValuesIn(golden_cases),
                          [](const auto& info) { return std::string(info.param.name); });
 
-TEST(render, printable_escapes_control_characters_and_bad_utf8) {
-  EXPECT_EQ(cli::printable("plain text\tand tab, caf\xc3\xa9, \xe2\x82\xac"),
-            "plain text\tand tab, caf\xc3\xa9, \xe2\x82\xac");
-  EXPECT_EQ(cli::printable("\x1b[2J\x1b]0;owned\x07"), "\\x1b[2J\\x1b]0;owned\\x07");
-  EXPECT_EQ(cli::printable("a\nb\rc\x7f"), "a\\x0ab\\x0dc\\x7f");
-  EXPECT_EQ(cli::printable("c1 \xc2\x9b x"), "c1 \\xc2\\x9b x");  // CSI as C1
-  EXPECT_EQ(cli::printable("\xff\xc3"), "\\xff\\xc3");            // not UTF-8
-  EXPECT_EQ(cli::printable("\xed\xa0\x80"), "\\xed\\xa0\\x80");   // a surrogate
-}
-
 TEST(render, a_tenants_escape_sequence_never_reaches_the_terminal) {
   // Issue 13: an annotation value with an escape sequence came out raw in `show services`.
   v1::ListServicesResponse r;
@@ -214,6 +204,24 @@ TEST(render, protocols_line_has_birds_columns) {
       << text;
   EXPECT_NE(text.find("tor3       BGP        ---        down   10:02:00.000\n"), std::string::npos)
       << text;
+}
+
+TEST(render, a_held_peer_is_down_and_says_why) {
+  data d;
+  auto peers = d.peers(false);
+  auto* p = peers.mutable_peers(0);
+  p->set_held("node not selected: its labels do not match node_selector rack=r1");
+  p->set_state(v1::SESSION_STATE_IDLE);
+  p->set_state_name("Idle");
+  const auto text = cli::render_protocols(peers, false, fixture_time(3h / 1ms));
+  EXPECT_NE(text.find("tor1       BGP        ---        down   10:00:01.500  Held: node not "
+                      "selected: its labels do not match node_selector rack=r1\n"),
+            std::string::npos)
+      << text;
+  const auto all = cli::render_protocols(peers, true, fixture_time(3h / 1ms));
+  EXPECT_NE(all.find("  BGP state:          Down\n    Held:             node not selected"),
+            std::string::npos)
+      << all;
 }
 
 // --json prints the same data: parsing the JSON back gives the very message rendered as text.

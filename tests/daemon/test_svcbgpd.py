@@ -274,6 +274,63 @@ class Daemon(unittest.TestCase):
         self.assertRegex(out, r'level=debug msg="route announced" peer=tor prefix=198\.51\.100\.7/32')
         self.assertRegex(out, r'level=debug msg="route withdrawn" peer=tor prefix=198\.51\.100\.7/32')
 
+    def write_node(self, labels):
+        node = {"apiVersion": "v1", "kind": "Node", "metadata": {"name": "node-1", "labels": labels},
+                "status": {"conditions": [{"type": "Ready", "status": "True"}]}}
+        path = self.dir.sub("manifests", "node.json")
+        with open(path + ".tmp", "w") as f:
+            json.dump(node, f)
+        os.rename(path + ".tmp", path)
+
+    def test_node_selector_gates_the_session(self):
+        """Issue 13: a node without the peer's node_selector labels still connected and accepted (the ToR
+        showed it Established with an empty table). Now: no connection, no accept; a label change brings the
+        session up, and down again with Cease/Administrative Shutdown."""
+        self.write_node({"rack": "r2"})
+        tor = socket.socket()
+        tor.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        tor.bind(("127.0.0.1", 0))
+        tor.listen()
+        self.addCleanup(tor.close)
+        listen = free_port()
+        path = self.dir.swap_config(self.dir.config(
+            self.http, listen={"address": "127.0.0.1", "port": listen},
+            peers=[{"name": "tor", "address": "127.0.0.1", "port": tor.getsockname()[1], "asn": 65002,
+                    "connect_retry_time": 1, "node_selector": {"rack": "r1"}}]))
+        self.start(path)
+        # Not selected: a connection from the peer's address is closed without an OPEN...
+        with socket.create_connection(("127.0.0.1", listen), timeout=5) as c:
+            self.assertEqual(c.recv(4096), b"", "svcbgpd answered a peer whose node_selector does not match")
+        # ...and svcbgpd does not connect (it would within connect_retry_time, 1 s).
+        tor.settimeout(3)
+        with self.assertRaises(socket.timeout, msg="svcbgpd connected to a peer whose node_selector does not match"):
+            tor.accept()[0].close()
+        # Labelled: it connects and sends its OPEN.
+        self.write_node({"rack": "r1"})
+        tor.settimeout(10)
+        conn, _ = tor.accept()
+        self.addCleanup(conn.close)
+        conn.settimeout(10)
+        first = conn.recv(19)
+        self.assertEqual((first[:16], first[18]), (b"\xff" * 16, 1), "expected an OPEN")
+        # Unlabelled again: Cease/Administrative Shutdown (RFC 8203) that says why, then the close.
+        self.write_node({"rack": "r2"})
+        data = first
+        while chunk := conn.recv(4096):
+            data += chunk
+        messages = []
+        while len(data) >= 19:
+            n = int.from_bytes(data[16:18], "big")
+            messages.append((data[18], data[19:n]))
+            data = data[n:]
+        self.assertEqual([t for t, _ in messages], [1, 3], f"messages: {messages}")
+        self.assertEqual(messages[1][1][:2], b"\x06\x02")
+        self.assertIn(b"node not selected", messages[1][1])
+        self.proc.send_signal(signal.SIGTERM)
+        out = self.proc.communicate(timeout=10)[0]
+        self.assertIn('msg="peer held down" peer=tor reason="node not selected', out)
+        self.assertIn('msg="peer selected by this node\'s labels, starting" peer=tor', out)
+
     def test_log_level_flag_survives_a_reload(self):
         path = self.dir.swap_config(self.dir.config(self.http, log={"level": "error"}))
         self.start(path, "--log-level", "info")

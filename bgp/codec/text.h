@@ -1,0 +1,15 @@
+// Text from tenants and peers (annotation values, RFC 8203 messages), made safe to show, log and
+// put into proto3 `string` fields.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+namespace svcbgp::bgp {
+
+// Valid UTF-8 without control characters: C0/C1 controls, DEL and every byte that does not start
+// a well-formed UTF-8 sequence (RFC 3629 §4) become "\xNN"; tab is kept. With `quote`, '"' and
+// '\\' are escaped too, for text shown between quotes.
+std::string printable(std::string_view s, bool quote = false);
+
+}  // namespace svcbgp::bgp
