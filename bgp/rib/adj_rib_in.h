@@ -19,12 +19,26 @@ struct received_route {
   bool stale = false;  // kept from before a peer restart (RFC 4724 §4.2)
 };
 
+// What one peer may make us hold. svcbgp never uses received routes, and a ToR that reflects the
+// other nodes' routes back (FRR and IOS do unless told not to) would fill every node's memory.
+struct rib_in_limits {
+  std::size_t max_routes = 0;  // 0: no limit
+  std::size_t max_bytes = 0;   // of stored routes and their distinct attribute sets; 0: no limit
+  std::uint32_t local_as = 0;  // RFC 4271 §9.1.2: a path through it is a loop, never stored
+};
+
 class adj_rib_in {
  public:
   struct change_counts {
     std::size_t announced = 0;
     std::size_t withdrawn = 0;
+    std::size_t dropped_limit = 0;  // announced but not stored: a limit was reached
+    std::size_t dropped_loop = 0;   // announced with our own AS in the path
   };
+
+  adj_rib_in() = default;
+  explicit adj_rib_in(rib_in_limits limits) : limits_(limits) {}
+  void set_limits(rib_in_limits limits) { limits_ = limits; }
 
   // Applies one decoded UPDATE: NLRI and MP_REACH announce, withdrawn and MP_UNREACH withdraw;
   // with d.treat_as_withdraw every prefix in it is withdrawn (RFC 7606 §2). A re-announced stale
@@ -38,6 +52,8 @@ class adj_rib_in {
   void clear();
 
   std::size_t size() const { return routes_.size(); }
+  // What the stored routes cost, as the byte limit counts it.
+  std::size_t bytes() const { return bytes_; }
   std::size_t size(family f) const;
   const std::unordered_map<prefix, received_route, prefix_hash>& routes() const { return routes_; }
 
@@ -47,6 +63,19 @@ class adj_rib_in {
   // The attributes of the last update that announced something, shared with the next update
   // when equal (peers send a full table as many UPDATEs with the same attributes).
   attributes_ptr last_attrs_;
+
+  using iterator = std::unordered_map<prefix, received_route, prefix_hash>::iterator;
+  void hold(const attributes_ptr& a);
+  void release(const attributes_ptr& a);
+  iterator erase(iterator it);
+
+  rib_in_limits limits_;
+  std::size_t bytes_ = 0;
+  // Routes per distinct attribute set: an attribute set costs its bytes once.
+  std::unordered_map<const path_attributes*, std::size_t> attr_routes_;
 };
+
+// Roughly what one attribute set costs in memory.
+std::size_t attribute_bytes(const path_attributes& a);
 
 }  // namespace svcbgp::bgp

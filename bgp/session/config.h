@@ -32,7 +32,12 @@ struct peer_config {
   // family that differs from the session's transport.
   std::optional<ip_address> next_hop_v4;
   std::optional<ip_address> next_hop_v6;
-  std::uint32_t max_prefixes = 0;  // received; 0 = no limit
+  // Received routes (svcbgp never uses them): past max_prefixes, or max_received_bytes of routes
+  // and attributes, further routes are counted and not stored; with max_prefixes_cease the
+  // session is closed instead (RFC 4486). 0 = no limit.
+  std::uint32_t max_prefixes = 0;
+  bool max_prefixes_cease = false;
+  std::size_t max_received_bytes = 0;
 
   bool is_ibgp(std::uint32_t local_as) const { return asn == local_as; }
   // Whether changing from `other` to this needs the session to be reset.

@@ -108,6 +108,7 @@ peer::peer(asio::io_context& io, speaker_shared& shared, peer_config cfg)
       cfg_(std::move(cfg)),
       fsm_(fsm_config()),
       enabled_(cfg_.enabled),
+      in_(rib_limits()),
       since_(std::chrono::system_clock::now()) {
   for (auto& t : timers_) {
     t.emplace(strand_);
@@ -135,6 +136,14 @@ capabilities peer::local_capabilities() const {
     caps.graceful_restart = gr;
   }
   return caps;
+}
+
+rib_in_limits peer::rib_limits() const {
+  rib_in_limits l;
+  l.max_routes = cfg_.max_prefixes_cease ? 0 : cfg_.max_prefixes;
+  l.max_bytes = cfg_.max_received_bytes;
+  l.local_as = shared_.cfg.local_as;
+  return l;
 }
 
 fsm::config peer::fsm_config() const {
@@ -624,9 +633,21 @@ void peer::handle_update(const connection_ptr& c, decoded d) {
     dispatch(std::move(e));
     return;
   }
-  in_.apply(d);
+  const auto counts = in_.apply(d);
+  dropped_limit_ += counts.dropped_limit;
+  dropped_loop_ += counts.dropped_loop;
+  if (counts.dropped_limit != 0 && !warned_limit_) {
+    // Once per session: the peer goes on sending, and every UPDATE would say it again.
+    warned_limit_ = true;
+    speaker_event se;
+    se.what = speaker_event::kind::receive_limit;
+    se.text = "received routes past the limit (" + std::to_string(in_.size()) + " routes, " +
+              std::to_string(in_.bytes()) + " bytes stored) are counted, not stored";
+    emit(std::move(se));
+  }
   dispatch(make_event(fsm::event_type::update_msg));
-  if (cfg_.max_prefixes != 0 && in_.size() > cfg_.max_prefixes && c == conn_) {
+  if (cfg_.max_prefixes_cease && cfg_.max_prefixes != 0 && in_.size() > cfg_.max_prefixes &&
+      c == conn_) {
     // RFC 4486 §4: Cease/Maximum Number of Prefixes Reached, data AFI, SAFI, limit.
     const auto f = u.mp_reach_family.value_or(ipv4_unicast);
     const auto afi_v = static_cast<std::uint16_t>(f.a);
@@ -646,6 +667,7 @@ void peer::handle_update(const connection_ptr& c, decoded d) {
 
 void peer::on_session_up() {
   const auto& n = *fsm_.session();
+  warned_limit_ = false;
   conn_->ctx.four_octet_as = n.four_octet_as;
   conn_->ctx.extended_message = n.extended_message;
   conn_->ctx.families = n.families;
@@ -768,6 +790,7 @@ void peer::reconfigure(peer_config cfg) {
   const bool reset = cfg.session_differs(cfg_);
   const bool was_enabled = cfg_.enabled;
   cfg_ = std::move(cfg);
+  in_.set_limits(rib_limits());  // for what comes next; what is stored stays
   if (reset) {
     if (was_enabled) {
       stop(notification_message{notif::cease, notif::cease_other_config_change, {}});
@@ -904,6 +927,9 @@ peer_status peer::status() const {
   s.routes_exported = out_.desired_count();
   s.routes_sent = out_.sent_count();
   s.routes_received = in_.size();
+  s.routes_received_bytes = in_.bytes();
+  s.routes_dropped_limit = dropped_limit_;
+  s.routes_dropped_loop = dropped_loop_;
   s.routes_sent_ipv4 = out_.sent_count(ipv4_unicast);
   s.routes_sent_ipv6 = out_.sent_count(ipv6_unicast);
   s.routes_received_ipv4 = in_.size(ipv4_unicast);

@@ -80,6 +80,7 @@ class peer : public std::enable_shared_from_this<peer> {
   using connection_ptr = std::shared_ptr<connection>;
 
   fsm::config fsm_config() const;
+  rib_in_limits rib_limits() const;
   capabilities local_capabilities() const;
   open_message local_open() const;
 
@@ -137,6 +138,9 @@ class peer : public std::enable_shared_from_this<peer> {
   message_counters sent_;
   message_counters received_;
   std::uint64_t updates_with_errors_ = 0;
+  std::uint64_t dropped_limit_ = 0;
+  std::uint64_t dropped_loop_ = 0;
+  bool warned_limit_ = false;
 
   std::optional<notification_message> shutdown_cease_;
   std::vector<std::function<void()>> shutdown_done_;

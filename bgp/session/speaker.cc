@@ -43,6 +43,8 @@ bool peer_config::session_differs(const peer_config& o) const {
   a.next_hop_v4 = b.next_hop_v4;
   a.next_hop_v6 = b.next_hop_v6;
   a.max_prefixes = b.max_prefixes;
+  a.max_prefixes_cease = b.max_prefixes_cease;
+  a.max_received_bytes = b.max_received_bytes;
   return !(a == b);
 }
 

@@ -38,6 +38,7 @@ struct speaker_event {
     end_of_rib_received,
     connect_attempt,
     updates_written,  // `count` UPDATE messages reached the socket (event-to-UPDATE latency)
+    receive_limit,  // received routes past the peer's limits are no longer stored (once a session)
   };
   kind what = kind::state_change;
   std::string peer;
@@ -70,6 +71,9 @@ struct peer_status {
   std::size_t routes_sent = 0;            // the peer holds them
   std::size_t routes_received = 0;
   std::size_t routes_received_stale = 0;
+  std::size_t routes_received_bytes = 0;   // what the stored ones cost (max_received_bytes)
+  std::uint64_t routes_dropped_limit = 0;  // announced past a limit: counted, not stored
+  std::uint64_t routes_dropped_loop = 0;   // announced with our own AS in the path
   std::size_t routes_sent_ipv4 = 0, routes_sent_ipv6 = 0;
   std::size_t routes_received_ipv4 = 0, routes_received_ipv6 = 0;
   std::chrono::seconds idle_hold{0};

@@ -156,6 +156,8 @@ struct app {
         pc.next_hop_v6 = need_ip(n["next_hop_v6"], "next_hop_v6");
       }
       pc.max_prefixes = n["max_prefixes"].as<std::uint32_t>(0);
+      pc.max_prefixes_cease = n["max_prefixes_action"].as<std::string>("drop") == "cease";
+      pc.max_received_bytes = n["max_received_bytes"].as<std::size_t>(0);
       if (!sp->add_peer(pc)) {
         die("peer " + pc.name + ": duplicate name or address");
       }
@@ -278,6 +280,10 @@ struct app {
         break;
       case speaker_event::kind::updates_written:
         return;
+      case speaker_event::kind::receive_limit:
+        o["event"] = "receive_limit";
+        o["text"] = e.text;
+        break;
     }
     print(o);
     std::fprintf(stderr, "bgpspeak: %s\n", json::serialize(o).c_str());

@@ -194,6 +194,11 @@ void to_proto(const bgp::peer_status& p, const local_identity& local, v1::Peer* 
   out->set_routes_sent(p.routes_sent);
   out->set_routes_received(p.routes_received);
   out->set_routes_received_stale(p.routes_received_stale);
+  out->set_max_prefixes_action(cfg.max_prefixes_cease ? "cease" : "drop");
+  out->set_max_received_bytes(cfg.max_received_bytes);
+  out->set_routes_received_bytes(p.routes_received_bytes);
+  out->set_routes_dropped_limit(p.routes_dropped_limit);
+  out->set_routes_dropped_loop(p.routes_dropped_loop);
   out->set_idle_hold_time(seconds(p.idle_hold));
   out->set_end_of_rib_sent(p.end_of_rib_sent);
   out->set_end_of_rib_received(p.end_of_rib_received);
@@ -404,6 +409,9 @@ void to_proto(const bgp::speaker_event& e, v1::PeerEvent* out) {
       break;
     case k::updates_written:
       out->set_kind(v1::PeerEvent::KIND_UPDATES_WRITTEN);
+      break;
+    case k::receive_limit:
+      out->set_kind(v1::PeerEvent::KIND_RECEIVE_LIMIT);
       break;
   }
   out->set_from(to_proto(e.from));

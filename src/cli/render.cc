@@ -276,8 +276,22 @@ void protocol_detail(std::string& out, const v1::Peer& p) {
     put(out, "    Graceful restart: " + std::to_string(p.routes_received_stale()) +
                  " stale routes kept while the neighbor restarts");
   }
-  if (p.max_prefixes() > 0) {
-    put(out, "    Receive limit:    " + std::to_string(p.max_prefixes()));
+  if (p.max_prefixes() > 0 || p.max_received_bytes() > 0) {
+    std::string limit;
+    if (p.max_prefixes() > 0) {
+      limit = std::to_string(p.max_prefixes()) + " routes";
+    }
+    if (p.max_received_bytes() > 0) {
+      limit += (limit.empty() ? "" : ", ") + std::to_string(p.max_received_bytes()) + " bytes";
+    }
+    put(out, "    Receive limit:    " + limit +
+                 (p.max_prefixes_action() == "cease" ? " (past it: Cease)"
+                                                     : " (past it: counted, not stored)"));
+  }
+  if (p.routes_dropped_limit() > 0 || p.routes_dropped_loop() > 0) {
+    put(out, "    Routes dropped:   " + std::to_string(p.routes_dropped_limit()) +
+                 " past the limit, " + std::to_string(p.routes_dropped_loop()) +
+                 " with our own AS in the path");
   }
   // One channel per family, with its route counts when the daemon sent them.
   std::vector<std::string> families(p.families().begin(), p.families().end());

@@ -256,14 +256,35 @@ std::optional<std::set<engine::ip_kind>> parse_kinds(walker& w, const YAML::Node
 void parse_peer(walker& w, const YAML::Node& n, const std::string& path, const environment& env,
                 std::vector<peer>& peers) {
   if (!w.map(n, path,
-             {"name", "address", "asn", "port", "passive", "hold_time", "keepalive_time",
-              "connect_retry_time", "ebgp_multihop", "ttl_security", "password_file",
-              "source_address", "families", "max_prefixes", "node_selector", "advertise",
-              "next_hop_v4", "next_hop_v6", "enabled"})) {
+             {"name",
+              "address",
+              "asn",
+              "port",
+              "passive",
+              "hold_time",
+              "keepalive_time",
+              "connect_retry_time",
+              "ebgp_multihop",
+              "ttl_security",
+              "password_file",
+              "source_address",
+              "families",
+              "max_prefixes",
+              "max_prefixes_action",
+              "max_received_bytes",
+              "node_selector",
+              "advertise",
+              "next_hop_v4",
+              "next_hop_v6",
+              "enabled"})) {
     return;
   }
   peer p;
   auto& b = p.bgp;
+  // svcbgp never uses received routes: a ToR that reflects the other nodes' routes back costs
+  // this much at most (issue 13), and keeps its session.
+  b.max_prefixes = default_max_prefixes;
+  b.max_received_bytes = default_max_received_bytes;
   const auto sub = [&](const char* key) { return n[key]; };
   if (auto v = sub("name"); v) {
     if (auto s = w.str(v, join(path, "name"))) {
@@ -369,6 +390,16 @@ void parse_peer(walker& w, const YAML::Node& n, const std::string& path, const e
   if (auto v = sub("max_prefixes"); v) {
     if (auto x = w.number(v, join(path, "max_prefixes"), 0, 4294967295u)) {
       b.max_prefixes = static_cast<std::uint32_t>(*x);
+    }
+  }
+  if (auto v = sub("max_prefixes_action"); v) {
+    b.max_prefixes_cease =
+        w.choice<bool>(v, join(path, "max_prefixes_action"), {{"drop", false}, {"cease", true}})
+            .value_or(false);
+  }
+  if (auto v = sub("max_received_bytes"); v) {
+    if (auto x = w.number(v, join(path, "max_received_bytes"), 0, 1ull << 40)) {
+      b.max_received_bytes = static_cast<std::size_t>(*x);
     }
   }
   if (auto v = sub("next_hop_v4"); v) {

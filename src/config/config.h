@@ -33,6 +33,9 @@ enum class shutdown_mode : std::uint8_t { graceful_restart, withdraw };
 enum class k8s_source : std::uint8_t { in_cluster, kubeconfig, directory };
 enum class log_format : std::uint8_t { text, json };
 
+inline constexpr std::uint32_t default_max_prefixes = 1000;
+inline constexpr std::size_t default_max_received_bytes = 4u << 20;
+
 struct peer {
   bgp::peer_config bgp;  // name, address, asn, timers, security, families, ...
   bool source_address_auto = true;

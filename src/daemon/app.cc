@@ -534,6 +534,9 @@ struct app::impl : engine::route_sink {
       case k::connect_attempt:
         log::debug("connecting", {{"peer", e.peer}});
         break;
+      case k::receive_limit:
+        log::warn("receive limit reached", {{"peer", e.peer}, {"detail", e.text}});
+        break;
       case k::updates_written:
         if (awaiting_update_since) {
           event_to_update_hist.observe(
@@ -745,6 +748,22 @@ struct app::impl : engine::route_sink {
                static_cast<double>(p.routes_received_ipv4));
       w.sample("svcbgp_bgp_received_prefixes", {{"peer", p.config.name}, {"family", "ipv6"}},
                static_cast<double>(p.routes_received_ipv6));
+    }
+    w.family("svcbgp_bgp_received_routes_dropped_total", "counter",
+             "Received routes not stored: past the peer's limits, or with our own AS in the path.");
+    for (const auto& p : peers) {
+      w.sample("svcbgp_bgp_received_routes_dropped_total",
+               {{"peer", p.config.name}, {"reason", "limit"}},
+               static_cast<double>(p.routes_dropped_limit));
+      w.sample("svcbgp_bgp_received_routes_dropped_total",
+               {{"peer", p.config.name}, {"reason", "own_as"}},
+               static_cast<double>(p.routes_dropped_loop));
+    }
+    w.family("svcbgp_bgp_received_bytes", "gauge",
+             "What the received routes stored cost (max_received_bytes counts this).");
+    for (const auto& p : peers) {
+      w.sample("svcbgp_bgp_received_bytes", {{"peer", p.config.name}},
+               static_cast<double>(p.routes_received_bytes));
     }
     const auto src = sources();
     w.family("svcbgp_k8s_watch_events_total", "counter", "Watch events applied, by resource.");

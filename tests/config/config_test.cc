@@ -97,6 +97,28 @@ TEST(config, node_name_falls_back_to_the_hostname) {
   EXPECT_EQ(c->node_name, "host-a");
 }
 
+TEST(config, received_routes_are_bounded_by_default) {
+  // Issue 13: max_prefixes defaulted to 0 and each route could carry ~64 KB of attributes.
+  auto c = parse("local_asn: 65001\npeers: [{name: t, address: 10.0.0.1, asn: 65000}]\n",
+                 fake_env({{"NODE_NAME", "n1"}}));
+  ASSERT_TRUE(c);
+  EXPECT_EQ(c->peers[0].bgp.max_prefixes, 1000u);
+  EXPECT_FALSE(c->peers[0].bgp.max_prefixes_cease);
+  EXPECT_EQ(c->peers[0].bgp.max_received_bytes, 4u << 20);
+  c = parse(
+      "local_asn: 65001\npeers: [{name: t, address: 10.0.0.1, asn: 65000, max_prefixes: 5,"
+      " max_prefixes_action: cease, max_received_bytes: 0}]\n",
+      fake_env({{"NODE_NAME", "n1"}}));
+  ASSERT_TRUE(c);
+  EXPECT_TRUE(c->peers[0].bgp.max_prefixes_cease);
+  EXPECT_EQ(c->peers[0].bgp.max_received_bytes, 0u);
+  const auto errors = errors_of(
+      "local_asn: 65001\npeers: [{name: t, address: 10.0.0.1, asn: 65000,"
+      " max_prefixes_action: restart}]\n");
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_EQ(errors[0].rfind("peers[0].max_prefixes_action: ", 0), 0u) << errors[0];
+}
+
 TEST(config, errors_name_the_key_path) {
   EXPECT_EQ(errors_of("local_asn: 65001\npeers:\n  - {name: a, address: 10.0.0.1, asn: 65000}\n"
                       "  - {name: b, address: 10.0.0.2, asn: 0}\n"),

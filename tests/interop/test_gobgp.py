@@ -113,7 +113,7 @@ class GobgpTest(InteropCase):
         """GoBGP sends 3 prefixes to a peer limited to 2: Cease/Maximum Number of Prefixes Reached."""
         t = self.topo
         g = self.gobgp([self.tor_neighbor()])
-        sp = self.start_speaker(routes=[], peer_kw={"max_prefixes": 2})
+        sp = self.start_speaker(routes=[], peer_kw={"max_prefixes": 2, "max_prefixes_action": "cease"})
         sp.wait_established("tor")
         for i in range(3):
             g.announce(f"10.61.0.{i}/32", t.tor_v4)

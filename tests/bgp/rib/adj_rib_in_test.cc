@@ -163,5 +163,84 @@ TEST(adj_rib_in, clear_empties_every_family) {
   EXPECT_EQ(rib.size(ipv6_unicast), 0u);
 }
 
+TEST(adj_rib_in, routes_beyond_max_routes_are_counted_not_stored) {
+  adj_rib_in rib(rib_in_limits{.max_routes = 2});
+  auto c = rib.apply(as_decoded(announce_v4({v4_host(1), v4_host(2), v4_host(3)})));
+  EXPECT_EQ(c.announced, 3u);
+  EXPECT_EQ(c.dropped_limit, 1u);
+  EXPECT_EQ(rib.size(), 2u);
+  // A stored route may change its attributes; a withdrawal makes room for a new one.
+  c = rib.apply(as_decoded(announce_v4({v4_host(1)}, 7)));
+  EXPECT_EQ(c.dropped_limit, 0u);
+  EXPECT_EQ(*rib.routes().at(v4_host(1)).attrs, make_attrs(false, 7));
+  update_message w;
+  w.withdrawn = {v4_host(2)};
+  rib.apply(as_decoded(w));
+  c = rib.apply(as_decoded(announce_v4({v4_host(4)})));
+  EXPECT_EQ(c.dropped_limit, 0u);
+  EXPECT_EQ(rib.size(), 2u);
+}
+
+TEST(adj_rib_in, the_byte_limit_bounds_routes_with_huge_attributes) {
+  // Issue 13: routes with ~64 KB of unknown attributes each took RSS from 20 to 106 MiB.
+  adj_rib_in rib(rib_in_limits{.max_bytes = 256 * 1024});
+  for (std::uint32_t i = 0; i < 100; ++i) {
+    auto u = announce_v4({v4_host(i)}, i);
+    u.attrs.unknown.push_back({0xc0, 99, std::vector<std::uint8_t>(60000, 1)});
+    rib.apply(as_decoded(u));
+  }
+  EXPECT_EQ(rib.size(), 4u);  // 4 x 60 KB fit in 256 KiB, the fifth does not
+  EXPECT_LE(rib.bytes(), 256u * 1024);
+  // Small routes still fit beside them.
+  auto c = rib.apply(as_decoded(announce_v4({v4_host(200), v4_host(201)})));
+  EXPECT_EQ(c.dropped_limit, 0u);
+  // Withdrawing everything gives every byte back.
+  update_message w;
+  for (std::uint32_t i = 0; i < 202; ++i) {
+    w.withdrawn.push_back(v4_host(i));
+  }
+  rib.apply(as_decoded(w));
+  EXPECT_EQ(rib.size(), 0u);
+  EXPECT_EQ(rib.bytes(), 0u);
+}
+
+TEST(adj_rib_in, shared_attributes_cost_once) {
+  adj_rib_in rib;
+  std::vector<prefix> many;
+  for (std::uint32_t i = 0; i < 10; ++i) {
+    many.push_back(v4_host(i));
+  }
+  rib.apply(as_decoded(announce_v4(many)));
+  EXPECT_LT(rib.bytes(), attribute_bytes(make_attrs(false)) + 10 * 100);
+  EXPECT_GE(rib.bytes(), attribute_bytes(make_attrs(false)));
+}
+
+TEST(adj_rib_in, paths_through_our_own_as_are_dropped_before_counting) {
+  // A ToR reflecting the other nodes' routes back: AS_PATH "65000 64512" where 64512 is ours.
+  adj_rib_in rib(rib_in_limits{.max_routes = 10, .local_as = 64512});
+  rib.apply(as_decoded(announce_v4({v4_host(1)})));
+  auto u = announce_v4({v4_host(1), v4_host(2)});
+  u.attrs.path = as_path{{as_path_segment{as_path_segment::kind::as_sequence, {65000, 64512}}}};
+  auto c = rib.apply(as_decoded(u));
+  EXPECT_EQ(c.dropped_loop, 2u);
+  EXPECT_EQ(c.announced, 0u);
+  EXPECT_EQ(rib.size(), 0u);  // the earlier v4_host(1) was replaced by a looped path: gone
+  EXPECT_EQ(rib.bytes(), 0u);
+}
+
+TEST(adj_rib_in, stale_routes_stay_inside_the_limit) {
+  adj_rib_in rib(rib_in_limits{.max_routes = 2});
+  rib.apply(as_decoded(announce_v4({v4_host(1), v4_host(2)})));
+  rib.mark_stale();
+  // The peer restarted and announces other prefixes: the stale ones still hold their places.
+  auto c = rib.apply(as_decoded(announce_v4({v4_host(3)})));
+  EXPECT_EQ(c.dropped_limit, 1u);
+  c = rib.apply(as_decoded(announce_v4({v4_host(1)})));
+  EXPECT_EQ(c.dropped_limit, 0u);
+  EXPECT_FALSE(rib.routes().at(v4_host(1)).stale);
+  EXPECT_EQ(rib.flush_stale(), 1u);
+  EXPECT_EQ(rib.size(), 1u);
+}
+
 }  // namespace
 }  // namespace svcbgp::bgp

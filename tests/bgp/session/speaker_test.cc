@@ -379,10 +379,45 @@ TEST_F(speaker_test, a_bad_peer_does_not_disturb_another) {
   EXPECT_EQ(status->state, fsm::state::established);
 }
 
+TEST_F(speaker_test, routes_past_max_prefixes_are_counted_and_the_session_stays) {
+  // Issue 13: a ToR reflecting the other nodes' routes back must cost bounded memory, not the
+  // session that carries our own routes.
+  scripted_peer tor;
+  auto pc = to(tor);
+  pc.max_prefixes = 2;
+  start(local(), {pc});
+  ASSERT_TRUE(tor.establish());
+  update_message u;
+  u.attrs.origin = origin_type::igp;
+  u.attrs.path = as_path{{as_path_segment{as_path_segment::kind::as_sequence, {65000}}}};
+  u.attrs.next_hop = ip_address::parse("127.0.0.9");
+  // Our own routes reflected back (AS_PATH "65000 <ours>") are never stored nor take room.
+  u.attrs.path->segments[0].asns.push_back(local().local_as);
+  u.nlri = {pfx("10.96.0.1/32")};
+  tor.send(u);
+  u.attrs.path->segments[0].asns.pop_back();
+  u.nlri = {pfx("192.0.2.1/32"), pfx("192.0.2.2/32"), pfx("192.0.2.3/32")};
+  tor.send(u);
+  auto limit = wait_event(
+      [](const speaker_event& e) { return e.what == speaker_event::kind::receive_limit; });
+  ASSERT_TRUE(limit);
+  EXPECT_EQ(limit->text.rfind("received routes past the limit (2 routes, ", 0), 0u) << limit->text;
+  // A route we send afterwards still arrives: the session is up and reading.
+  call([&] { sp_->set_routes(route_set{{pfx("10.96.0.9/32"), attrs_with_community(1)}}); });
+  ASSERT_TRUE(tor.read_until<update_message>());
+  auto status = call([&] { return sp_->peer(pc.name); });
+  EXPECT_EQ(status->state, fsm::state::established);
+  EXPECT_EQ(status->routes_received, 2u);
+  EXPECT_EQ(status->routes_dropped_limit, 1u);
+  EXPECT_EQ(status->routes_dropped_loop, 1u);
+  EXPECT_GT(status->routes_received_bytes, 0u);
+}
+
 TEST_F(speaker_test, max_prefixes_exceeded_sends_cease) {
   scripted_peer tor;
   auto pc = to(tor);
   pc.max_prefixes = 2;
+  pc.max_prefixes_cease = true;
   start(local(), {pc});
   ASSERT_TRUE(tor.establish());
   update_message u;
