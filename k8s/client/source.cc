@@ -110,6 +110,9 @@ struct cache_batch {
     object_key key;                      // remove
   };
   std::vector<event> events;
+  // With replace: objects of the list that could not be read. Their cached version stays, as it
+  // does for a MODIFIED event that cannot be read.
+  std::vector<object_key> keep;
   bool empty() const { return !replace && events.empty(); }
 };
 
@@ -127,13 +130,13 @@ struct cache_side {
     if (b.replace) {
       switch (b.which) {
         case resource::services:
-          cache.replace(std::move(b.services));
+          cache.replace(std::move(b.services), b.keep);
           break;
         case resource::endpoint_slices:
-          cache.replace(std::move(b.slices));
+          cache.replace(std::move(b.slices), b.keep);
           break;
         case resource::nodes:
-          cache.replace(std::move(b.nodes));
+          cache.replace(std::move(b.nodes), b.keep);
           break;
       }
     }
@@ -182,7 +185,8 @@ class reflector : public std::enable_shared_from_this<reflector> {
         timer_(strand_),
         watchdog_timer_(strand_),
         list_timeout_(opts.list_timeout),
-        log_(opts.log) {}
+        log_(opts.log),
+        info_(opts.info) {}
 
   void start() { asio::co_spawn(strand_, run(shared_from_this()), asio::detached); }
 
@@ -275,7 +279,12 @@ class reflector : public std::enable_shared_from_this<reflector> {
     for (const auto& item : a.items) {
       auto obj = convert(which_, item);
       if (!obj) {
-        skipped(key_of(item).to_string() + ": " + obj.error().to_string());
+        const auto key = key_of(item);
+        skipped(key.to_string() + ": " + obj.error().to_string() +
+                (key.name.empty() ? "" : " (the cached version, if any, stays)"));
+        if (!key.name.empty()) {
+          staged_.keep.push_back(key);
+        }
         continue;
       }
       report_ignored(*obj);
@@ -324,6 +333,11 @@ class reflector : public std::enable_shared_from_this<reflector> {
       queue_.pop_front();
       switch (a.what) {
         case action::kind::send_list:
+          if (state_.status().synced && info_) {
+            // A relist costs the API server a LIST of everything: say when and why.
+            const auto& why = state_.status().last_error;
+            info_(std::string(to_string(which_)) + ": relisting" + (why ? " after " + *why : ""));
+          }
           co_await do_list(a.params);
           break;
         case action::kind::send_watch:
@@ -520,6 +534,7 @@ class reflector : public std::enable_shared_from_this<reflector> {
   asio::steady_timer watchdog_timer_;
   std::chrono::milliseconds list_timeout_;
   std::function<void(std::string_view)> log_;
+  std::function<void(std::string_view)> info_;
   std::deque<action> queue_;
   cache_batch staged_;
   client::watch_decoder decoder_;

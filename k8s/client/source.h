@@ -38,7 +38,8 @@ struct source_options {
   client::reflector_options reflector;
   std::chrono::milliseconds list_timeout{60'000};
   std::chrono::seconds token_reread{60};
-  std::function<void(std::string_view)> log;  // optional: skipped objects, errors
+  std::function<void(std::string_view)> log;   // optional: skipped objects, errors
+  std::function<void(std::string_view)> info;  // optional: relists and their cause
 };
 
 struct resource_status {

@@ -112,6 +112,18 @@ object_set<T> take_all(std::deque<T>& objects) {
   return fresh;
 }
 
+// A relist's item that could not be read keeps its cached version: the API server still has the
+// object, and dropping it would withdraw its routes.
+template <typename T>
+void keep_previous(const object_set<T>& old, object_set<T>& fresh,
+                   const std::vector<object_key>& keep) {
+  for (const auto& key : keep) {
+    if (auto it = old.find(key); it != old.end() && !fresh.contains(key)) {
+      fresh.insert(std::make_unique<T>(**it));
+    }
+  }
+}
+
 }  // namespace
 
 void cluster_cache::touch_service(const object_key& key) {
@@ -204,8 +216,9 @@ void cluster_cache::remove(resource r, const object_key& key) {
 
 // For each relist, `events` grows by the number of objects that were added, changed or vanished:
 // a relist that changes nothing leaves the batch empty.
-void cluster_cache::replace(std::deque<service> objects) {
+void cluster_cache::replace(std::deque<service> objects, const std::vector<object_key>& keep) {
   auto fresh = take_all(objects);
+  keep_previous(services_, fresh, keep);
   for_each_difference(services_, fresh, [&](const service* was, const service* now) {
     ++pending_.events;
     touch_service((now != nullptr ? now : was)->meta.key);
@@ -213,8 +226,10 @@ void cluster_cache::replace(std::deque<service> objects) {
   services_ = std::move(fresh);
 }
 
-void cluster_cache::replace(std::deque<endpoint_slice> objects) {
+void cluster_cache::replace(std::deque<endpoint_slice> objects,
+                            const std::vector<object_key>& keep) {
   auto fresh = take_all(objects);
+  keep_previous(slices_, fresh, keep);
   for_each_difference(slices_, fresh, [&](const endpoint_slice* was, const endpoint_slice* now) {
     ++pending_.events;
     for (const auto* s : {was, now}) {
@@ -241,8 +256,9 @@ void cluster_cache::replace(std::deque<endpoint_slice> objects) {
   }
 }
 
-void cluster_cache::replace(std::deque<node> objects) {
+void cluster_cache::replace(std::deque<node> objects, const std::vector<object_key>& keep) {
   auto fresh = take_all(objects);
+  keep_previous(nodes_, fresh, keep);
   for_each_difference(nodes_, fresh, [&](const node*, const node*) {
     ++pending_.events;
     pending_.node_changed = true;

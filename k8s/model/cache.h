@@ -77,9 +77,11 @@ class cluster_cache {
   // DELETED (the object's last state is not needed).
   void remove(resource r, const object_key& key);
   // A relist of one resource: afterwards exactly `objects` are cached; the difference is recorded.
-  void replace(std::deque<service> objects);
-  void replace(std::deque<endpoint_slice> objects);
-  void replace(std::deque<node> objects);
+  // `keep`: keys whose cached version stays when `objects` lacks them (a relist's item that could
+  // not be read).
+  void replace(std::deque<service> objects, const std::vector<object_key>& keep = {});
+  void replace(std::deque<endpoint_slice> objects, const std::vector<object_key>& keep = {});
+  void replace(std::deque<node> objects, const std::vector<object_key>& keep = {});
 
   change_batch take_changes();
   bool has_changes() const { return !pending_.empty(); }

@@ -198,6 +198,7 @@ struct app::impl : engine::route_sink {
     o.connection = std::move(*conn);
     o.node_name = cfg.node_name;
     o.log = [](std::string_view m) { log::warn("kubernetes", {{"detail", std::string(m)}}); };
+    o.info = [](std::string_view m) { log::info("kubernetes", {{"detail", std::string(m)}}); };
     log::info("watching the API server", {{"server", o.connection.url()}, {"node", cfg.node_name}});
     api = std::make_unique<k8s::source>(io, std::move(o), [this](k8s::cluster_cache& c) {
       api_cache = &c;

@@ -75,6 +75,11 @@ class harness {
       logs_.emplace_back(line);
       cv_.notify_all();
     };
+    opts.info = [this](std::string_view line) {
+      std::lock_guard lock(mutex_);
+      logs_.emplace_back("info: " + std::string(line));
+      cv_.notify_all();
+    };
     source_ = std::make_unique<source>(io_, std::move(opts), [this](cluster_cache& c) {
       std::lock_guard lock(mutex_);
       auto before = std::move(services_);
@@ -350,6 +355,35 @@ TEST_F(SourceTest, ListAnswerThatIsNotAListKeepsTheCache) {
   EXPECT_TRUE(
       h.logged("LIST answer is not a List (kind 'Status', no items: too old resource version)"));
   EXPECT_EQ(h.status(resource::services).state.relists, 1u);
+}
+
+TEST_F(SourceTest, MalformedObjectInARelistKeepsItsCachedVersion) {
+  start_fake();
+  fake_->apply(service_json("a", "10.96.0.1"));
+  fake_->apply(service_json("b", "10.96.0.2"));
+  fake_->fault(json::parse(R"({"type":"stall","resource":"services","verb":"watch"})"));
+  auto o = options();
+  o.reflector.stall_timeout = 2s;
+  harness h(o);
+  ASSERT_TRUE(h.wait_synced());
+  ASSERT_TRUE(h.wait([&] { return h.has_service("default/b"); }));
+  const auto b_before = h.service_rv("default/b");
+  // While the watch stalls, b becomes unreadable and c appears; the relist after 410 lists both.
+  // Issue 13: b disappeared from the cache (its routes withdrawn), where the same object in a
+  // MODIFIED event keeps its old version.
+  auto bad = service_json("b", "10.96.0.2");
+  bad.as_object()["spec"] = "not-an-object";
+  fake_->apply(bad);
+  fake_->apply(service_json("c", "10.96.0.3"));
+  fake_->call("POST", "/compact");
+  ASSERT_TRUE(h.wait([&] { return h.has_service("default/c"); }));
+  EXPECT_TRUE(h.removed_.empty()) << *h.removed_.begin();
+  EXPECT_EQ(h.service_rv("default/b"), b_before);
+  EXPECT_TRUE(
+      h.logged("services: skipped: default/b: spec: expected an object (the cached "
+               "version, if any, stays)"));
+  // The relist is logged with its cause (at info in svcbgpd).
+  EXPECT_TRUE(h.logged("info: services: relisting after watch ERROR 410"));
 }
 
 TEST_F(SourceTest, ListExpiredOnAContinueTokenListsEverythingAgain) {
