@@ -5,6 +5,7 @@
 #include <boost/asio/detached.hpp>
 #include <boost/asio/ip/v6_only.hpp>
 #include <boost/asio/redirect_error.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <map>
 
@@ -65,6 +66,7 @@ struct speaker::impl {
   speaker_shared shared;
   std::map<std::string, peer_ptr> peers;
   std::optional<tcp::acceptor> acceptor;
+  asio::steady_timer accept_backoff{strand};
   bool started = false;
   route_set all_routes;
 
@@ -91,6 +93,7 @@ struct speaker::impl {
   }
 
   asio::awaitable<void> accept_loop() {
+    auto backoff = std::chrono::milliseconds(0);
     for (;;) {
       error_code ec;
       tcp::socket s =
@@ -99,8 +102,18 @@ struct speaker::impl {
         if (ec == asio::error::operation_aborted || !acceptor->is_open()) {
           co_return;
         }
+        // Out of descriptors (EMFILE) or memory: the queued connection stays and every accept
+        // fails at once. Wait instead of spinning the io thread every session runs on.
+        backoff =
+            std::clamp(backoff * 2, std::chrono::milliseconds(10), std::chrono::milliseconds(1000));
+        accept_backoff.expires_after(backoff);
+        co_await accept_backoff.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+        if (!acceptor->is_open()) {
+          co_return;
+        }
         continue;
       }
+      backoff = std::chrono::milliseconds(0);
       const auto remote = from_asio(s.remote_endpoint(ec).address());
       // Passive accept is for configured peers only.
       if (auto p = find_by_address(remote)) {
@@ -116,6 +129,7 @@ speaker::speaker(asio::io_context& io, speaker_config cfg)
     : impl_(std::make_unique<impl>(io, std::move(cfg))) {}
 
 speaker::~speaker() {
+  impl_->accept_backoff.cancel();
   if (impl_->acceptor) {
     error_code ignored;
     impl_->acceptor->close(ignored);
@@ -288,6 +302,7 @@ void speaker::set_table_ready() {
 
 void speaker::shutdown(shutdown_mode mode, const std::string& message, std::function<void()> done) {
   auto& d = *impl_;
+  d.accept_backoff.cancel();
   if (d.acceptor) {
     error_code ignored;
     d.acceptor->close(ignored);

@@ -2,6 +2,8 @@
 // returning (status, content type, body); they run on the io thread.
 #pragma once
 
+#include <chrono>
+#include <cstddef>
 #include <functional>
 #include <map>
 #include <memory>
@@ -19,13 +21,21 @@ struct http_response {
   std::string body;
 };
 
+// Anyone on the node's network reaches this port: what one client can hold is bounded.
+struct http_limits {
+  std::chrono::milliseconds request_timeout{10'000};  // a whole request, from its first wait
+  std::size_t max_connections = 32;  // past it the oldest connection is closed for the new one
+  std::size_t max_header_bytes = 8192;
+  std::size_t max_body_bytes = 1024;  // GET only: a body is of no use
+};
+
 class http_server {
  public:
   using handler = std::function<http_response()>;
   // `listen` is "host:port" ("0.0.0.0:9179", "[::1]:9179"). Throws std::system_error on bind
   // failure, std::invalid_argument on a bad address.
   http_server(boost::asio::io_context& io, const std::string& listen,
-              std::map<std::string, handler> routes);
+              std::map<std::string, handler> routes, http_limits limits = {});
   ~http_server();
   unsigned short port() const;
   void stop();
