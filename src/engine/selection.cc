@@ -324,9 +324,21 @@ struct selector::impl {
     dirty.push_back(prefix);
   }
 
+  // Announced IPs by kind, kept as services change so that /metrics never walks them.
+  std::array<std::size_t, 3> announced{};
+
+  void count(const service_state& st, int sign) {
+    for (const auto& d : st.decisions) {
+      if (d.announced) {
+        announced[static_cast<std::size_t>(d.kind)] += static_cast<std::size_t>(sign);
+      }
+    }
+  }
+
   void set_service(const k8s::cluster_cache& cache, const k8s::object_key& key) {
     auto it = services.find(key);
     if (it != services.end()) {
+      count(it->second, -1);
       it->second.for_each_contribution(
           [this](const auto& prefix, ip_kind kind, const auto& intent) {
             remove(prefix, kind, intent);
@@ -354,6 +366,7 @@ struct selector::impl {
       }
       return;
     }
+    count(st, 1);
     services.insert_or_assign(key, std::move(st));
   }
 
@@ -478,6 +491,7 @@ struct selector::impl {
     const k8s::node* n = cache.find_node(cfg.node_name);
     ctx = make_rule_context(cfg, n);
     services.clear();
+    announced = {};
     prefixes.clear();
     dirty.clear();
     aggregates.clear();
@@ -577,6 +591,10 @@ std::vector<decision> selector::decisions() const {
     impl_->services.at(*key).append_to(*key, out);
   }
   return out;
+}
+
+std::array<std::size_t, 3> selector::announced_by_kind() const {
+  return impl_->announced;
 }
 
 std::vector<decision> selector::decisions_for(const k8s::object_key& service) const {

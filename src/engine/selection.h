@@ -9,6 +9,7 @@
 // our AS per session.
 #pragma once
 
+#include <array>
 #include <map>
 #include <memory>
 #include <string>
@@ -77,6 +78,9 @@ class selector {
   // only the difference use changed_peers().
   const bgp::route_set& routes(const std::string& peer) const;
   std::vector<decision> decisions() const;
+  // Announced decisions by kind_index(kind) (ClusterIP, ExternalIP, LoadBalancerIP): kept as
+  // services change, O(1).
+  std::array<std::size_t, 3> announced_by_kind() const;
   std::vector<decision> decisions_for(const k8s::object_key& service) const;
   // Peers whose route set changed in the last full()/update().
   const std::vector<std::string>& changed_peers() const;

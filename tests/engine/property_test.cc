@@ -264,12 +264,16 @@ TEST(selection_property, incremental_update_equals_full_recompute) {
         ASSERT_EQ(patched, now) << "sequence " << seq << " batch " << b << " peer " << p.name;
       }
       std::map<bgp::ip_address, int> per_ip;
+      std::array<std::size_t, 3> by_kind{};
       for (const auto& d : inc.decisions()) {
         announced += d.announced ? 1 : 0;
         if (d.announced) {
           ++per_ip[d.ip];
+          ++by_kind[static_cast<std::size_t>(d.kind)];
         }
       }
+      // The counts /metrics reads are kept as services change, and equal a walk of them.
+      ASSERT_EQ(inc.announced_by_kind(), by_kind) << "sequence " << seq << " batch " << b;
       for (const auto& [ip, n] : per_ip) {
         shared += n > 1 ? 1 : 0;
       }
