@@ -106,6 +106,8 @@ std::string_view notification_code_name(std::uint8_t code) {
       return "Cease";
     case notif::route_refresh_message_error:
       return "ROUTE-REFRESH Message Error";
+    case notif::send_hold_timer_expired:
+      return "Send Hold Timer Expired";
     default:
       return "Unknown Error";
   }
@@ -177,6 +179,7 @@ std::string_view notification_subcode_name(std::uint8_t code, std::uint8_t subco
       }
       break;
     case notif::hold_timer_expired:
+    case notif::send_hold_timer_expired:
       if (subcode == 0) {
         return "Unspecific";
       }

@@ -25,6 +25,7 @@ inline constexpr std::uint8_t hold_timer_expired = 4;
 inline constexpr std::uint8_t fsm_error = 5;
 inline constexpr std::uint8_t cease = 6;
 inline constexpr std::uint8_t route_refresh_message_error = 7;  // RFC 7313 §5
+inline constexpr std::uint8_t send_hold_timer_expired = 8;      // RFC 9687 §4
 
 // Cease subcodes, RFC 4486 §4 / RFC 8203.
 inline constexpr std::uint8_t cease_max_prefixes = 1;

@@ -22,6 +22,9 @@ struct peer_config {
   std::chrono::seconds hold_time{90};
   std::optional<std::chrono::seconds> keepalive_time;  // default: a third of the hold time
   std::chrono::seconds connect_retry_time{5};
+  // RFC 9687: a peer that reads nothing for this long while we have data for it is dropped with
+  // NOTIFICATION 8. 0: max(8 minutes, twice the hold time), as the RFC suggests.
+  std::chrono::seconds send_hold_time{0};
   std::chrono::seconds idle_hold_time{1};  // first IdleHold delay; doubles up to 120 s
   std::uint8_t ebgp_multihop = 1;          // TTL of our packets on eBGP; iBGP uses 64
   bool ttl_security = false;               // RFC 5082 GTSM

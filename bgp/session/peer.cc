@@ -25,13 +25,14 @@ struct overloaded : Ts... {
 // One TCP connection to the peer. Outlives its peer's interest in it until the writer has flushed
 // what was queued (a NOTIFICATION) and closed the socket.
 struct peer::connection {
-  explicit connection(strand_type& s) : sock(s), wake(s), deadline(s) {}
+  explicit connection(strand_type& s) : sock(s), wake(s), deadline(s), send_hold(s) {}
   connection(strand_type& s, tcp::socket&& socket)
-      : sock(std::move(socket)), wake(s), deadline(s) {}
+      : sock(std::move(socket)), wake(s), deadline(s), send_hold(s) {}
 
   tcp::socket sock;
   asio::steady_timer wake;            // the writer sleeps on it
-  asio::steady_timer deadline;        // bounds the final flush of a closing connection
+  asio::steady_timer deadline;        // bounds the final flush, or a held-back connection's wait
+  asio::steady_timer send_hold;       // RFC 9687: armed while a write waits for the peer
   std::vector<std::uint8_t> control;  // encoded OPEN/KEEPALIVE/NOTIFICATION/ROUTE-REFRESH
   codec_context ctx;
   bool outgoing = false;
@@ -52,6 +53,7 @@ struct peer::connection {
     sock.close(ignored);
     wake.cancel();
     deadline.cancel();
+    send_hold.cancel();
     auto callbacks = std::move(on_closed);
     for (auto& cb : callbacks) {
       cb();
@@ -109,6 +111,7 @@ peer::peer(asio::io_context& io, speaker_shared& shared, peer_config cfg)
       fsm_(fsm_config()),
       enabled_(cfg_.enabled),
       in_(rib_limits()),
+      refresh_timer_(strand_),
       since_(std::chrono::system_clock::now()) {
   for (auto& t : timers_) {
     t.emplace(strand_);
@@ -427,6 +430,53 @@ void peer::wake(const connection_ptr& c) {
   }
 }
 
+std::chrono::seconds peer::send_hold_time() const {
+  if (cfg_.send_hold_time.count() != 0) {
+    return cfg_.send_hold_time;
+  }
+  return std::max<std::chrono::seconds>(std::chrono::minutes(8), 2 * cfg_.hold_time);
+}
+
+// RFC 9687 §3: a write that makes no progress for the send hold time means the peer stopped
+// reading (its own hold timer may still be fed by TCP ACKs of its KEEPALIVEs): close the session,
+// whatever the hold time says, so that the ToR's stale view of our routes ends.
+void peer::arm_send_hold(const connection_ptr& c) {
+  c->send_hold.expires_after(send_hold_time());
+  c->send_hold.async_wait([self = shared_from_this(), c](const error_code& ec) {
+    if (ec || c != self->conn_ || c->closing) {
+      return;
+    }
+    auto e = make_event(fsm::event_type::automatic_stop);
+    e.notification = notification_message{notif::send_hold_timer_expired, 0, {}};
+    self->dispatch(std::move(e));
+  });
+}
+
+// Each ROUTE-REFRESH resends the whole table: a peer asking in a loop gets one resend per
+// refresh_interval, the requests in between folded into the next.
+void peer::resend_for_refresh(const connection_ptr& c) {
+  const auto now = std::chrono::steady_clock::now();
+  if (refresh_waiting_) {
+    ++refreshes_folded_;
+    return;
+  }
+  if (last_refresh_ && now - *last_refresh_ < refresh_interval) {
+    ++refreshes_folded_;
+    refresh_waiting_ = true;
+    refresh_timer_.expires_at(*last_refresh_ + refresh_interval);
+    refresh_timer_.async_wait([self = shared_from_this(), c](const error_code& ec) {
+      self->refresh_waiting_ = false;
+      if (!ec && c == self->conn_ && !c->closing) {
+        self->resend_for_refresh(c);
+      }
+    });
+    return;
+  }
+  last_refresh_ = now;
+  out_.reset();
+  wake(c);
+}
+
 bool peer::can_send_routes() const {
   return fsm_.current() == fsm::state::established && conn_ && !conn_->closing &&
          (shared_.table_ready || !shared_.cfg.hold_table);
@@ -479,8 +529,10 @@ asio::awaitable<void> peer::writer(connection_ptr c) {
       continue;
     }
     error_code ec;
+    arm_send_hold(c);
     co_await asio::async_write(c->sock, asio::buffer(buf),
                                asio::redirect_error(asio::use_awaitable, ec));
+    c->send_hold.cancel();
     if (ec) {
       const bool current = c == conn_ && !c->closing;
       c->close();
@@ -600,8 +652,7 @@ void peer::handle_message(const connection_ptr& c, std::span<const std::uint8_t>
             const auto& fams = c->ctx.families;
             // RFC 2918 §4: a refresh for a family we did not negotiate is ignored.
             if (std::find(fams.begin(), fams.end(), rr.fam) != fams.end() && rr.subtype == 0) {
-              out_.reset();
-              wake(c);
+              resend_for_refresh(c);
             }
           },
       },
@@ -668,6 +719,15 @@ void peer::handle_update(const connection_ptr& c, decoded d) {
 void peer::on_session_up() {
   const auto& n = *fsm_.session();
   warned_limit_ = false;
+  if (n.hold_time.count() == 0) {
+    // RFC 4271 §4.4: no KEEPALIVEs and no hold timer: TCP keepalive finds a dead peer (in 60 s).
+    if (auto e = set_keepalive(conn_->sock.native_handle(), 30, 10, 3)) {
+      speaker_event se;
+      se.what = speaker_event::kind::warning;
+      se.text = "hold time 0 and TCP keepalive could not be set: " + e.message();
+      emit(std::move(se));
+    }
+  }
   conn_->ctx.four_octet_as = n.four_octet_as;
   conn_->ctx.extended_message = n.extended_message;
   conn_->ctx.families = n.families;
@@ -845,12 +905,20 @@ void peer::accept(tcp::socket socket) {
       return;
     case fsm::state::open_sent:
     case fsm::state::open_confirm:
-      // RFC 4271 §6.8: hold it until its OPEN tells us the peer's identifier.
+      // RFC 4271 §6.8: hold it until its OPEN tells us the peer's identifier, but not forever:
+      // a connection that never speaks is dropped after the hold time we offer.
       if (pending_) {
         drop(pending_);
       }
       pending_ = c;
       adopt(c);
+      c->deadline.expires_after(cfg_.hold_time.count() != 0 ? cfg_.hold_time
+                                                            : std::chrono::seconds(90));
+      c->deadline.async_wait([self = shared_from_this(), c](const error_code& ec) {
+        if (!ec && c == self->pending_) {
+          self->drop(std::exchange(self->pending_, nullptr));
+        }
+      });
       return;
     case fsm::state::idle:
     case fsm::state::established:
@@ -862,8 +930,11 @@ void peer::accept(tcp::socket socket) {
 
 void peer::resolve_collision(const connection_ptr& incoming, const open_message& open) {
   pending_.reset();
+  incoming->deadline.cancel();
   const bool existing_ours = conn_ && conn_->outgoing;
-  if (!existing_ours || fsm::keep_locally_initiated(shared_.cfg.router_id, open.bgp_identifier)) {
+  // RFC 4271 §6.8: against an Established session the new connection is the one closed.
+  if (fsm_.current() == fsm::state::established || !existing_ours ||
+      fsm::keep_locally_initiated(shared_.cfg.router_id, open.bgp_identifier)) {
     queue(incoming, notification_message{notif::cease, notif::cease_collision_resolution, {}});
     drop(incoming);
     return;

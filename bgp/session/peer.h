@@ -99,6 +99,9 @@ class peer : public std::enable_shared_from_this<peer> {
   void handle_update(const connection_ptr& c, decoded d);
   void resolve_collision(const connection_ptr& incoming, const open_message& open);
   bool can_send_routes() const;
+  std::chrono::seconds send_hold_time() const;
+  void resend_for_refresh(const connection_ptr& c);
+  void arm_send_hold(const connection_ptr& c);
   void emit(speaker_event e);
   void finish_shutdown();
 
@@ -129,6 +132,7 @@ class peer : public std::enable_shared_from_this<peer> {
   void report_unexportable();
   adj_rib_out out_;
   adj_rib_in in_;
+  asio::steady_timer refresh_timer_;
   bool end_of_rib_sent_ = false;
   bool end_of_rib_received_ = false;
   std::optional<ip_address> local_address_;
@@ -138,6 +142,10 @@ class peer : public std::enable_shared_from_this<peer> {
   message_counters sent_;
   message_counters received_;
   std::uint64_t updates_with_errors_ = 0;
+  static constexpr std::chrono::seconds refresh_interval{5};
+  std::optional<std::chrono::steady_clock::time_point> last_refresh_;
+  bool refresh_waiting_ = false;
+  std::uint64_t refreshes_folded_ = 0;
   std::uint64_t dropped_limit_ = 0;
   std::uint64_t dropped_loop_ = 0;
   bool warned_limit_ = false;

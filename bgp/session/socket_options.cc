@@ -76,4 +76,19 @@ std::error_code set_no_delay(int fd) {
   return check(setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on)));
 }
 
+std::error_code set_keepalive(int fd, int idle, int interval, int count) {
+  const int on = 1;
+  const unsigned user_timeout = static_cast<unsigned>((idle + interval * count) * 1000);
+  const int options[][3] = {{SOL_SOCKET, SO_KEEPALIVE, on},
+                            {IPPROTO_TCP, TCP_KEEPIDLE, idle},
+                            {IPPROTO_TCP, TCP_KEEPINTVL, interval},
+                            {IPPROTO_TCP, TCP_KEEPCNT, count}};
+  for (const auto& [level, name, value] : options) {
+    if (auto e = check(setsockopt(fd, level, name, &value, sizeof(value)))) {
+      return e;
+    }
+  }
+  return check(setsockopt(fd, IPPROTO_TCP, TCP_USER_TIMEOUT, &user_timeout, sizeof(user_timeout)));
+}
+
 }  // namespace svcbgp::bgp

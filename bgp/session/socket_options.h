@@ -19,5 +19,9 @@ std::error_code set_min_ttl(int fd, bool socket_is_v6, int min_ttl);
 // No Nagle: a KEEPALIVE or an End-of-RIB behind an unacknowledged segment would wait for the
 // peer's delayed ACK (40 ms on Linux).
 std::error_code set_no_delay(int fd);
+// TCP keepalive probes after `idle` seconds, every `interval`, `count` of them, and the same bound
+// on unacknowledged data (TCP_USER_TIMEOUT): with a hold time of 0 nothing else notices a dead
+// peer.
+std::error_code set_keepalive(int fd, int idle, int interval, int count);
 
 }  // namespace svcbgp::bgp

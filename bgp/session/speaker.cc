@@ -8,6 +8,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <map>
+#include <set>
 
 #include "bgp/session/asio_address.h"
 #include "bgp/session/peer.h"
@@ -84,12 +85,53 @@ struct speaker::impl {
     return nullptr;
   }
 
+  // Names of peers whose MD5 key the listener could not take: nothing is accepted from them
+  // (fail closed), they may still connect out.
+  std::set<std::string> md5_failed;
+
   void set_md5(const peer_config& cfg, const std::string& key) {
     if (!acceptor || (cfg.password.empty() && key.empty())) {
       return;
     }
     const bool v6 = acceptor->local_endpoint().address().is_v6();
-    set_tcp_md5(acceptor->native_handle(), v6, cfg.address, key);
+    if (auto e = set_tcp_md5(acceptor->native_handle(), v6, cfg.address, key); e && !key.empty()) {
+      md5_failed.insert(cfg.name);
+      speaker_event se;
+      se.what = speaker_event::kind::warning;
+      se.peer = cfg.name;
+      se.text = "TCP MD5 key not set on the listener (" + e.message() +
+                "): connections from this peer are refused";
+      if (shared.emit) {
+        shared.emit(se);
+      }
+      return;
+    }
+    md5_failed.erase(cfg.name);
+  }
+
+  // RFC 5082 §3 on the listener too, so that the handshake itself is protected: possible only
+  // when every peer uses GTSM (the listener is shared); otherwise each accepted socket gets it.
+  void set_listener_min_ttl() {
+    if (!acceptor || peers.empty()) {
+      return;
+    }
+    int min_ttl = 255;
+    for (const auto& [name, p] : peers) {
+      if (!p->config().ttl_security) {
+        min_ttl = 0;
+        break;
+      }
+      min_ttl = std::min(min_ttl, 256 - std::max<int>(1, p->config().ebgp_multihop));
+    }
+    const bool v6 = acceptor->local_endpoint().address().is_v6();
+    if (auto e = set_min_ttl(acceptor->native_handle(), v6, min_ttl); e && min_ttl != 0) {
+      speaker_event se;
+      se.what = speaker_event::kind::warning;
+      se.text = "GTSM minimum TTL not set on the listener: " + e.message();
+      if (shared.emit) {
+        shared.emit(se);
+      }
+    }
   }
 
   asio::awaitable<void> accept_loop() {
@@ -115,8 +157,8 @@ struct speaker::impl {
       }
       backoff = std::chrono::milliseconds(0);
       const auto remote = from_asio(s.remote_endpoint(ec).address());
-      // Passive accept is for configured peers only.
-      if (auto p = find_by_address(remote)) {
+      // Passive accept is for configured peers only, and only with the MD5 key they need.
+      if (auto p = find_by_address(remote); p && !md5_failed.contains(p->config().name)) {
         p->accept(std::move(s));
       } else {
         s.close(ec);
@@ -158,6 +200,7 @@ void speaker::start() {
     for (const auto& [name, p] : d.peers) {
       d.set_md5(p->config(), p->config().password);
     }
+    d.set_listener_min_ttl();
     asio::co_spawn(d.strand, d.accept_loop(), asio::detached);
   }
   d.started = true;
@@ -177,6 +220,7 @@ bool speaker::add_peer(const peer_config& cfg, std::optional<std::string> held) 
   d.peers.emplace(cfg.name, p);
   p->hold(std::move(held));
   d.set_md5(cfg, cfg.password);
+  d.set_listener_min_ttl();
   p->set_routes(d.all_routes);
   if (d.started && cfg.enabled) {
     p->start();
@@ -192,7 +236,9 @@ bool speaker::remove_peer(const std::string& name) {
   }
   p->stop(notification_message{notif::cease, notif::cease_peer_deconfigured, {}});
   d.set_md5(p->config(), "");
+  d.md5_failed.erase(name);
   d.peers.erase(name);
+  d.set_listener_min_ttl();
   return true;
 }
 
@@ -210,6 +256,7 @@ bool speaker::update_peer(const peer_config& cfg) {
     d.set_md5(cfg, cfg.password);
   }
   p->reconfigure(cfg);
+  d.set_listener_min_ttl();
   return true;
 }
 

@@ -39,6 +39,7 @@ struct speaker_event {
     connect_attempt,
     updates_written,  // `count` UPDATE messages reached the socket (event-to-UPDATE latency)
     receive_limit,  // received routes past the peer's limits are no longer stored (once a session)
+    warning,        // something the operator must fix; text says what
   };
   kind what = kind::state_change;
   std::string peer;

@@ -280,6 +280,10 @@ struct app {
         break;
       case speaker_event::kind::updates_written:
         return;
+      case speaker_event::kind::warning:
+        o["event"] = "warning";
+        o["text"] = e.text;
+        break;
       case speaker_event::kind::receive_limit:
         o["event"] = "receive_limit";
         o["text"] = e.text;

@@ -413,6 +413,9 @@ void to_proto(const bgp::speaker_event& e, v1::PeerEvent* out) {
     case k::receive_limit:
       out->set_kind(v1::PeerEvent::KIND_RECEIVE_LIMIT);
       break;
+    case k::warning:
+      out->set_kind(v1::PeerEvent::KIND_WARNING);
+      break;
   }
   out->set_from(to_proto(e.from));
   out->set_to(to_proto(e.to));

@@ -538,6 +538,9 @@ struct app::impl : engine::route_sink {
       case k::receive_limit:
         log::warn("receive limit reached", {{"peer", e.peer}, {"detail", e.text}});
         break;
+      case k::warning:
+        log::error("peer", {{"peer", e.peer}, {"error", e.text}});
+        break;
       case k::updates_written:
         if (awaiting_update_since) {
           event_to_update_hist.observe(

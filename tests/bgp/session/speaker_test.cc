@@ -46,9 +46,11 @@ std::uint16_t free_port() {
   return a.local_endpoint().port();
 }
 
-// TCP_NODELAY of this process's connected TCP sockets whose local port (side 0) or remote port
-// (side 1) is `port`: the speaker lives in this process, so its sockets are ours to inspect.
-std::vector<int> no_delay_of_sockets_on(std::uint16_t port, int side) {
+// A socket option (TCP_NODELAY by default) of this process's connected TCP sockets whose local
+// port (side 0) or remote port (side 1) is `port`: the speaker lives in this process, so its
+// sockets are ours to inspect.
+std::vector<int> option_of_sockets_on(std::uint16_t port, int side, int level = IPPROTO_TCP,
+                                      int name = TCP_NODELAY) {
   std::vector<int> out;
   DIR* d = ::opendir("/proc/self/fd");
   if (d == nullptr) {
@@ -73,7 +75,7 @@ std::vector<int> no_delay_of_sockets_on(std::uint16_t port, int side) {
                                        : reinterpret_cast<const sockaddr_in&>(sa).sin_port);
     int v = 0;
     socklen_t vl = sizeof v;
-    if (p == port && ::getsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &v, &vl) == 0) {
+    if (p == port && ::getsockopt(fd, level, name, &v, &vl) == 0) {
       out.push_back(v);
     }
   }
@@ -505,12 +507,12 @@ TEST_F(speaker_test, every_bgp_socket_has_no_delay) {
   passive.passive = true;
   start(sc, {to(out_side), passive});
   ASSERT_TRUE(out_side.establish());
-  EXPECT_EQ(no_delay_of_sockets_on(out_side.port(), 1), std::vector<int>{1});  // connected out
+  EXPECT_EQ(option_of_sockets_on(out_side.port(), 1), std::vector<int>{1});  // connected out
   scripted_peer in_side;
   ASSERT_TRUE(in_side.connect("127.0.0.1", sc.listen_port, "127.0.0.4"));
   in_side.send(peer_open(0x0a000004));
   ASSERT_TRUE(in_side.read_until<open_message>());
-  EXPECT_EQ(no_delay_of_sockets_on(sc.listen_port, 0), std::vector<int>{1});  // accepted
+  EXPECT_EQ(option_of_sockets_on(sc.listen_port, 0), std::vector<int>{1});  // accepted
 }
 
 // RFC 4271 §6.8: both sides connect at once; the connection opened by the higher identifier wins.
@@ -554,6 +556,124 @@ TEST_F(speaker_test, collision_keeps_our_connection_when_our_identifier_is_highe
   out_side.send(keepalive_message{});
   ASSERT_TRUE(out_side.read_until<keepalive_message>());
   EXPECT_TRUE(wait_state(fsm::state::established));
+}
+
+TEST_F(speaker_test, a_late_open_on_a_held_connection_never_beats_an_established_session) {
+  // Issue 13: the held-back connection's OPEN, arriving once the session was Established, tore the
+  // session down with Cease 6/7. RFC 4271 §6.8: the new connection is the one closed.
+  scripted_peer out_side;
+  auto sc = local();
+  sc.listen_address = ip_address::parse("127.0.0.1");
+  sc.listen_port = free_port();
+  start(sc, {to(out_side)});
+  ASSERT_TRUE(out_side.accept());
+  ASSERT_TRUE(out_side.read_until<open_message>());  // OpenSent
+  scripted_peer in_side;
+  ASSERT_TRUE(in_side.connect("127.0.0.1", sc.listen_port, "127.0.0.1"));  // held back
+  out_side.send(peer_open(0x0b000000));
+  out_side.send(keepalive_message{});
+  ASSERT_TRUE(wait_state(fsm::state::established));
+  in_side.send(peer_open(0x0b000000));  // would win against OpenSent; not against Established
+  auto cease = in_side.read_until<notification_message>();
+  ASSERT_TRUE(cease);
+  EXPECT_EQ((std::pair{cease->code, cease->subcode}),
+            (std::pair{notif::cease, notif::cease_collision_resolution}));
+  EXPECT_TRUE(in_side.closed_by_speaker());
+  call([&] { sp_->set_routes(route_set{{pfx("10.96.0.9/32"), attrs_with_community(1)}}); });
+  auto u = out_side.read_until<update_message>();
+  while (u && u->is_end_of_rib()) {
+    u = out_side.read_until<update_message>();
+  }
+  ASSERT_TRUE(u);
+  EXPECT_EQ(u->nlri, std::vector<prefix>{pfx("10.96.0.9/32")});
+  EXPECT_EQ(call([&] { return sp_->peer("p127.0.0.1")->state; }), fsm::state::established);
+}
+
+TEST_F(speaker_test, a_held_connection_that_never_speaks_is_dropped) {
+  // Issue 13: it stayed forever. Now it gets the hold time we offer.
+  scripted_peer out_side;
+  auto sc = local();
+  sc.listen_address = ip_address::parse("127.0.0.1");
+  sc.listen_port = free_port();
+  auto pc = to(out_side);
+  pc.hold_time = 3s;
+  start(sc, {pc});
+  ASSERT_TRUE(out_side.accept());
+  ASSERT_TRUE(out_side.read_until<open_message>());
+  scripted_peer in_side;
+  ASSERT_TRUE(in_side.connect("127.0.0.1", sc.listen_port, "127.0.0.1"));
+  EXPECT_TRUE(in_side.closed_by_speaker(8s));
+}
+
+TEST_F(speaker_test, a_peer_that_stops_reading_is_dropped_by_the_send_hold_timer) {
+  // Issue 13: a peer that stops reading kept the session "up" forever while our UPDATEs never
+  // arrived. RFC 9687: NOTIFICATION 8 and the session goes down.
+  scripted_peer tor;
+  auto pc = to(tor);
+  pc.send_hold_time = 2s;
+  start(local(), {pc});
+  ASSERT_TRUE(tor.establish());
+  ASSERT_TRUE(wait_state(fsm::state::established));
+  // More than the kernel buffers hold (4 MiB send + the peer's receive): one UPDATE per route.
+  call([&] {
+    route_set many;
+    for (std::uint32_t i = 0; i < 150000; ++i) {
+      many.emplace(prefix{ip_address::v4(0x0a000000u + i), 32}, attrs_with_community(i));
+    }
+    sp_->set_routes(many);
+  });
+  auto down = wait_event(
+      [](const speaker_event& e) {
+        return e.what == speaker_event::kind::state_change && e.to == fsm::state::idle;
+      },
+      30s);
+  ASSERT_TRUE(down);
+  EXPECT_EQ(down->text, "Sent: Send Hold Timer Expired/Unspecific") << down->text;
+}
+
+TEST_F(speaker_test, route_refresh_in_a_loop_gets_one_resend_per_interval) {
+  // Issue 13: each ROUTE-REFRESH resent the whole table with no limit.
+  scripted_peer tor;
+  start(local(), {to(tor)});
+  ASSERT_TRUE(tor.establish());
+  call([&] { sp_->set_routes(route_set{{pfx("10.96.0.9/32"), attrs_with_community(1)}}); });
+  const auto next_route = [&](std::chrono::seconds timeout) -> bool {
+    for (;;) {
+      auto m = tor.read(timeout);
+      if (!m) {
+        return false;
+      }
+      if (auto* u = std::get_if<update_message>(&*m); u && !u->nlri.empty()) {
+        return true;
+      }
+    }
+  };
+  ASSERT_TRUE(next_route(10s));
+  tor.send(route_refresh_message{ipv4_unicast, 0});
+  ASSERT_TRUE(next_route(10s));  // the first refresh is answered at once
+  const auto asked = std::chrono::steady_clock::now();
+  for (int i = 0; i < 20; ++i) {
+    tor.send(route_refresh_message{ipv4_unicast, 0});
+  }
+  ASSERT_TRUE(next_route(15s));  // twenty more: one resend, after the interval
+  EXPECT_GE(std::chrono::steady_clock::now() - asked, 4s);
+  EXPECT_FALSE(next_route(7s)) << "the folded refreshes were answered more than once";
+}
+
+TEST_F(speaker_test, hold_time_zero_turns_tcp_keepalive_on) {
+  // Issue 13: hold time 0 and no TCP keepalive kept a dead ToR's session up for ever.
+  scripted_peer tor;
+  start(local(), {to(tor)});
+  ASSERT_TRUE(tor.accept());
+  ASSERT_TRUE(tor.read_until<open_message>());
+  auto o = peer_open(0x0a000002);
+  o.hold_time = 0;  // RFC 4271 §4.2: the smaller offer wins, so the session has none
+  tor.send(o);
+  tor.send(keepalive_message{});
+  ASSERT_TRUE(wait_state(fsm::state::established));
+  EXPECT_EQ(option_of_sockets_on(tor.port(), 1, SOL_SOCKET, SO_KEEPALIVE), std::vector<int>{1});
+  EXPECT_EQ(option_of_sockets_on(tor.port(), 1, IPPROTO_TCP, TCP_USER_TIMEOUT),
+            std::vector<int>{60000});
 }
 
 TEST_F(speaker_test, peers_are_added_and_removed_without_touching_the_others) {
