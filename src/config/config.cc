@@ -264,6 +264,7 @@ void parse_peer(walker& w, const YAML::Node& n, const std::string& path, const e
               "hold_time",
               "keepalive_time",
               "connect_retry_time",
+              "send_hold_time",
               "ebgp_multihop",
               "ttl_security",
               "password_file",
@@ -339,6 +340,11 @@ void parse_peer(walker& w, const YAML::Node& n, const std::string& path, const e
   if (auto v = sub("connect_retry_time"); v) {
     if (auto x = w.number(v, join(path, "connect_retry_time"), 1, 65535)) {
       b.connect_retry_time = std::chrono::seconds(*x);
+    }
+  }
+  if (auto v = sub("send_hold_time"); v) {
+    if (auto x = w.number(v, join(path, "send_hold_time"), 0, 65535)) {
+      b.send_hold_time = std::chrono::seconds(*x);
     }
   }
   if (auto v = sub("ebgp_multihop"); v) {
