@@ -129,8 +129,9 @@ capabilities peer::local_capabilities() const {
   caps.four_octet_as = sp.local_as;
   if (sp.graceful_restart) {
     graceful_restart_cap gr;
-    // RFC 4724 §4.1: R while we are restarting and have not sent our table yet.
-    gr.restart_state = sp.restarting && !shared_.table_ready;
+    // RFC 4724 §4.1: R while we are restarting and this peer has not had our End-of-RIB yet:
+    // a peer first reached after the table was ready still keeps our stale routes until then.
+    gr.restart_state = sp.restarting && !end_of_rib_ever_sent_;
     gr.restart_time = sp.restart_time;
     for (const auto& f : cfg_.families) {
       // The node keeps forwarding (kube-proxy) while svcbgpd restarts.
@@ -501,6 +502,10 @@ asio::awaitable<void> peer::writer(connection_ptr c) {
       if (routes.empty() && !end_of_rib_sent_) {
         // RFC 4724 §2: End-of-RIB after the initial table, for every negotiated family.
         end_of_rib_sent_ = true;
+        if (!end_of_rib_ever_sent_) {
+          end_of_rib_ever_sent_ = true;
+          fsm_.set_config(fsm_config());  // the R bit is clear from now on
+        }
         for (const auto& f : c->ctx.families) {
           encode(message{adj_rib_out::end_of_rib(f)}, c->ctx, buf);
           sent_.count(message_type::update);
@@ -811,7 +816,6 @@ void peer::set_routes(const route_set& source) {
 }
 
 void peer::table_ready() {
-  fsm_.set_config(fsm_config());  // the R bit is clear from now on
   if (can_send_routes()) {
     wake(conn_);
   }

@@ -134,6 +134,7 @@ class peer : public std::enable_shared_from_this<peer> {
   adj_rib_in in_;
   asio::steady_timer refresh_timer_;
   bool end_of_rib_sent_ = false;
+  bool end_of_rib_ever_sent_ = false;  // since the process started: the R bit (RFC 4724 §4.1)
   bool end_of_rib_received_ = false;
   std::optional<ip_address> local_address_;
   std::size_t unexportable_ = 0;

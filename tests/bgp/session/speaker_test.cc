@@ -676,6 +676,34 @@ TEST_F(speaker_test, hold_time_zero_turns_tcp_keepalive_on) {
             std::vector<int>{60000});
 }
 
+TEST_F(speaker_test, the_restart_bit_stays_set_until_that_peer_has_had_end_of_rib) {
+  // Issue 13 (found against GoBGP): an OPEN sent once the cluster had synced carried R=0 although
+  // that peer had not had our End-of-RIB yet (RFC 4724 §4.1).
+  scripted_peer first;
+  auto sc = local();
+  sc.restarting = true;
+  sc.hold_table = true;
+  start(sc, {to(first)});
+  auto open = first.establish();
+  ASSERT_TRUE(open && open->caps.graceful_restart);
+  EXPECT_TRUE(open->caps.graceful_restart->restart_state);
+  call([&] { sp_->set_table_ready(); });
+  auto eor = first.read_until<update_message>();
+  ASSERT_TRUE(eor && eor->is_end_of_rib());
+  // A second ToR reached after the table was ready has not had End-of-RIB: R is still set.
+  scripted_peer second("127.0.0.2");
+  call([&] { sp_->add_peer(to(second, "127.0.0.2")); });
+  open = second.establish();
+  ASSERT_TRUE(open && open->caps.graceful_restart);
+  EXPECT_TRUE(open->caps.graceful_restart->restart_state);
+  ASSERT_TRUE(second.read_until<update_message>());  // its End-of-RIB
+  // Once it has had End-of-RIB, its next session says R=0.
+  second.close();
+  open = second.establish();
+  ASSERT_TRUE(open && open->caps.graceful_restart);
+  EXPECT_FALSE(open->caps.graceful_restart->restart_state);
+}
+
 TEST_F(speaker_test, peers_are_added_and_removed_without_touching_the_others) {
   scripted_peer first("127.0.0.1");
   scripted_peer second("127.0.0.2");
