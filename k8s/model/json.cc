@@ -457,6 +457,22 @@ std::expected<node, parse_error> node_from_json(const boost::json::value& v) {
       }
     }
   }
+  const path spec_path = root.field("spec");
+  if (const bj::object* spec = r.object(get(*top, "spec"), spec_path)) {
+    n.unschedulable =
+        r.boolean(get(*spec, "unschedulable"), spec_path.field("unschedulable")).value_or(false);
+    const path taints_path = spec_path.field("taints");
+    if (const bj::array* taints = r.array(get(*spec, "taints"), taints_path)) {
+      for (std::size_t i = 0; i < taints->size(); ++i) {
+        const path p = taints_path.at(i);
+        if (const bj::object* t = r.object(&(*taints)[i], p)) {
+          if (auto key = r.string(get(*t, "key"), p.field("key"))) {
+            n.taint_keys.emplace_back(*key);
+          }
+        }
+      }
+    }
+  }
   const path status_path = root.field("status");
   if (const bj::object* status = r.object(get(*top, "status"), status_path)) {
     const path cond_path = status_path.field("conditions");

@@ -89,7 +89,9 @@ struct node_address {
 struct node {
   object_meta meta;
   std::map<std::string, std::string> labels;
-  bool network_unavailable = false;  // condition NetworkUnavailable=True
+  bool network_unavailable = false;     // condition NetworkUnavailable=True
+  bool unschedulable = false;           // spec.unschedulable: cordoned (kubectl cordon / drain)
+  std::vector<std::string> taint_keys;  // spec.taints[].key
   std::vector<node_address> addresses;
   friend bool operator==(const node&, const node&) = default;
 };

@@ -569,11 +569,11 @@ std::expected<daemon_config, std::vector<config_error>> parse(std::string_view y
   }
   auto& a = c.advertise;
   if (auto v = root["advertise"];
-      v &&
-      w.map(v, "advertise",
-            {"cluster_ips", "external_ips", "load_balancer_ips", "terminating_endpoints",
-             "deprefer_prepend", "empty_services", "aggregation_length_v4", "aggregation_length_v6",
-             "communities", "large_communities", "local_pref", "med", "batch_delay_ms"})) {
+      v && w.map(v, "advertise",
+                 {"cluster_ips", "external_ips", "load_balancer_ips", "terminating_endpoints",
+                  "node_drain", "deprefer_prepend", "empty_services", "aggregation_length_v4",
+                  "aggregation_length_v6", "communities", "large_communities", "local_pref", "med",
+                  "batch_delay_ms"})) {
     if (auto k = v["cluster_ips"]) {
       parse_kind(w, k, "advertise.cluster_ips", a.cluster_ips, {"mode"}, v,
                  [&](const std::string&, const YAML::Node& n) {
@@ -603,6 +603,14 @@ std::expected<daemon_config, std::vector<config_error>> parse(std::string_view y
                                               {"keep", engine::terminating_mode::keep},
                                               {"deprefer", engine::terminating_mode::deprefer}})
               .value_or(engine::terminating_mode::deprefer);
+    }
+    if (auto x = v["node_drain"]) {
+      a.node_drain =
+          w.choice<engine::node_drain_mode>(x, "advertise.node_drain",
+                                            {{"deprefer", engine::node_drain_mode::deprefer},
+                                             {"withdraw", engine::node_drain_mode::withdraw},
+                                             {"ignore", engine::node_drain_mode::ignore}})
+              .value_or(engine::node_drain_mode::deprefer);
     }
     if (auto x = v["deprefer_prepend"]) {
       a.deprefer_prepend =

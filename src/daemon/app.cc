@@ -597,9 +597,20 @@ struct app::impl : engine::route_sink {
     if (admin) {
       admin->stop();
     }
-    const auto mode = cfg.shutdown == config::shutdown_mode::withdraw
-                          ? bgp::shutdown_mode::withdraw
-                          : bgp::shutdown_mode::graceful_restart;
+    auto mode = cfg.shutdown == config::shutdown_mode::withdraw
+                    ? bgp::shutdown_mode::withdraw
+                    : bgp::shutdown_mode::graceful_restart;
+    // A node being drained or deleted is not coming back: graceful restart would have the ToRs
+    // keep its routes for restart_time, pointing at a node that is gone.
+    if (mode == bgp::shutdown_mode::graceful_restart &&
+        cfg.advertise.node_drain != engine::node_drain_mode::ignore) {
+      const auto* c = active_cache();
+      const auto* n = c != nullptr ? c->find_node(cfg.node_name) : nullptr;
+      if (const auto why = n != nullptr ? engine::node_draining(*n) : ""; !why.empty()) {
+        log::info("node draining: withdrawing instead of graceful restart", {{"node", why}});
+        mode = bgp::shutdown_mode::withdraw;
+      }
+    }
     speaker->shutdown(mode, cfg.shutdown_message, [this] { io.stop(); });
     // A peer that does not read must not hold the process.
     shutdown_timer.expires_after(std::chrono::seconds(5));

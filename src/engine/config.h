@@ -20,6 +20,9 @@ std::string_view to_string(ip_kind k);  // "ClusterIP", "ExternalIP", "LoadBalan
 
 enum class cluster_ip_mode : std::uint8_t { aggregate, per_service };
 enum class terminating_mode : std::uint8_t { withdraw, keep, deprefer };
+// A cordoned node, or one tainted for deletion: its routes deprefered (as for terminating
+// endpoints), withdrawn, or left alone.
+enum class node_drain_mode : std::uint8_t { deprefer, withdraw, ignore };
 enum class empty_services_mode : std::uint8_t { withdraw, keep };
 
 struct kind_config {
@@ -38,6 +41,7 @@ struct advertise_config {
   std::string load_balancer_class;  // "" = only services without spec.loadBalancerClass
   terminating_mode terminating_endpoints = terminating_mode::deprefer;
   std::uint32_t deprefer_prepend = 3;
+  node_drain_mode node_drain = node_drain_mode::deprefer;
   empty_services_mode empty_services = empty_services_mode::withdraw;
   // Cluster-policy /32s and /128s are announced as the covering prefix of this length instead.
   std::optional<std::uint8_t> aggregation_length_v4;

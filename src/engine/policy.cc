@@ -126,6 +126,15 @@ bool labels_match(const std::map<std::string, std::string>& selector,
   return true;
 }
 
+std::string node_draining(const k8s::node& n) {
+  for (const auto& key : n.taint_keys) {
+    if (key == "ToBeDeletedByClusterAutoscaler" || key == "node.kubernetes.io/out-of-service") {
+      return "tainted " + key;
+    }
+  }
+  return n.unschedulable ? "cordoned" : "";
+}
+
 node_context make_node_context(const k8s::node* n, const engine_config& cfg) {
   node_context out;
   out.name = cfg.node_name;
@@ -136,6 +145,7 @@ node_context make_node_context(const k8s::node* n, const engine_config& cfg) {
   out.selected = labels_match(cfg.node_selector, n->labels);
   out.network_unavailable = n->network_unavailable;
   out.excluded = n->labels.contains(std::string(exclude_from_lb_label));
+  out.draining = node_draining(*n);
   return out;
 }
 
@@ -270,6 +280,8 @@ service_outcome evaluate_service(const k8s::service& svc,
       stop(reason::node_not_selected, "node labels do not match node_selector");
     } else if (node.network_unavailable) {
       stop(reason::node_network_unavailable);
+    } else if (!node.draining.empty() && adv.node_drain == node_drain_mode::withdraw) {
+      stop(reason::node_draining, "node " + node.draining + "; node_drain: withdraw");
     } else if (ann.opted_out) {
       stop(reason::opted_out);
     } else if (kc.cidrs.empty()) {
@@ -340,6 +352,11 @@ service_outcome evaluate_service(const k8s::service& svc,
       }
     }
 
+    if (announce && !node.draining.empty() && adv.node_drain == node_drain_mode::deprefer) {
+      // The ToR moves traffic to the other nodes before this one's pods go.
+      deprefer = true;
+      stop(reason::depreferred, "node " + node.draining + "; node_drain: deprefer");
+    }
     if (announce) {
       d.announced = true;
       d.announced_as = *announce;

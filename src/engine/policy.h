@@ -29,7 +29,12 @@ struct node_context {
   bool selected = false;             // matches engine_config::node_selector
   bool network_unavailable = false;  // condition NetworkUnavailable=True
   bool excluded = false;             // carries exclude_from_lb_label (any value)
+  std::string draining;  // why the node is going away ("cordoned", a taint key); empty if not
 };
+
+// The node is being drained or deleted: cordoned, or tainted by the cluster autoscaler or as
+// out of service. Empty when it is not.
+std::string node_draining(const k8s::node& n);
 
 node_context make_node_context(const k8s::node* n, const engine_config& cfg);
 bool labels_match(const std::map<std::string, std::string>& selector,

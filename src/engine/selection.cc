@@ -58,6 +58,8 @@ std::string_view to_string(reason r) {
       return "nodeNotSelected";
     case reason::node_network_unavailable:
       return "nodeNetworkUnavailable";
+    case reason::node_draining:
+      return "nodeDraining";
     case reason::kind_disabled:
       return "kindDisabled";
     case reason::bad_annotation:

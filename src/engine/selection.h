@@ -36,6 +36,7 @@ enum class reason : std::uint8_t {
   node_excluded,
   node_not_selected,
   node_network_unavailable,
+  node_draining,
   kind_disabled,
   bad_annotation,
 };

@@ -512,6 +512,40 @@ class EndToEnd(unittest.TestCase):
                    f"{prefix} from node-1 without the community again")
         self.assertEqual(session(), connections)
 
+    def test_12_cordoned_node_deprefers_then_withdraws_on_shutdown(self):
+        """Issue 13: a cordoned node kept announcing as before, and on SIGTERM with graceful restart the ToR kept
+        its routes for restart_time. Now node-2, cordoned, is depreferred (a longer AS path, out of the
+        multipath set) while its pods still run, and its SIGTERM withdraws though its config says
+        graceful-restart."""
+        prefix = "198.51.100.74/32"
+        self.cluster.apply(lb_service("drain", NS, "10.96.70.22", "198.51.100.74"))
+        self.cluster.apply(endpoint_slice("drain-1", NS, "drain", [endpoint("10.244.1.12", N1)]))
+        self.wait_next_hops(NODES, "before the cordon", prefix=prefix)
+        cordoned = node_object(N2)
+        cordoned["spec"] = {"unschedulable": True}
+        self.cluster.apply(cordoned)
+
+        def depreferred(paths):
+            by = {p["next_hop"]: p for p in paths}
+            return (set(by) == {n.v4 for n in NODES} and len(by[N2.v4]["as_path"]) > 1
+                    and not by[N2.v4]["multipath"] and not by[N2.v4]["best"])
+        paths = self.wait_paths(depreferred, "node-2 depreferred, still present", prefix=prefix)
+        self.took("node-2 depreferred at the ToR")
+        self.assertEqual(selected_next_hops(paths), sorted([N1.v4, N3.v4]))
+        d = self.node(N2)
+        self.assertEqual(d.config()["shutdown"], "graceful-restart")
+        d.terminate()
+        self.took("node-2 exited after SIGTERM")
+        self.wait_paths(lambda ps: ps and N2.v4 not in [p["next_hop"] for p in ps], "node-2's path withdrawn",
+                        prefix=prefix)
+        stale = [p for p in self.frr.routes("ipv4") if p["next_hop"] == N2.v4]
+        self.assertEqual(stale, [], "routes via node-2 kept at the ToR (graceful restart)")
+        self.assertIn("withdrawing instead of graceful restart", d.log_tail(30))
+        # Back for whatever runs next.
+        self.cluster.apply(node_object(N2))
+        d.start()
+        self.frr.wait_established(N2.v4, timeout=30)
+
 
 class SessionMark:
     def __init__(self, established, dropped, up_epoch):

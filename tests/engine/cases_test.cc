@@ -118,6 +118,10 @@ engine_config config_of(const YAML::Node& n) {
   adv.terminating_endpoints = term == "withdraw" ? terminating_mode::withdraw
                               : term == "keep"   ? terminating_mode::keep
                                                  : terminating_mode::deprefer;
+  const auto drain = a["node_drain"].as<std::string>("deprefer");
+  adv.node_drain = drain == "withdraw" ? node_drain_mode::withdraw
+                   : drain == "ignore" ? node_drain_mode::ignore
+                                       : node_drain_mode::deprefer;
   adv.deprefer_prepend = a["deprefer_prepend"].as<std::uint32_t>(3);
   adv.empty_services = a["empty_services"].as<std::string>("withdraw") == "keep"
                            ? empty_services_mode::keep
@@ -390,6 +394,7 @@ TEST(selection_names, reasons_are_the_stable_identifiers) {
   EXPECT_EQ(to_string(reason::not_in_allowed_cidrs), "notInAllowedCidrs");
   EXPECT_EQ(to_string(reason::other_load_balancer_class), "otherLoadBalancerClass");
   EXPECT_EQ(to_string(reason::node_network_unavailable), "nodeNetworkUnavailable");
+  EXPECT_EQ(to_string(reason::node_draining), "nodeDraining");
   EXPECT_EQ(to_string(reason::bad_annotation), "badAnnotation");
   EXPECT_EQ(to_string(ip_kind::load_balancer_ip), "LoadBalancerIP");
 }
