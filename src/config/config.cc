@@ -482,6 +482,63 @@ void warn_aggregation(daemon_config& c) {
   }
 }
 
+// Ranges no service IP belongs in: an allowed CIDR that reaches into one lets a tenant's
+// ExternalIP announce it (RFC 6890 special-purpose registries; the default route included, as
+// 0.0.0.0/0 and ::/0 reach into all of them).
+struct special_range {
+  const char* cidr;
+  const char* what;
+};
+constexpr special_range special_ranges[] = {
+    {"0.0.0.0/8", "\"this network\" (RFC 791)"},
+    {"127.0.0.0/8", "loopback"},
+    {"169.254.0.0/16", "link-local (cloud metadata 169.254.169.254)"},
+    {"224.0.0.0/4", "multicast"},
+    {"240.0.0.0/4", "reserved (RFC 1112)"},
+    {"::/128", "the unspecified address"},
+    {"::1/128", "loopback"},
+    {"::ffff:0:0/96", "IPv4-mapped addresses"},
+    {"fe80::/10", "link-local"},
+    {"ff00::/8", "multicast"},
+};
+
+// Allowed CIDRs are the law (engine/policy.cc): one that covers a special range, or the node's or
+// a peer's own address, is an error unless advertise.allow_special_ranges says it is meant.
+void check_special_ranges(walker& w, const YAML::Node& root, const daemon_config& c) {
+  if (c.advertise.allow_special_ranges) {
+    return;
+  }
+  std::vector<std::pair<bgp::prefix, std::string>> forbidden;
+  for (const auto& r : special_ranges) {
+    forbidden.emplace_back(*bgp::prefix::parse(r.cidr), r.what);
+  }
+  if (c.router_id) {
+    forbidden.emplace_back(bgp::prefix::host(*c.router_id), "this node's router_id");
+  }
+  for (const auto& p : c.peers) {
+    forbidden.emplace_back(bgp::prefix::host(p.bgp.address), "the address of peer " + p.bgp.name);
+  }
+  const std::pair<const char*, const engine::kind_config*> kinds[] = {
+      {"cluster_ips", &c.advertise.cluster_ips},
+      {"external_ips", &c.advertise.external_ips},
+      {"load_balancer_ips", &c.advertise.load_balancer_ips}};
+  for (const auto& [name, kc] : kinds) {
+    for (std::size_t i = 0; i < kc->cidrs.size(); ++i) {
+      const auto& cidr = kc->cidrs[i];
+      for (const auto& [range, what] : forbidden) {
+        if (range.addr.v6 != cidr.addr.v6 || !(cidr.contains(range) || range.contains(cidr))) {
+          continue;
+        }
+        const auto path = std::string("advertise.") + name + ".cidrs[" + std::to_string(i) + "]";
+        w.error(root["advertise"][name]["cidrs"][i], path,
+                cidr.to_string() + " reaches into " + range.to_string() + ", " + what +
+                    "; narrow it, or set advertise.allow_special_ranges: true if this is meant");
+        break;
+      }
+    }
+  }
+}
+
 }  // namespace
 
 std::expected<daemon_config, std::vector<config_error>> parse(std::string_view yaml_text,
@@ -571,9 +628,9 @@ std::expected<daemon_config, std::vector<config_error>> parse(std::string_view y
   if (auto v = root["advertise"];
       v && w.map(v, "advertise",
                  {"cluster_ips", "external_ips", "load_balancer_ips", "terminating_endpoints",
-                  "node_drain", "deprefer_prepend", "empty_services", "aggregation_length_v4",
-                  "aggregation_length_v6", "communities", "large_communities", "local_pref", "med",
-                  "batch_delay_ms"})) {
+                  "node_drain", "allow_special_ranges", "deprefer_prepend", "empty_services",
+                  "aggregation_length_v4", "aggregation_length_v6", "communities",
+                  "large_communities", "local_pref", "med", "batch_delay_ms"})) {
     if (auto k = v["cluster_ips"]) {
       parse_kind(w, k, "advertise.cluster_ips", a.cluster_ips, {"mode"}, v,
                  [&](const std::string&, const YAML::Node& n) {
@@ -603,6 +660,9 @@ std::expected<daemon_config, std::vector<config_error>> parse(std::string_view y
                                               {"keep", engine::terminating_mode::keep},
                                               {"deprefer", engine::terminating_mode::deprefer}})
               .value_or(engine::terminating_mode::deprefer);
+    }
+    if (auto x = v["allow_special_ranges"]) {
+      a.allow_special_ranges = w.boolean(x, "advertise.allow_special_ranges").value_or(false);
     }
     if (auto x = v["node_drain"]) {
       a.node_drain =
@@ -740,6 +800,7 @@ std::expected<daemon_config, std::vector<config_error>> parse(std::string_view y
   if (c.node_name.empty()) {
     errors.push_back({"node_name", "empty: set it, or the NODE_NAME environment variable"});
   }
+  check_special_ranges(w, root, c);
   if (!errors.empty()) {
     return std::unexpected(std::move(errors));
   }

@@ -42,6 +42,9 @@ struct advertise_config {
   terminating_mode terminating_endpoints = terminating_mode::deprefer;
   std::uint32_t deprefer_prepend = 3;
   node_drain_mode node_drain = node_drain_mode::deprefer;
+  // Allowed CIDRs may reach into special-purpose ranges and the node's and peers' addresses
+  // (config.cc check_special_ranges); the engine does not read it.
+  bool allow_special_ranges = false;
   empty_services_mode empty_services = empty_services_mode::withdraw;
   // Cluster-policy /32s and /128s are announced as the covering prefix of this length instead.
   std::optional<std::uint8_t> aggregation_length_v4;

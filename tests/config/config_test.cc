@@ -119,6 +119,39 @@ TEST(config, received_routes_are_bounded_by_default) {
   EXPECT_EQ(errors[0].rfind("peers[0].max_prefixes_action: ", 0), 0u) << errors[0];
 }
 
+TEST(config, allowed_cidrs_reaching_special_ranges_need_allow_special_ranges) {
+  // Issue 13: 0.0.0.0/0, ::/0, loopback, link-local, multicast and the node's and peers' own
+  // addresses were accepted as allowed CIDRs without a word.
+  const std::string base =
+      "local_asn: 65001\nrouter_id: 192.0.2.1\n"
+      "peers: [{name: tor, address: 203.0.113.1, asn: 65000}]\nadvertise:\n";
+  const auto errors =
+      errors_of(base +
+                "  external_ips: {cidrs: [0.0.0.0/0, 169.254.169.254/32, \"::/0\"]}\n"
+                "  load_balancer_ips: {cidrs: [203.0.113.0/24, 198.51.100.0/24]}\n"
+                "  cluster_ips: {cidrs: [192.0.2.0/28]}\n");
+  ASSERT_EQ(errors.size(), 5u) << ::testing::PrintToString(errors);
+  // In the order of the kinds, then of the CIDRs.
+  EXPECT_NE(errors[0].find("cluster_ips.cidrs[0]: 192.0.2.0/28 reaches into 192.0.2.1/32, this "
+                           "node's router_id"),
+            std::string::npos)
+      << errors[0];
+  EXPECT_EQ(errors[1],
+            "advertise.external_ips.cidrs[0]: 0.0.0.0/0 reaches into 0.0.0.0/8, \"this network\" "
+            "(RFC 791); narrow it, or set advertise.allow_special_ranges: true if this is meant");
+  EXPECT_NE(errors[2].find("external_ips.cidrs[1]: 169.254.169.254/32 reaches into 169.254.0.0/16"),
+            std::string::npos)
+      << errors[2];
+  EXPECT_NE(errors[3].find("external_ips.cidrs[2]: ::/0 reaches into ::/128"), std::string::npos)
+      << errors[3];
+  EXPECT_NE(errors[4].find("load_balancer_ips.cidrs[0]: 203.0.113.0/24 reaches into "
+                           "203.0.113.1/32, the address of peer tor"),
+            std::string::npos)
+      << errors[4];
+  EXPECT_TRUE(parse(base + "  allow_special_ranges: true\n  external_ips: {cidrs: [0.0.0.0/0]}\n",
+                    fake_env({{"NODE_NAME", "n1"}})));
+}
+
 TEST(config, errors_name_the_key_path) {
   EXPECT_EQ(errors_of("local_asn: 65001\npeers:\n  - {name: a, address: 10.0.0.1, asn: 65000}\n"
                       "  - {name: b, address: 10.0.0.2, asn: 0}\n"),
