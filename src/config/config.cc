@@ -630,7 +630,8 @@ std::expected<daemon_config, std::vector<config_error>> parse(std::string_view y
                  {"cluster_ips", "external_ips", "load_balancer_ips", "terminating_endpoints",
                   "node_drain", "allow_special_ranges", "deprefer_prepend", "empty_services",
                   "aggregation_length_v4", "aggregation_length_v6", "communities",
-                  "large_communities", "local_pref", "med", "batch_delay_ms"})) {
+                  "large_communities", "max_annotation_communities", "forbidden_communities",
+                  "local_pref", "med", "batch_delay_ms"})) {
     if (auto k = v["cluster_ips"]) {
       parse_kind(w, k, "advertise.cluster_ips", a.cluster_ips, {"mode"}, v,
                  [&](const std::string&, const YAML::Node& n) {
@@ -705,6 +706,22 @@ std::expected<daemon_config, std::vector<config_error>> parse(std::string_view y
                  [](const std::string&, const YAML::Node&) {});
       a.communities = global.communities;
       a.large_communities = global.large_communities;
+    }
+    if (auto x = v["max_annotation_communities"]) {
+      a.max_annotation_communities = static_cast<std::size_t>(
+          w.number(x, "advertise.max_annotation_communities", 0, 1000).value_or(16));
+    }
+    if (auto x = v["forbidden_communities"]) {
+      a.forbidden_communities.clear();
+      w.list(x, "advertise.forbidden_communities", [&](const YAML::Node& c, const std::string& cp) {
+        if (auto s = w.str(c, cp)) {
+          if (auto value = bgp::parse_community(*s)) {
+            a.forbidden_communities.push_back(*value);
+          } else {
+            w.error(c, cp, "not a community (ASN:VALUE or a well-known name): '" + *s + "'");
+          }
+        }
+      });
     }
     if (auto x = v["local_pref"]) {
       a.local_pref = static_cast<std::uint32_t>(

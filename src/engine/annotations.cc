@@ -1,5 +1,7 @@
 #include "src/engine/annotations.h"
 
+#include "src/engine/config.h"
+
 #include <algorithm>
 #include <charconv>
 #include <string_view>
@@ -56,7 +58,8 @@ std::vector<T> parse_list(std::string_view key, std::string_view value, std::str
 
 }  // namespace
 
-service_annotations parse_annotations(const std::map<std::string, std::string>& annotations) {
+service_annotations parse_annotations(const std::map<std::string, std::string>& annotations,
+                                      const advertise_config& limits) {
   service_annotations out;
   if (auto it = annotations.find(std::string(annotation_advertise)); it != annotations.end()) {
     const auto v = trim(it->second);
@@ -77,6 +80,32 @@ service_annotations parse_annotations(const std::map<std::string, std::string>& 
     out.large = parse_list<bgp::large_community>(
         annotation_large_communities, it->second, "large community",
         [](std::string_view t) { return bgp::large_community::parse(t); }, out.problems);
+  }
+  const auto& forbidden = limits.forbidden_communities;
+  for (auto c : out.communities) {
+    if (std::find(forbidden.begin(), forbidden.end(), c) != forbidden.end()) {
+      const auto numeric = std::to_string(c >> 16) + ":" + std::to_string(c & 0xffff);
+      const auto name = bgp::community_to_string(c);
+      out.problems.push_back(std::string(annotation_communities) + ": " + numeric +
+                             (name != numeric ? " (" + name + ")" : "") +
+                             " is a well-known community a Service may not set");
+      out.communities.clear();
+      break;
+    }
+  }
+  const auto too_many = [&](std::string_view key, std::size_t n) {
+    if (n <= limits.max_annotation_communities) {
+      return false;
+    }
+    out.problems.push_back(std::string(key) + ": " + std::to_string(n) + " values, at most " +
+                           std::to_string(limits.max_annotation_communities));
+    return true;
+  };
+  if (too_many(annotation_communities, out.communities.size())) {
+    out.communities.clear();
+  }
+  if (too_many(annotation_large_communities, out.large.size())) {
+    out.large.clear();
   }
   if (auto it = annotations.find(std::string(annotation_local_pref)); it != annotations.end()) {
     const auto v = trim(it->second);

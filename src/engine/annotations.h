@@ -27,6 +27,10 @@ struct service_annotations {
   std::vector<std::string> problems;        // "svcbgp.io/communities: bad community '65000:x'"
 };
 
-service_annotations parse_annotations(const std::map<std::string, std::string>& annotations);
+// `limits`: max_annotation_communities and forbidden_communities; an annotation past them is
+// dropped whole, with a problem that says why.
+struct advertise_config;
+service_annotations parse_annotations(const std::map<std::string, std::string>& annotations,
+                                      const advertise_config& limits);
 
 }  // namespace svcbgp::engine

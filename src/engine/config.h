@@ -33,6 +33,20 @@ struct kind_config {
   friend bool operator==(const kind_config&, const kind_config&) = default;
 };
 
+// RFC 1997, 3765, 7611, 7999, 8326, 9494 well-known communities, which change what the ToR does
+// with the route (drop it, keep it from peers, blackhole it) for every service sharing the IP.
+inline std::vector<std::uint32_t> default_forbidden_communities() {
+  return {0xffff0000u,   // GRACEFUL_SHUTDOWN
+          0xffff0001u,   // ACCEPT_OWN
+          0xffff0006u,   // LLGR_STALE
+          0xffff0007u,   // NO_LLGR
+          0xffff029au,   // BLACKHOLE (65535:666)
+          0xffffff01u,   // NO_EXPORT
+          0xffffff02u,   // NO_ADVERTISE
+          0xffffff03u,   // NO_EXPORT_SUBCONFED
+          0xffffff04u};  // NOPEER
+}
+
 struct advertise_config {
   kind_config cluster_ips;
   cluster_ip_mode cluster_ips_mode = cluster_ip_mode::aggregate;
@@ -51,6 +65,10 @@ struct advertise_config {
   std::optional<std::uint8_t> aggregation_length_v6;
   std::vector<std::uint32_t> communities;
   std::vector<bgp::large_community> large_communities;
+  // What one Service's annotations may add (its IP may be shared with other tenants' services):
+  // at most this many communities and large communities each, none of the forbidden ones.
+  std::size_t max_annotation_communities = 16;
+  std::vector<std::uint32_t> forbidden_communities = default_forbidden_communities();
   std::uint32_t local_pref = 100;  // iBGP
   std::optional<std::uint32_t> med;
   std::chrono::milliseconds batch_delay{10};

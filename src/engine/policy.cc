@@ -240,7 +240,7 @@ service_outcome evaluate_service(const k8s::service& svc,
   });
 
   const auto counts = count_endpoints(slices, node.name);
-  const auto ann = parse_annotations(svc.annotations);
+  const auto ann = parse_annotations(svc.annotations, adv);
   std::string ann_detail;
   for (const auto& p : ann.problems) {
     ann_detail += (ann_detail.empty() ? "" : "; ") + p;

@@ -152,6 +152,27 @@ TEST(config, allowed_cidrs_reaching_special_ranges_need_allow_special_ranges) {
                     fake_env({{"NODE_NAME", "n1"}})));
 }
 
+TEST(config, annotation_bounds) {
+  auto c = parse("local_asn: 65001\n", fake_env({{"NODE_NAME", "n1"}}));
+  ASSERT_TRUE(c);
+  EXPECT_EQ(c->advertise.max_annotation_communities, 16u);
+  EXPECT_EQ(c->advertise.forbidden_communities, engine::default_forbidden_communities());
+  c = parse(
+      "local_asn: 65001\nadvertise: {max_annotation_communities: 4,"
+      " forbidden_communities: [blackhole, \"65000:1\"]}\n",
+      fake_env({{"NODE_NAME", "n1"}}));
+  ASSERT_TRUE(c);
+  EXPECT_EQ(c->advertise.max_annotation_communities, 4u);
+  EXPECT_EQ(c->advertise.forbidden_communities,
+            (std::vector<std::uint32_t>{0xffff029au, (65000u << 16) | 1}));
+  const auto errors =
+      errors_of("local_asn: 65001\nadvertise: {forbidden_communities: [blackhole, bogus]}\n");
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_EQ(errors[0],
+            "advertise.forbidden_communities[1]: not a community (ASN:VALUE or a well-known name): "
+            "'bogus'");
+}
+
 TEST(config, errors_name_the_key_path) {
   EXPECT_EQ(errors_of("local_asn: 65001\npeers:\n  - {name: a, address: 10.0.0.1, asn: 65000}\n"
                       "  - {name: b, address: 10.0.0.2, asn: 0}\n"),
