@@ -118,6 +118,7 @@ struct adj_rib_out::impl {
   std::size_t pending_n = 0;
   std::size_t want_n = 0;
   std::size_t unexportable_n = 0;
+  std::size_t oversized_n = 0;  // pending, found too large by the last next_updates()
   exporter export_fn;
   mutable std::unordered_map<const path_attributes*, exported_sets> memo;
   std::size_t memo_after_sweep = 0;
@@ -453,7 +454,9 @@ struct adj_rib_out::impl {
       if (size_with(nlri_bytes + n) > max_size) {
         if (batch.empty()) {
           // Not even one prefix fits beside these attributes: it can never be sent, so it stays
-          // pending rather than producing an oversized UPDATE.
+          // pending rather than producing an oversized UPDATE (and is counted, for the owner to
+          // report).
+          oversized_n += l->live;
           break;
         }
         emit(batch);
@@ -571,6 +574,7 @@ std::vector<update_message> adj_rib_out::next_updates(const codec_context& ctx,
   std::vector<update_message> out;
   std::size_t budget = max_messages;
   const std::size_t max_size = ctx.max_size();
+  m.oversized_n = 0;
 
   std::vector<std::size_t> negotiated;
   for (family f : ctx.families) {
@@ -675,6 +679,10 @@ std::size_t adj_rib_out::desired_count() const {
 
 std::size_t adj_rib_out::unexportable_count() const {
   return impl_->unexportable_n;
+}
+
+std::size_t adj_rib_out::oversized_count() const {
+  return impl_->oversized_n;
 }
 
 route_set adj_rib_out::sent() const {

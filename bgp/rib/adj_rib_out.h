@@ -63,6 +63,9 @@ class adj_rib_out {
   route_set desired() const;
   std::size_t desired_count() const;       // routes given that the exporter can send
   std::size_t unexportable_count() const;  // routes given that it cannot
+  // Routes whose attributes leave no room for their prefix in one UPDATE of the session's size:
+  // they stay pending. As found by the last next_updates().
+  std::size_t oversized_count() const;
   // What the peer has been sent and holds now (built on each call).
   route_set sent() const;
   std::size_t sent_count() const;

@@ -494,6 +494,7 @@ asio::awaitable<void> peer::writer(connection_ptr c) {
     } else if (c == conn_ && can_send_routes()) {
       // Control messages go first each round, so a long table never starves KEEPALIVEs.
       auto routes = out_.next_updates(c->ctx, 64);
+      report_oversized(c);
       for (const auto& u : routes) {
         encode(message{u}, c->ctx, buf);
         sent_.count(message_type::update);
@@ -792,6 +793,19 @@ void peer::report_unexportable() {
   unexportable_ = skipped;
 }
 
+// Logged once per change of the count: the writer asks again on every wake.
+void peer::report_oversized(const connection_ptr& c) {
+  const std::size_t n = out_.oversized_count();
+  if (n != 0 && n != oversized_) {
+    speaker_event se;
+    se.what = speaker_event::kind::warning;
+    se.text = std::to_string(n) + " routes not sent: their attributes leave no room for the " +
+              "prefix in one UPDATE of " + std::to_string(c->ctx.max_size()) + " bytes";
+    emit(std::move(se));
+  }
+  oversized_ = n;
+}
+
 void peer::update_routes(const route_set& source, const std::vector<prefix>& changed) {
   if (!has_table_) {
     set_routes(source);
@@ -1005,6 +1019,7 @@ peer_status peer::status() const {
   s.routes_received_bytes = in_.bytes();
   s.routes_dropped_limit = dropped_limit_;
   s.routes_dropped_loop = dropped_loop_;
+  s.routes_oversized = oversized_;
   s.routes_sent_ipv4 = out_.sent_count(ipv4_unicast);
   s.routes_sent_ipv6 = out_.sent_count(ipv6_unicast);
   s.routes_received_ipv4 = in_.size(ipv4_unicast);

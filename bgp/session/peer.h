@@ -130,6 +130,8 @@ class peer : public std::enable_shared_from_this<peer> {
   bool has_table_ = false;  // set_routes() was called once: update_routes() can be incremental
   void export_routes(bool resend);
   void report_unexportable();
+  void report_oversized(const connection_ptr& c);
+  std::size_t oversized_ = 0;
   adj_rib_out out_;
   adj_rib_in in_;
   asio::steady_timer refresh_timer_;

@@ -75,6 +75,7 @@ struct peer_status {
   std::size_t routes_received_bytes = 0;   // what the stored ones cost (max_received_bytes)
   std::uint64_t routes_dropped_limit = 0;  // announced past a limit: counted, not stored
   std::uint64_t routes_dropped_loop = 0;   // announced with our own AS in the path
+  std::size_t routes_oversized = 0;        // ours, not sent: they fit no UPDATE
   std::size_t routes_sent_ipv4 = 0, routes_sent_ipv6 = 0;
   std::size_t routes_received_ipv4 = 0, routes_received_ipv6 = 0;
   std::chrono::seconds idle_hold{0};

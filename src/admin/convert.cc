@@ -199,6 +199,7 @@ void to_proto(const bgp::peer_status& p, const local_identity& local, v1::Peer* 
   out->set_routes_received_bytes(p.routes_received_bytes);
   out->set_routes_dropped_limit(p.routes_dropped_limit);
   out->set_routes_dropped_loop(p.routes_dropped_loop);
+  out->set_routes_unsendable(p.routes_oversized);
   out->set_idle_hold_time(seconds(p.idle_hold));
   out->set_end_of_rib_sent(p.end_of_rib_sent);
   out->set_end_of_rib_received(p.end_of_rib_received);

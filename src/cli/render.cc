@@ -288,6 +288,10 @@ void protocol_detail(std::string& out, const v1::Peer& p) {
                  (p.max_prefixes_action() == "cease" ? " (past it: Cease)"
                                                      : " (past it: counted, not stored)"));
   }
+  if (p.routes_unsendable() > 0) {
+    put(out, "    Routes unsent:    " + std::to_string(p.routes_unsendable()) +
+                 " (their attributes fit no UPDATE)");
+  }
   if (p.routes_dropped_limit() > 0 || p.routes_dropped_loop() > 0) {
     put(out, "    Routes dropped:   " + std::to_string(p.routes_dropped_limit()) +
                  " past the limit, " + std::to_string(p.routes_dropped_loop()) +

@@ -774,6 +774,12 @@ struct app::impl : engine::route_sink {
                {{"peer", p.config.name}, {"reason", "own_as"}},
                static_cast<double>(p.routes_dropped_loop));
     }
+    w.family("svcbgp_bgp_routes_unsendable", "gauge",
+             "Routes for the peer that fit no UPDATE (attributes too large); never sent.");
+    for (const auto& p : peers) {
+      w.sample("svcbgp_bgp_routes_unsendable", {{"peer", p.config.name}},
+               static_cast<double>(p.routes_oversized));
+    }
     w.family("svcbgp_bgp_received_bytes", "gauge",
              "What the received routes stored cost (max_received_bytes counts this).");
     for (const auto& p : peers) {

@@ -704,6 +704,35 @@ TEST_F(speaker_test, the_restart_bit_stays_set_until_that_peer_has_had_end_of_ri
   EXPECT_FALSE(open->caps.graceful_restart->restart_state);
 }
 
+TEST_F(speaker_test, a_route_that_fits_no_update_is_reported_and_counted) {
+  // Issue 13: a route whose attributes fit no UPDATE stayed pending with no log or metric.
+  scripted_peer tor;
+  start(local(), {to(tor)});
+  ASSERT_TRUE(tor.establish());  // no extended message: 4,096 bytes
+  auto huge = std::make_shared<path_attributes>();
+  huge->origin = origin_type::igp;
+  for (std::uint32_t i = 0; i < 1100; ++i) {
+    huge->communities.push_back((65000u << 16) | i);
+  }
+  call([&] {
+    sp_->set_routes(
+        route_set{{pfx("10.96.0.1/32"), huge}, {pfx("10.96.0.2/32"), attrs_with_community(1)}});
+  });
+  auto warning =
+      wait_event([](const speaker_event& e) { return e.what == speaker_event::kind::warning; });
+  ASSERT_TRUE(warning);
+  EXPECT_EQ(warning->text,
+            "1 routes not sent: their attributes leave no room for the prefix in one UPDATE of "
+            "4096 bytes");
+  auto u = tor.read_until<update_message>();
+  while (u && u->nlri.empty()) {
+    u = tor.read_until<update_message>();
+  }
+  ASSERT_TRUE(u);
+  EXPECT_EQ(u->nlri, std::vector<prefix>{pfx("10.96.0.2/32")});  // the other route goes out
+  EXPECT_EQ(call([&] { return sp_->peer(to(tor).name)->routes_oversized; }), 1u);
+}
+
 TEST_F(speaker_test, peers_are_added_and_removed_without_touching_the_others) {
   scripted_peer first("127.0.0.1");
   scripted_peer second("127.0.0.2");
