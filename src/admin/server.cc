@@ -503,6 +503,11 @@ struct server::impl final : v1::Admin::Service {
     {
       std::lock_guard lock(watchers_mutex);
       std::erase_if(watchers, [](const auto& x) { return x.expired(); });
+      if (watchers_open.load() >= opts.max_watchers) {
+        return Status(StatusCode::RESOURCE_EXHAUSTED, "too many WatchEvents streams open (" +
+                                                          std::to_string(opts.max_watchers) +
+                                                          "); close one and retry");
+      }
       watchers.push_back(w);
     }
     ++watchers_open;
@@ -601,7 +606,14 @@ struct server::impl final : v1::Admin::Service {
         throw std::runtime_error("admin: TCP listen " + opts.tcp_listen +
                                  " needs TLS (a server certificate and key); refusing plain TCP");
       }
-      grpc::SslServerCredentialsOptions tls;
+      if (opts.tls_client_ca_file.empty()) {
+        throw std::runtime_error("admin: TCP listen " + opts.tcp_listen +
+                                 " needs a client CA (admin.tls_client_ca_file): without client "
+                                 "certificates anyone on the network could disable a peer");
+      }
+      grpc::SslServerCredentialsOptions tls(
+          GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY);
+      tls.pem_root_certs = read_file(opts.tls_client_ca_file, "TLS client CA");
       tls.pem_key_cert_pairs.push_back({read_file(opts.tls_key_file, "TLS key"),
                                         read_file(opts.tls_cert_file, "TLS certificate")});
       builder.AddListeningPort(opts.tcp_listen, grpc::SslServerCredentials(tls), &bound_tcp_port);

@@ -1,7 +1,8 @@
 // The admin gRPC server (proto/svcbgp/admin/v1/admin.proto) of svcbgpd.
 //
 // It listens on a unix socket (mode 0600; a stale socket file is removed first) and, when
-// configured, on TCP with TLS only; server reflection is on. gRPC runs its own small thread pool
+// configured, on TCP with mutual TLS only (a client certificate from the configured CA); server
+// reflection is on. gRPC runs its own small thread pool
 // (synchronous API): every handler posts its call of `daemon::control` onto the daemon's
 // io_context and waits for the answer, so daemon state is only ever touched on the io thread.
 // Conversion to protobuf happens on the gRPC thread, from copies.
@@ -36,11 +37,17 @@ struct server_options {
   std::string tcp_listen;                                // "host:port"; empty: no TCP
   std::string tls_cert_file;                             // PEM; required with tcp_listen
   std::string tls_key_file;                              // PEM; required with tcp_listen
-  std::size_t watch_queue_limit = 1000;                  // events per WatchEvents client
+  // PEM CA bundle; required with tcp_listen: every TCP client must present a certificate it
+  // signed (anyone on the node's network reaches the port, and DisablePeer takes a session down).
+  std::string tls_client_ca_file;
+  std::size_t watch_queue_limit = 1000;  // events per WatchEvents client
   std::chrono::milliseconds watch_stuck_grace{10'000};
   // How long a handler waits for the io thread before answering UNAVAILABLE.
   std::chrono::milliseconds io_timeout{30'000};
   int max_threads = 16;  // gRPC handler threads
+  // WatchEvents streams open at once; more are answered RESOURCE_EXHAUSTED, so that streams never
+  // hold every handler thread.
+  std::size_t max_watchers = 8;
 };
 
 struct server_stats {

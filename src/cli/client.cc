@@ -1,6 +1,9 @@
 #include "src/cli/client.h"
 
 #include <chrono>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
 
 #include <grpcpp/grpcpp.h>
 
@@ -65,7 +68,38 @@ struct admin_client::impl {
   }
 };
 
-admin_client::admin_client(const std::string& target) : impl_(std::make_unique<impl>()) {
+namespace {
+
+std::string read_pem(const std::string& path, const char* what) {
+  std::ifstream in(path);
+  if (!in) {
+    throw std::runtime_error(std::string(what) + " '" + path + "' cannot be read");
+  }
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+}  // namespace
+
+admin_client::admin_client(const std::string& target, const tls_files& tls)
+    : impl_(std::make_unique<impl>()) {
+  if (target.starts_with("tls://")) {
+    if (tls.ca.empty() || tls.cert.empty() || tls.key.empty()) {
+      throw std::runtime_error(target + " needs --ca, --cert and --key");
+    }
+    grpc::SslCredentialsOptions o;
+    o.pem_root_certs = read_pem(tls.ca, "--ca");
+    o.pem_cert_chain = read_pem(tls.cert, "--cert");
+    o.pem_private_key = read_pem(tls.key, "--key");
+    grpc::ChannelArguments args;
+    if (!tls.server_name.empty()) {
+      args.SetSslTargetNameOverride(tls.server_name);
+    }
+    impl_->stub = v1::Admin::NewStub(
+        grpc::CreateCustomChannel(target.substr(6), grpc::SslCredentials(o), args));
+    return;
+  }
   const std::string uri = target.starts_with("unix:") ? target : "unix:" + target;
   impl_->stub = v1::Admin::NewStub(grpc::CreateChannel(uri, grpc::InsecureChannelCredentials()));
 }

@@ -1,4 +1,5 @@
-// svcbgpc's transport: one admin API connection (gRPC over the daemon's unix socket).
+// svcbgpc's transport: one admin API connection (gRPC over the daemon's unix socket, or over TCP
+// with mutual TLS).
 //
 // Streams are read to the end and merged into one response message (the chunks' repeated
 // fields concatenated), so callers see one message per command. gRPC stays in client.cc.
@@ -26,10 +27,19 @@ struct call_error {
 template <typename T>
 using result = std::expected<T, call_error>;
 
+// Mutual TLS toward svcbgpd's TCP admin port (admin.listen).
+struct tls_files {
+  std::string ca;           // PEM CA that signed svcbgpd's certificate
+  std::string cert;         // PEM: our client certificate (signed by admin.tls_client_ca_file)
+  std::string key;          // PEM: its key
+  std::string server_name;  // checked against svcbgpd's certificate; empty: the host given
+};
+
 class admin_client {
  public:
-  // `target`: a unix socket path, or "unix:PATH".
-  explicit admin_client(const std::string& target);
+  // `target`: a unix socket path, "unix:PATH", or "tls://HOST:PORT" (then `tls` is used; its
+  // files are read here and a missing one throws std::runtime_error naming it).
+  explicit admin_client(const std::string& target, const tls_files& tls = {});
   ~admin_client();
   admin_client(const admin_client&) = delete;
   admin_client& operator=(const admin_client&) = delete;

@@ -8,6 +8,9 @@
 #include <cstdlib>
 #include <cstring>
 #include <iostream>
+#include <memory>
+#include <optional>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -20,11 +23,17 @@ namespace {
 using namespace svcbgp::cli;
 
 void usage(std::ostream& os) {
-  os << "usage: svcbgpc [-s SOCKET] [--json] [COMMAND...]\n"
+  os << "usage: svcbgpc [-s SOCKET | -s tls://HOST:PORT --ca F --cert F --key F] [--json] "
+        "[COMMAND...]\n"
         "With no command, an interactive prompt (history, TAB completion).\n"
         "  -s, --socket SOCKET  svcbgpd's admin socket (default "
      << default_socket
-     << ")\n"
+     << "),\n"
+        "                       or tls://HOST:PORT for its TCP port (admin.listen, mutual TLS)\n"
+        "      --ca FILE        PEM CA that signed svcbgpd's certificate (with tls://)\n"
+        "      --cert FILE      PEM client certificate (with tls://)\n"
+        "      --key FILE       PEM key of the client certificate (with tls://)\n"
+        "      --server-name N  the name svcbgpd's certificate carries, if not HOST\n"
         "  -j, --json           print the answer as JSON\n"
         "  -V, --version        print svcbgpc's version and exit\n"
         "  -h, --help           this help and the commands\n"
@@ -125,6 +134,7 @@ int interactive(admin_client& client, run_options& o) {
 
 int main(int argc, char** argv) {
   run_options o;
+  tls_files tls;
   std::vector<std::string> words;
   int i = 1;
   for (; i < argc; ++i) {
@@ -138,6 +148,17 @@ int main(int argc, char** argv) {
       o.socket = argv[++i];
     } else if (a.starts_with("--socket=")) {
       o.socket = a.substr(9);
+    } else if (a == "--ca" || a == "--cert" || a == "--key" || a == "--server-name") {
+      if (i + 1 >= argc) {
+        std::cerr << "svcbgpc: " << a << " needs a value\n";
+        usage(std::cerr);
+        return exit_usage;
+      }
+      std::string& field = a == "--ca"     ? tls.ca
+                           : a == "--cert" ? tls.cert
+                           : a == "--key"  ? tls.key
+                                           : tls.server_name;
+      field = argv[++i];
     } else if (a == "--json" || a == "-j") {
       o.json = true;
     } else if (a == "-h" || a == "--help") {
@@ -177,11 +198,23 @@ int main(int argc, char** argv) {
     }
   }
 
-  if (auto problem = socket_problem(o.socket)) {
+  const bool over_tls = o.socket.starts_with("tls://");
+  if (!over_tls && (!tls.ca.empty() || !tls.cert.empty() || !tls.key.empty())) {
+    std::cerr << "svcbgpc: --ca, --cert and --key go with -s tls://HOST:PORT\n";
+    return exit_usage;
+  }
+  if (auto problem = over_tls ? std::nullopt : socket_problem(o.socket)) {
     std::cerr << "svcbgpc: cannot connect to svcbgpd at " << o.socket << ": " << *problem << '\n';
     return exit_unreachable;
   }
-  admin_client client(o.socket);
+  std::unique_ptr<admin_client> connected;
+  try {
+    connected = std::make_unique<admin_client>(o.socket, tls);
+  } catch (const std::runtime_error& e) {
+    std::cerr << "svcbgpc: " << e.what() << '\n';
+    return exit_usage;
+  }
+  admin_client& client = *connected;
   if (!cmd) {
     return interactive(client, o);
   }

@@ -23,7 +23,7 @@ inline constexpr int exit_unreachable = 3;
 inline constexpr const char* default_socket = "/run/svcbgp/svcbgpd.sock";
 
 struct run_options {
-  std::string socket = default_socket;
+  std::string socket = default_socket;  // or tls://HOST:PORT
   bool json = false;
 };
 

@@ -754,7 +754,12 @@ std::expected<daemon_config, std::vector<config_error>> parse(std::string_view y
     }
   }
   if (auto v = root["admin"];
-      v && w.map(v, "admin", {"socket", "listen", "tls_cert_file", "tls_key_file"})) {
+      v && w.map(v, "admin",
+                 {"socket", "listen", "tls_cert_file", "tls_key_file", "tls_client_ca_file"})) {
+    if (v["tls_client_ca_file"]) {
+      c.admin_tls_client_ca =
+          w.str(v["tls_client_ca_file"], "admin.tls_client_ca_file").value_or("");
+    }
     if (v["tls_cert_file"]) {
       c.admin_tls_cert = w.str(v["tls_cert_file"], "admin.tls_cert_file").value_or("");
     }
@@ -810,6 +815,11 @@ std::expected<daemon_config, std::vector<config_error>> parse(std::string_view y
     errors.push_back({"admin.listen",
                       "gRPC over TCP needs TLS: set admin.tls_cert_file and "
                       "admin.tls_key_file"});
+  }
+  if (!c.admin_listen.empty() && c.admin_tls_client_ca.empty()) {
+    errors.push_back({"admin.listen",
+                      "gRPC over TCP needs client certificates: set admin.tls_client_ca_file "
+                      "(anyone on the node's network reaches the port)"});
   }
   if (c.source == k8s_source::directory && c.directory.empty()) {
     errors.push_back({"kubernetes.directory", "must be set for source directory"});

@@ -67,6 +67,7 @@ struct daemon_config {
   std::string admin_listen;    // host:port, TLS required; "" = off
   std::string admin_tls_cert;  // PEM files for admin_listen
   std::string admin_tls_key;
+  std::string admin_tls_client_ca;  // PEM CA that signs the clients' certificates
   std::string http_listen = "0.0.0.0:9179";
   std::string log_level = "info";
   log_format log_fmt = log_format::text;

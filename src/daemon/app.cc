@@ -405,6 +405,7 @@ struct app::impl : engine::route_sink {
     o.tcp_listen = cfg.admin_listen;
     o.tls_cert_file = cfg.admin_tls_cert;
     o.tls_key_file = cfg.admin_tls_key;
+    o.tls_client_ca_file = cfg.admin_tls_client_ca;
     admin = std::make_unique<admin::server>(io, *owner, o);
     admin->start();
     log::info("admin API listening", {{"socket", cfg.admin_socket}, {"tcp", cfg.admin_listen}});

@@ -73,4 +73,33 @@ class admin_harness {
   std::unique_ptr<admin::server> server_;
 };
 
+// Certificates for the TCP admin port, made with openssl in `dir`: ca.pem (signs the others),
+// server.pem/.key (CN and SAN localhost), client.pem/.key (signed by the CA), rogue.pem/.key
+// (self-signed: a client certificate the server must refuse). False when openssl fails.
+inline bool make_test_pki(const std::string& dir) {
+  const std::string ec = " -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes";
+  const std::string d = dir + "/";
+  const std::string cmd =
+      "set -e; cd " + d + "; exec 2>/dev/null; " + "openssl req -x509" + ec +
+      " -days 1 -subj /CN=svcbgp-test-ca -keyout ca.key -out ca.pem; " + "openssl req" + ec +
+      " -subj /CN=localhost -addext subjectAltName=DNS:localhost " +
+      "-keyout server.key -out server.csr; " +
+      "openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 1 " +
+      "-copy_extensions copy -out server.pem; " + "openssl req" + ec +
+      " -subj /CN=svcbgpc -keyout client.key -out client.csr; " +
+      "openssl x509 -req -in client.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 1 " +
+      "-out client.pem; " + "openssl req -x509" + ec +
+      " -days 1 -subj /CN=rogue -keyout rogue.key -out rogue.pem";
+  return std::system(("sh -c '" + cmd + "'").c_str()) == 0;
+}
+
+inline admin::server_options tls_options(const std::string& dir) {
+  admin::server_options o;
+  o.tcp_listen = "127.0.0.1:0";
+  o.tls_cert_file = dir + "/server.pem";
+  o.tls_key_file = dir + "/server.key";
+  o.tls_client_ca_file = dir + "/ca.pem";
+  return o;
+}
+
 }  // namespace svcbgp::testing

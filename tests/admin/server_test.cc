@@ -92,39 +92,73 @@ TEST(admin_server_start, refuses_tcp_without_tls) {
   }
 }
 
-TEST(admin_server_start, serves_tcp_with_tls) {
-  admin_harness probe;  // only for its temporary directory
-  const std::string key = probe.dir() + "/key.pem";
-  const std::string cert = probe.dir() + "/cert.pem";
-  const std::string cmd =
-      "openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=localhost "
-      "-addext subjectAltName=DNS:localhost -keyout " +
-      key + " -out " + cert + " 2>/dev/null";
-  if (std::system(cmd.c_str()) != 0) {
-    GTEST_SKIP() << "openssl cannot make a test certificate";
-  }
+TEST(admin_server_start, refuses_tcp_without_a_client_ca) {
   admin::server_options o;
   o.tcp_listen = "127.0.0.1:0";
-  o.tls_cert_file = cert;
-  o.tls_key_file = key;
+  o.tls_cert_file = "/nonexistent/cert.pem";
+  o.tls_key_file = "/nonexistent/key.pem";
   admin_harness h(o);
-  h.start();
-  ASSERT_GT(h.server().tcp_port(), 0);
-  std::ifstream in(cert);
-  std::stringstream pem;
-  pem << in.rdbuf();
+  try {
+    h.start();
+    FAIL() << "started TCP without client certificates";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find("tls_client_ca_file"), std::string::npos) << e.what();
+  }
+}
+
+std::string file_text(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+// A client of the TCP port, with the given certificate ("" for none).
+std::unique_ptr<v1::Admin::Stub> tls_stub(const std::string& dir, int port,
+                                          const std::string& cert) {
   grpc::SslCredentialsOptions tls;
-  tls.pem_root_certs = pem.str();
+  tls.pem_root_certs = file_text(dir + "/ca.pem");
+  if (!cert.empty()) {
+    tls.pem_cert_chain = file_text(dir + "/" + cert + ".pem");
+    tls.pem_private_key = file_text(dir + "/" + cert + ".key");
+  }
   grpc::ChannelArguments args;
   args.SetSslTargetNameOverride("localhost");
-  auto stub = v1::Admin::NewStub(grpc::CreateCustomChannel(
-      "127.0.0.1:" + std::to_string(h.server().tcp_port()), grpc::SslCredentials(tls), args));
-  grpc::ClientContext ctx;
-  ctx.set_deadline(std::chrono::system_clock::now() + 10s);
-  v1::GetStatusResponse st;
-  const auto status = stub->GetStatus(&ctx, {}, &st);
-  EXPECT_TRUE(status.ok()) << status.error_message();
-  EXPECT_EQ(st.node_name(), "node-a");
+  return v1::Admin::NewStub(grpc::CreateCustomChannel("127.0.0.1:" + std::to_string(port),
+                                                      grpc::SslCredentials(tls), args));
+}
+
+TEST(admin_server_start, tcp_serves_only_clients_with_a_certificate_from_the_ca) {
+  admin_harness probe;  // only for its temporary directory
+  if (!make_test_pki(probe.dir())) {
+    GTEST_SKIP() << "openssl cannot make test certificates";
+  }
+  admin_harness h(tls_options(probe.dir()));
+  h.start();
+  ASSERT_GT(h.server().tcp_port(), 0);
+  {
+    grpc::ClientContext ctx;
+    ctx.set_deadline(std::chrono::system_clock::now() + 10s);
+    v1::GetStatusResponse st;
+    const auto status =
+        tls_stub(probe.dir(), h.server().tcp_port(), "client")->GetStatus(&ctx, {}, &st);
+    EXPECT_TRUE(status.ok()) << status.error_message();
+    EXPECT_EQ(st.node_name(), "node-a");
+  }
+  // Issue 13: a client with no credential called DisablePeer and took the session down.
+  for (const char* cert : {"", "rogue"}) {
+    grpc::ClientContext ctx;
+    ctx.set_deadline(std::chrono::system_clock::now() + 5s);
+    v1::DisablePeerRequest req;
+    req.set_name("tor1");
+    v1::DisablePeerResponse out;
+    const auto status =
+        tls_stub(probe.dir(), h.server().tcp_port(), cert)->DisablePeer(&ctx, req, &out);
+    EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAVAILABLE)
+        << "client certificate '" << cert << "': " << status.error_message();
+  }
+  h.sync();
+  EXPECT_TRUE(h.fake().calls().empty());
 }
 
 // Lists services through the reflection protocol (grpc.reflection.v1alpha), as grpcurl does.
@@ -435,6 +469,44 @@ TEST_F(admin_server_test, watch_events_snapshot_then_live_events) {
   while (reader->Read(&ev)) {
   }
   reader->Finish();
+}
+
+TEST(admin_server_watch, streams_past_the_cap_get_resource_exhausted) {
+  // Issue 13: sixteen open WatchEvents streams used every handler thread.
+  admin::server_options o;
+  o.max_watchers = 3;
+  admin_harness h(o);
+  h.start();
+  auto stub = v1::Admin::NewStub(
+      grpc::CreateChannel("unix:" + h.socket(), grpc::InsecureChannelCredentials()));
+  std::vector<std::unique_ptr<grpc::ClientContext>> contexts;
+  std::vector<std::unique_ptr<grpc::ClientReader<v1::WatchEventsResponse>>> readers;
+  for (int i = 0; i < 3; ++i) {
+    contexts.push_back(std::make_unique<grpc::ClientContext>());
+    readers.push_back(stub->WatchEvents(contexts.back().get(), v1::WatchEventsRequest{}));
+    v1::WatchEventsResponse ev;
+    while (readers.back()->Read(&ev) && !ev.has_snapshot_complete()) {
+    }
+    ASSERT_TRUE(ev.has_snapshot_complete());
+  }
+  grpc::ClientContext extra;
+  auto reader = stub->WatchEvents(&extra, v1::WatchEventsRequest{});
+  v1::WatchEventsResponse ev;
+  EXPECT_FALSE(reader->Read(&ev));
+  const auto st = reader->Finish();
+  EXPECT_EQ(st.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
+  EXPECT_NE(st.error_message().find("too many WatchEvents streams open (3)"), std::string::npos)
+      << st.error_message();
+  // Unary calls still get a thread.
+  grpc::ClientContext ctx;
+  v1::GetStatusResponse status;
+  EXPECT_TRUE(stub->GetStatus(&ctx, {}, &status).ok());
+  for (std::size_t i = 0; i < readers.size(); ++i) {
+    contexts[i]->TryCancel();
+    while (readers[i]->Read(&ev)) {
+    }
+    readers[i]->Finish();
+  }
 }
 
 TEST_F(admin_server_test, stop_on_the_io_thread_ends_streams_without_deadlock) {

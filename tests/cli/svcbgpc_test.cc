@@ -263,6 +263,44 @@ TEST(svcbgpc_flags, unknown_flag_exits_2_naming_it) {
   EXPECT_EQ(o.out, "");
 }
 
+TEST(svcbgpc_tls, over_tcp_with_a_client_certificate) {
+  // Issue 13: svcbgpc could not use the TCP admin port; the port took any client.
+  admin_harness probe;  // only for its temporary directory
+  if (!make_test_pki(probe.dir())) {
+    GTEST_SKIP() << "openssl cannot make test certificates";
+  }
+  admin_harness h(tls_options(probe.dir()));
+  h.start();
+  const std::string target = "tls://127.0.0.1:" + std::to_string(h.server().tcp_port());
+  const auto with = [&](const std::string& cert, std::vector<std::string> command) {
+    std::vector<std::string> args{"-s",
+                                  target,
+                                  "--ca",
+                                  probe.dir() + "/ca.pem",
+                                  "--cert",
+                                  probe.dir() + "/" + cert + ".pem",
+                                  "--key",
+                                  probe.dir() + "/" + cert + ".key",
+                                  "--server-name",
+                                  "localhost"};
+    args.insert(args.end(), command.begin(), command.end());
+    return run_svcbgpc(args);
+  };
+  auto o = with("client", {"disable", "tor1", "maintenance"});
+  EXPECT_EQ(o.code, 0) << o.err;
+  EXPECT_EQ(o.out, "tor1: disabled\n");
+  o = with("rogue", {"disable", "tor2"});
+  EXPECT_EQ(o.code, 3) << o.out << o.err;
+  using c = fake_control::call;
+  EXPECT_EQ(h.fake().calls(), (std::vector<c>{{"disable", "tor1", "maintenance", false, false}}));
+  o = run_svcbgpc({"-s", target, "show", "status"});
+  EXPECT_EQ(o.code, 2);
+  EXPECT_EQ(o.err, "svcbgpc: " + target + " needs --ca, --cert and --key\n");
+  o = run_svcbgpc({"--cert", "x.pem", "show", "status"});
+  EXPECT_EQ(o.code, 2);
+  EXPECT_EQ(o.err, "svcbgpc: --ca, --cert and --key go with -s tls://HOST:PORT\n");
+}
+
 TEST(svcbgpc_unreachable, no_socket_exits_3) {
   const auto o = run_svcbgpc({"-s", "/nonexistent/svcbgpd.sock", "show", "status"});
   EXPECT_EQ(o.code, 3);

@@ -173,6 +173,23 @@ TEST(config, annotation_bounds) {
             "'bogus'");
 }
 
+TEST(config, admin_over_tcp_needs_tls_and_client_certificates) {
+  auto errors = errors_of("local_asn: 65001\nadmin: {listen: \"0.0.0.0:50051\"}\n");
+  ASSERT_EQ(errors.size(), 2u) << ::testing::PrintToString(errors);
+  EXPECT_EQ(errors[0],
+            "admin.listen: gRPC over TCP needs TLS: set admin.tls_cert_file and "
+            "admin.tls_key_file");
+  EXPECT_EQ(errors[1],
+            "admin.listen: gRPC over TCP needs client certificates: set "
+            "admin.tls_client_ca_file (anyone on the node's network reaches the port)");
+  auto c = parse(
+      "local_asn: 65001\nadmin: {listen: \"0.0.0.0:50051\", tls_cert_file: /c, tls_key_file: /k,"
+      " tls_client_ca_file: /ca}\n",
+      fake_env({{"NODE_NAME", "n1"}}));
+  ASSERT_TRUE(c);
+  EXPECT_EQ(c->admin_tls_client_ca, "/ca");
+}
+
 TEST(config, errors_name_the_key_path) {
   EXPECT_EQ(errors_of("local_asn: 65001\npeers:\n  - {name: a, address: 10.0.0.1, asn: 65000}\n"
                       "  - {name: b, address: 10.0.0.2, asn: 0}\n"),
