@@ -21,6 +21,7 @@
 #include "src/daemon/http_server.h"
 #include "src/daemon/log.h"
 #include "src/daemon/metrics.h"
+#include "src/daemon/reload_plan.h"
 #include "src/engine/policy.h"
 #include "src/engine/reconciler.h"
 #include "src/netlink/netlink.h"
@@ -120,6 +121,7 @@ struct app::impl : engine::route_sink {
   std::optional<std::string> last_reconfigure_error;
   std::uint64_t reloads_ok = 0;
   std::uint64_t reloads_rejected = 0;
+  std::uint64_t reloads_refused = 0;  // valid, but a restart-only key changed
   // The config file's folder, followed: a new text there reloads as SIGHUP does.
   std::unique_ptr<k8s::folder_watch> config_watch;
   std::size_t config_text_hash = 0;  // of the text last loaded or rejected
@@ -644,51 +646,40 @@ struct app::impl : engine::route_sink {
       }
       return r;
     }
+    // All or nothing: the plan is made before anything is touched.
+    const auto plan = plan_reload(cfg, *next);
+    if (!plan.ok()) {
+      r.ok = false;
+      r.errors = plan.refused;
+      if (!check_only) {
+        ++reloads_refused;
+        last_reconfigure_error = r.errors.front();
+        log::error("config refused, nothing applied: a key changed that only a restart applies",
+                   {{"file", config_path},
+                    {"keys", std::to_string(r.errors.size())},
+                    {"first", r.errors.front()}});
+      }
+      return r;
+    }
+    r.changes = plan.changes();
     if (check_only) {
       return r;
     }
-    auto& n = *next;
-    if (n.local_asn != cfg.local_asn || n.router_id != cfg.router_id ||
-        n.listen_port != cfg.listen_port || n.listen_address != cfg.listen_address ||
-        n.source != cfg.source || n.directory != cfg.directory) {
-      r.changes.push_back(
-          "local_asn, router_id, listen, kubernetes: changes take effect after a restart");
-    }
-    if (!(n.advertise == cfg.advertise) || n.node_selector != cfg.node_selector) {
-      r.changes.push_back("advertise: routes selected again");
-    }
-    // Removed peers go first: a peer renamed at the same address is a removal and an addition, and
-    // the speaker takes no second peer at an address still in use.
-    std::map<std::string, const config::peer*> old_peers;
-    for (const auto& p : cfg.peers) {
-      old_peers[p.bgp.name] = &p;
-    }
-    for (auto it = old_peers.begin(); it != old_peers.end();) {
-      const auto& name = it->first;
-      if (std::any_of(n.peers.begin(), n.peers.end(),
-                      [&](const config::peer& p) { return p.bgp.name == name; })) {
-        ++it;
-        continue;
-      }
+    for (const auto& name : plan.remove) {
       for (auto& [ifindex, names] : peers_by_ifindex) {
         std::erase(names, name);
       }
       speaker->remove_peer(name);
-      r.changes.push_back("peer " + name + " removed");
-      it = old_peers.erase(it);
     }
-    for (const auto& p : n.peers) {
-      auto it = old_peers.find(p.bgp.name);
-      if (it == old_peers.end()) {
-        speaker->add_peer(resolve_peer(p), selection_hold(p));
-        r.changes.push_back("peer " + p.bgp.name + " added");
-      } else if (!(it->second->bgp == p.bgp)) {
-        const bool reset = p.bgp.session_differs(it->second->bgp);
+    cfg = std::move(*next);
+    for (const auto& p : plan.add) {
+      speaker->add_peer(resolve_peer(p), selection_hold(p));
+    }
+    for (const auto* list : {&plan.reset, &plan.update}) {
+      for (const auto& p : *list) {
         speaker->update_peer(resolve_peer(p));
-        r.changes.push_back("peer " + p.bgp.name + (reset ? " reset" : " updated"));
       }
     }
-    cfg = std::move(n);
     apply_peer_selection();
     setup_log();
     ++reloads_ok;
@@ -827,6 +818,8 @@ struct app::impl : engine::route_sink {
     w.sample("svcbgp_config_reloads_total", {{"result", "ok"}}, static_cast<double>(reloads_ok));
     w.sample("svcbgp_config_reloads_total", {{"result", "rejected"}},
              static_cast<double>(reloads_rejected));
+    w.sample("svcbgp_config_reloads_total", {{"result", "refused"}},
+             static_cast<double>(reloads_refused));
     w.family("svcbgp_services_announced", "gauge", "Service IPs announced, by kind.");
     for (const auto& [kind, v] : announced) {
       w.sample("svcbgp_services_announced", {{"kind", kind}}, static_cast<double>(v));

@@ -379,10 +379,31 @@ class Daemon(unittest.TestCase):
             self.assertEqual(c.recv(4096), b"")
             self.assertGreater(time.monotonic() - started, 9)
 
+    def test_a_restart_only_change_is_refused_whole(self):
+        """Issue 13: a local_asn change was reported as "after a restart" while the engine took the new ASN at
+        once, and node_name or http changes were neither applied nor reported. Now the reload is refused as a
+        whole: the peer added in the same file does not appear, and the refusal is counted and logged."""
+        path = self.dir.swap_config(self.dir.config(self.http))
+        self.start(path)
+
+        def peers_in(m):
+            return sorted(set(re.findall(r'^svcbgp_bgp_session_up\{peer="([^"]+)"\}', m, re.M)))
+        self.dir.swap_config(self.dir.config(
+            self.http, local_asn=65002, node_name="node-2",
+            peers=[{"name": "tor-x", "address": "127.0.0.1", "port": free_port(), "asn": 65002}]))
+        self.await_metric(lambda m: self.reloads("refused") == 1, "the reload refused")
+        self.assertEqual((self.reloads("ok"), self.reloads("rejected")), (0, 0))
+        self.assertEqual(peers_in(self.metrics()), [])
+        self.proc.send_signal(signal.SIGTERM)
+        out = self.proc.communicate(timeout=10)[0]
+        self.assertRegex(out, r'config refused, nothing applied: a key changed that only a restart applies" '
+                              r'file=\S+ keys=2 first="node_name: node-1 -> node-2 needs a restart"')
+
     def test_log_level_flag_survives_a_reload(self):
         path = self.dir.swap_config(self.dir.config(self.http, log={"level": "error"}))
         self.start(path, "--log-level", "info")
-        self.dir.swap_config(self.dir.config(self.http, log={"level": "error"}, local_asn=65002))
+        self.dir.swap_config(self.dir.config(self.http, log={"level": "error"},
+                                             advertise={"communities": ["65001:9"]}))
         self.await_metric(lambda m: self.reloads("ok") == 1, "the swapped config reloaded")
         self.proc.send_signal(signal.SIGTERM)
         out = self.proc.communicate(timeout=10)[0]
