@@ -113,6 +113,8 @@ class peer : public std::enable_shared_from_this<peer> {
   strand_type strand_;
   speaker_shared& shared_;
   peer_config cfg_;
+  // Before fsm_, whose config (local_capabilities) reads it.
+  bool end_of_rib_ever_sent_ = false;  // since the process started: the R bit (RFC 4724 §4.1)
   fsm::machine fsm_;
   connection_ptr conn_;     // the connection the FSM is running on
   connection_ptr pending_;  // an incoming connection held during collision detection
@@ -136,7 +138,6 @@ class peer : public std::enable_shared_from_this<peer> {
   adj_rib_in in_;
   asio::steady_timer refresh_timer_;
   bool end_of_rib_sent_ = false;
-  bool end_of_rib_ever_sent_ = false;  // since the process started: the R bit (RFC 4724 §4.1)
   bool end_of_rib_received_ = false;
   std::optional<ip_address> local_address_;
   std::size_t unexportable_ = 0;
