@@ -35,6 +35,9 @@ struct peer_config {
   // family that differs from the session's transport.
   std::optional<ip_address> next_hop_v4;
   std::optional<ip_address> next_hop_v6;
+  // RFC 2545 §3: on a link shared with the peer, the link-local address of our interface, sent
+  // after the global next hop on IPv6 sessions (the owner fills it for directly connected peers).
+  std::optional<ip_address> next_hop_v6_link_local;
   // Received routes (svcbgp never uses them): past max_prefixes, or max_received_bytes of routes
   // and attributes, further routes are counted and not stored; with max_prefixes_cease the
   // session is closed instead (RFC 4486). 0 = no limit.

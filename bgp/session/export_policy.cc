@@ -35,10 +35,11 @@ attributes_ptr export_attributes(const path_attributes& source, family f,
     if (!ctx.next_hop_v6) {
       return nullptr;
     }
-    // RFC 2545 §3 allows global + link-local; we send the 16-byte global form only, because FRR 8.4
-    // rejects the 32-byte form on an IPv4 session (shared/spec/testing.md) and ToRs route to the
-    // global address anyway.
+    // RFC 2545 §3: global, then link-local when the peer shares our link. The session decides
+    // (peer.cc): only on IPv6 transport, as FRR 8.4 rejects the 32-byte form on an IPv4 session
+    // (shared/spec/testing.md); on an IPv6 one it takes it when zebra knows the interface.
     out->mp_next_hop = ctx.next_hop_v6;
+    out->mp_next_hop_link_local = ctx.next_hop_v6_link_local;
   }
   return out;
 }

@@ -18,6 +18,7 @@ struct export_context {
   bool ibgp = false;
   std::optional<ip_address> next_hop_v4;
   std::optional<ip_address> next_hop_v6;
+  std::optional<ip_address> next_hop_v6_link_local;  // RFC 2545 §3, with next_hop_v6 only
   std::uint32_t default_local_pref = 100;
 };
 

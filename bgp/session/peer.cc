@@ -768,6 +768,9 @@ void peer::export_routes(bool resend) {
     if (local_address_->v6 && !local_address_->is_link_local() && !x.next_hop_v6) {
       x.next_hop_v6 = local_address_;
     }
+    if (local_address_->v6) {
+      x.next_hop_v6_link_local = cfg_.next_hop_v6_link_local;
+    }
   }
   auto exporter = [x](const path_attributes& route, family f) {
     return export_attributes(route, f, x);

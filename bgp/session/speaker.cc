@@ -44,6 +44,7 @@ bool peer_config::session_differs(const peer_config& o) const {
   peer_config b = o;
   a.next_hop_v4 = b.next_hop_v4;
   a.next_hop_v6 = b.next_hop_v6;
+  a.next_hop_v6_link_local = b.next_hop_v6_link_local;
   a.max_prefixes = b.max_prefixes;
   a.max_prefixes_cease = b.max_prefixes_cease;
   a.max_received_bytes = b.max_received_bytes;

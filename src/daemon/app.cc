@@ -346,6 +346,13 @@ struct app::impl : engine::route_sink {
     }
     if (route->directly_connected) {
       peers_by_ifindex[route->ifindex].push_back(b.name);
+      // RFC 2545 §3: a peer on our link also gets our link-local address as a second next hop,
+      // unless the configured global next hop is not ours to pair it with.
+      if (b.address.v6 && !p.bgp.next_hop_v6) {
+        if (auto ll = netlink::link_local_ipv6_on(route->ifindex)) {
+          b.next_hop_v6_link_local = *ll;
+        }
+      }
     }
     const bool wants_v6 =
         std::find(b.families.begin(), b.families.end(), bgp::ipv6_unicast) != b.families.end();
@@ -366,11 +373,21 @@ struct app::impl : engine::route_sink {
   void start_link_monitor() {
     links = std::make_unique<netlink::link_monitor>(io, [this](const netlink::link_event& e) {
       using k = netlink::link_event::kind;
-      if (e.what != k::link_down && e.what != k::link_up) {
-        return;
-      }
       auto it = peers_by_ifindex.find(e.ifindex);
       if (it == peers_by_ifindex.end()) {
+        return;
+      }
+      if (e.what == k::address_added || e.what == k::address_removed) {
+        // The next hops chosen from this interface's addresses (a link-local address finishing
+        // duplicate detection, a global one renumbered): choose again; no session resets.
+        const auto names = it->second;
+        for (const auto& name : names) {
+          for (const auto& p : cfg.peers) {
+            if (p.bgp.name == name) {
+              speaker->update_peer(resolve_peer(p));
+            }
+          }
+        }
         return;
       }
       for (const auto& name : it->second) {

@@ -64,6 +64,8 @@ std::expected<route_info, std::string> route_to(const bgp::ip_address& dst);
 // link-local), and neither tentative, deprecated nor failed duplicate detection. A stable address
 // wins over a temporary (privacy) one. An error names the interface when there is none.
 std::expected<bgp::ip_address, std::string> global_ipv6_on(int ifindex);
+// The link-local IPv6 address on `ifindex` (RFC 2545 §3's second next hop on a shared link).
+std::expected<bgp::ip_address, std::string> link_local_ipv6_on(int ifindex);
 
 // Subscribes to RTNLGRP_LINK, RTNLGRP_IPV4_IFADDR and RTNLGRP_IPV6_IFADDR and reports changes.
 //

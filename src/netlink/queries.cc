@@ -108,4 +108,16 @@ std::expected<bgp::ip_address, std::string> global_ipv6_on(int ifindex) {
   return choose_global_ipv6(*addresses, ifindex, ifname);
 }
 
+std::expected<bgp::ip_address, std::string> link_local_ipv6_on(int ifindex) {
+  auto sock = rtnl_socket::open();
+  if (!sock) {
+    return std::unexpected(sock.error());
+  }
+  auto addresses = sock->addresses();
+  if (!addresses) {
+    return std::unexpected(addresses.error());
+  }
+  return choose_link_local_ipv6(*addresses, ifindex);
+}
+
 }  // namespace svcbgp::netlink

@@ -68,6 +68,17 @@ std::expected<bgp::ip_address, std::string> choose_first_ipv4(
   return *best;
 }
 
+std::expected<bgp::ip_address, std::string> choose_link_local_ipv6(
+    const std::vector<addr_msg>& addresses, int ifindex) {
+  for (const auto& a : addresses) {
+    if (a.ifindex == ifindex && a.address.v6 && !a.deleted && a.address.is_link_local() &&
+        address_is_usable(a)) {
+      return a.address;
+    }
+  }
+  return std::unexpected("no usable link-local IPv6 address on ifindex " + std::to_string(ifindex));
+}
+
 std::expected<bgp::ip_address, std::string> choose_global_ipv6(
     const std::vector<addr_msg>& addresses, int ifindex, const std::string& ifname) {
   std::optional<bgp::ip_address> best;

@@ -23,6 +23,10 @@ std::expected<bgp::ip_address, std::string> choose_first_ipv4(
     std::optional<int> default_ifindex);
 
 // See global_ipv6_on() in netlink.h. `ifname` only names the interface in the error.
+// The usable link-local (fe80::/10) IPv6 address on `ifindex`, for the second next hop of RFC 2545
+// §3; an error when there is none.
+std::expected<bgp::ip_address, std::string> choose_link_local_ipv6(
+    const std::vector<addr_msg>& addresses, int ifindex);
 std::expected<bgp::ip_address, std::string> choose_global_ipv6(
     const std::vector<addr_msg>& addresses, int ifindex, const std::string& ifname);
 

@@ -29,6 +29,7 @@ REQUIRED = {
     "test_frr": ["/usr/lib/frr/bgpd", "vtysh"],
     "test_gobgp": ["gobgpd", "gobgp"],
     "test_exabgp": ["exabgp"],
+    "test_svcbgpd_tors": ["gobgpd", "gobgp", "exabgp", "/usr/lib/frr/bgpd", "vtysh"],
     "test_e2e": ["/usr/lib/frr/bgpd", "vtysh", "openssl"],
     "test_svcbgpc_live": ["bird", "birdc"],
     "test_deploy": ["kubectl"],
@@ -36,7 +37,8 @@ REQUIRED = {
 
 # Modules that test svcbgpd rather than bgpspeak: the option naming the binary, and its environment variable.
 DAEMON_BINARY = {m: ("svcbgpd", "SVCBGP_SVCBGPD")
-                 for m in ("test_e2e", "test_svcbgpc_live", "test_deploy", "test_svcbgpd", "test_tree")}
+                 for m in ("test_e2e", "test_svcbgpc_live", "test_deploy", "test_svcbgpd", "test_tree",
+                           "test_svcbgpd_tors")}
 
 
 def flatten(suite):

@@ -116,6 +116,19 @@ TEST(choose_global_ipv6, error_names_the_interface_and_why) {
   EXPECT_EQ(r.error(), "no global IPv6 address on ifindex 4");
 }
 
+TEST(choose_link_local_ipv6, only_a_usable_link_local_address_on_that_interface) {
+  std::vector<addr_msg> addresses = {
+      address(3, "fe80::3", RT_SCOPE_LINK),
+      address(2, "fe80::5", RT_SCOPE_LINK, IFA_F_TENTATIVE),
+      address(2, "fd99:80::1"),
+      address(2, "fe80::1", RT_SCOPE_LINK),
+  };
+  EXPECT_EQ(choose_link_local_ipv6(addresses, 2), ip("fe80::1"));
+  auto r = choose_link_local_ipv6({address(2, "fe80::5", RT_SCOPE_LINK, IFA_F_TENTATIVE)}, 2);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error(), "no usable link-local IPv6 address on ifindex 2");
+}
+
 TEST(to_route_info, directly_connected_has_no_gateway) {
   route_msg r;
   r.type = RTN_UNICAST;

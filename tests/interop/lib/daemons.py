@@ -385,6 +385,13 @@ def parse_bird_routes(text):
 # FRR bgpd (alone, without zebra)
 
 
+def _kill_quietly(pid):
+    try:
+        os.kill(pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+
+
 class Frr(Daemon):
     name = "frr"
 
@@ -398,13 +405,18 @@ class Frr(Daemon):
         return out
 
     def __init__(self, ns, asn, router_id, neighbors, announce=(), stalepath_time=None, router_lines=(),
-                 af_lines=None, global_lines=(), dynamic=None, **kw):
-        """router_lines: extra lines under `router bgp` (e.g. "bgp bestpath as-path multipath-relax");
+                 af_lines=None, global_lines=(), dynamic=None, zebra=False, **kw):
+        """zebra: run zebra beside bgpd, as a ToR does (bgpd then knows the peer's interface, which
+        FRR 8.4 needs to accept a link-local next hop; routes go into the namespace's table);
+        router_lines: extra lines under `router bgp` (e.g. "bgp bestpath as-path multipath-relax");
         af_lines: {"ipv4": [...], "ipv6": [...]} extra lines per address family (e.g. "maximum-paths 8");
         global_lines: extra top-level lines before `router bgp` (e.g. "debug bgp updates in");
         dynamic: a Dynamic, nodes taken from a listen range (the ToR of docs/routers.md)."""
         self.global_lines = list(global_lines)
         self.dynamic = dynamic
+        self.zebra = zebra
+        self.zebra_proc = None
+        self._zebra_token = None
         super().__init__(ns, asn, router_id, neighbors, **kw)
         self.announce = list(announce)
         self.stalepath_time = stalepath_time
@@ -469,10 +481,36 @@ class Frr(Daemon):
         conf = self.write("bgpd.conf", self.config())
         os.chown(conf, frr.pw_uid, frr.pw_gid)
         # Foreground (no -d) so the pid we hold is bgpd itself; -Z: no zebra; -P 0: no TCP vty.
-        self._spawn(["/usr/lib/frr/bgpd", "-Z", "-u", "frr", "-g", "frr", "-P", "0",
+        zebra = ["-Z"]
+        if self.zebra:
+            zserv = self.path("zserv.api")
+            zconf = self.write("zebra.conf", "hostname tor\n")
+            os.chown(zconf, frr.pw_uid, frr.pw_gid)
+            log = open(self.path("zebra.log"), "a")
+            self.zebra_proc = subprocess.Popen(
+                in_ns(self.ns, ["/usr/lib/frr/zebra", "-u", "frr", "-g", "frr", "-P", "0", "-f", zconf,
+                                "-i", self.path("zebra.pid"), "-z", zserv, "--vty_socket", self.vty]),
+                stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, cwd=self.dir,
+                start_new_session=True)
+            log.close()
+            zpid = self.zebra_proc.pid
+            self._zebra_token = cleanup.register(f"zebra pid {zpid}", lambda: _kill_quietly(zpid))
+            wait_until(lambda: os.path.exists(zserv), 20, what="zebra's socket")
+            zebra = ["-z", zserv]
+        self._spawn(["/usr/lib/frr/bgpd", *zebra, "-u", "frr", "-g", "frr", "-P", "0",
                      "-f", conf, "-i", self.path("bgpd.pid"), "--vty_socket", self.vty])
         self._wait_ready()
         return self
+
+    def stop(self, sig=signal.SIGTERM):
+        super().stop(sig)
+        if self.zebra_proc is not None:
+            _kill_quietly(self.zebra_proc.pid)
+            self.zebra_proc.wait(timeout=10)
+            self.zebra_proc = None
+        if self._zebra_token is not None:
+            cleanup.unregister(self._zebra_token)
+            self._zebra_token = None
 
     def vtysh(self, *commands, check=True):
         argv = ["vtysh", "--vty_socket", self.vty]
@@ -588,7 +626,8 @@ class Gobgp(Daemon):
         # log does: msg="received notification" ... Communicated-Reason="..." Key=ADDR.
         found = None
         for line in self.log_tail(100000).splitlines():
-            if "received notification" in line and f"Key={address}" in line:
+            if "received notification" in line and (f"Key={address} " in line + " "
+                                                     or f'Key="{address}"' in line):
                 m = re.search(r'Communicated-Reason="((?:[^"\\]|\\.)*)"', line)
                 found = m.group(1) if m else ""
         return found
