@@ -42,7 +42,7 @@ def flood_open(router_id):
 def flood_update(i, attr_bytes):
     attrs = b"\x40\x01\x01\x00"  # ORIGIN IGP
     attrs += b"\x50\x02\x00\x06\x02\x01" + struct.pack("!I", PEER_AS)  # AS_PATH (4-octet)
-    attrs += b"\x40\x03\x04" + socket.inet_aton(C.sink_addr(0))  # NEXT_HOP
+    attrs += b"\x40\x03\x04" + socket.inet_aton("10.99.91.1")  # NEXT_HOP: not an address of this namespace
     attrs += b"\xd0\x63" + struct.pack("!H", attr_bytes) + bytes([i % 251]) * attr_bytes  # unknown type 99
     nlri = b"\x20" + struct.pack("!I", (100 << 24 | 64 << 16) + i)  # 100.64.0.0/10 + i, /32
     return msg(UPDATE, struct.pack("!H", 0) + struct.pack("!H", len(attrs)) + attrs + nlri)
@@ -126,6 +126,10 @@ def run(a, bounded):
             rows.append((sent, B.proc_status(d.pid)["VmRSS"], metric(m, "svcbgp_bgp_received_prefixes"),
                          metric(m, "svcbgp_bgp_received_routes_dropped_total")))
         alive = d.p.poll() is None
+    except Exception:
+        with open(d.log) as f:
+            sys.stderr.write("svcbgpd's log:\n" + f.read()[-3000:])
+        raise
     finally:
         fl.close()
         d.stop()

@@ -78,6 +78,8 @@ peers:
   load_balancer_ips: {{ cidrs: [172.16.0.0/12, "fd00:172:16::/64"] }}
   communities: []
   batch_delay_ms: {batch_delay_ms}
+  # The generated ClusterIPs fill 10.96.0.0/12, which holds this namespace's 10.99.90.x.
+  allow_special_ranges: true
 kubernetes:
   source: kubeconfig
   kubeconfig: {kubeconfig}

@@ -20,6 +20,7 @@
 #include "src/admin/server.h"
 #include "src/daemon/http_server.h"
 #include "src/daemon/log.h"
+#include "src/daemon/log_budget.h"
 #include "src/daemon/metrics.h"
 #include "src/daemon/reload_plan.h"
 #include "src/engine/policy.h"
@@ -114,6 +115,8 @@ struct app::impl : engine::route_sink {
   std::optional<steady::time_point> awaiting_update_since;
   bool awaited_run_done = false;  // the run for awaiting_update_since has happened
   std::map<std::tuple<std::string, std::string, int, int>, std::uint64_t> notifications;
+  // A ToR sending bad UPDATEs in a loop gets 10 log lines a minute; status and /metrics count all.
+  log_budget update_error_lines{10, std::chrono::minutes(1)};
   bool table_ready = false;
   bool shutting_down = false;
   std::chrono::system_clock::time_point started = std::chrono::system_clock::now();
@@ -544,9 +547,18 @@ struct app::impl : engine::route_sink {
                   {{"peer", e.peer}, {"notification", e.text}});
         break;
       }
-      case k::update_error:
-        log::warn("UPDATE error survived (RFC 7606)", {{"peer", e.peer}, {"error", e.text}});
+      case k::update_error: {
+        const auto v = update_error_lines.take(e.peer, log_budget::clock::now());
+        if (v.log && v.suppressed > 0) {
+          log::warn("UPDATE error survived (RFC 7606)",
+                    {{"peer", e.peer},
+                     {"error", e.text},
+                     {"not_logged_before", std::to_string(v.suppressed)}});
+        } else if (v.log) {
+          log::warn("UPDATE error survived (RFC 7606)", {{"peer", e.peer}, {"error", e.text}});
+        }
         break;
+      }
       case k::end_of_rib_sent:
       case k::end_of_rib_received:
         log::info(e.what == k::end_of_rib_sent ? "End-of-RIB sent" : "End-of-RIB received",
