@@ -12,9 +12,7 @@ ratio largest / smallest size (aim: about 1.0). Namespace bn-ms (10.99.90.1 svcb
 """
 import argparse
 import os
-import subprocess
 import sys
-import tempfile
 import time
 import urllib.request
 
@@ -37,13 +35,8 @@ def main():
     C.setup_ns("bn-ms", 1)
     try:
         for size in [int(x) for x in a.sizes.split(",")]:
-            work = tempfile.mkdtemp(prefix="bn-ms-")
-            os.chmod(work, 0o755)
-            api = C.FakeApi(work)
-            api.load(services=size, slices_per_service=1, endpoints_per_slice=1, lb_every=1, local_every=0,
-                     dual_stack_every=0, nodes=3, seed=1)
-            sinks = C.start_sinks(1)
-            d = C.Svcbgpd(a.build, C.svcbgpd_config(work, api.kubeconfig, 1), work)
+            cl = C.ChurnCluster(a.build, "bn-ms-", size)
+            d = cl.svcbgpd
             d.wait_ready()
             time.sleep(2)  # let the initial table drain to the sink before measuring
             walls = []
@@ -58,11 +51,7 @@ def main():
             results[size] = (B.stats(walls), cpu, size_bytes)
             print(f"  services={size}: {a.scrapes} scrapes, {size_bytes} bytes each, svcbgpd CPU "
                   f"{cpu:.3f} ms per scrape", flush=True)
-            d.stop()
-            for p, _ in sinks:
-                B.cleanup().stop(p)
-            B.cleanup().stop(api.p)
-            subprocess.run(["rm", "-rf", work])
+            cl.close()
     finally:
         B.cleanup().run()
     print(f"\nsummary: wall time of one scrape, median (min-max) of {a.scrapes}; svcbgpd CPU per scrape "

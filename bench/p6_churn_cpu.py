@@ -16,7 +16,6 @@ import argparse
 import os
 import subprocess
 import sys
-import tempfile
 import time
 
 sys.dont_write_bytecode = True  # no __pycache__ in the tree
@@ -86,13 +85,8 @@ def main():
     C.setup_ns("bn-p6", 1)
     try:
         for size in [int(x) for x in a.sizes.split(",")]:
-            work = tempfile.mkdtemp(prefix="bn-p6-")
-            os.chmod(work, 0o755)
-            api = C.FakeApi(work)
-            api.load(services=size, slices_per_service=1, endpoints_per_slice=1, lb_every=1, local_every=0,
-                     dual_stack_every=0, nodes=3, seed=1)
-            sinks = C.start_sinks(1)
-            d = C.Svcbgpd(a.build, C.svcbgpd_config(work, api.kubeconfig, 1), work)
+            cl = C.ChurnCluster(a.build, "bn-p6-", size)
+            api, d = cl.api, cl.svcbgpd
             sync = d.wait_ready()
             time.sleep(2)
             churn = C.Churn(api, min(a.changes, size))
@@ -119,11 +113,7 @@ def main():
                 pmp(d.pid, churn, a)
             if os.environ.get("SVCBGPD_CALLGRIND"):
                 B.sh("callgrind_control", "-i", "off", str(d.pid))
-            d.stop()
-            for p, _ in sinks:
-                B.cleanup().stop(p)
-            B.cleanup().stop(api.p)
-            subprocess.run(["rm", "-rf", work])
+            cl.close()
     finally:
         B.cleanup().run()
     print(f"\nsummary: median of {a.runs} runs (min-max), CPU per 1,000 endpoint changes at {a.rate:g}/s "

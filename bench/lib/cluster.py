@@ -5,6 +5,7 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 
@@ -208,3 +209,25 @@ class Churn:
             out += [(t, b[1], b[2]) for b in batch]
             k += len(batch)
         return out, changes / (time.monotonic() - t0)
+
+
+class ChurnCluster:
+    """The shape P6 and the /metrics bench measure: a fake API server holding `services`
+    LoadBalancer services with one ready endpoint each (what Churn flips), one sink, and svcbgpd
+    peering with it, in a fresh work folder that close() removes with the processes."""
+
+    def __init__(self, build, prefix, services):
+        self.work = tempfile.mkdtemp(prefix=prefix)
+        os.chmod(self.work, 0o755)
+        self.api = FakeApi(self.work)
+        self.api.load(services=services, slices_per_service=1, endpoints_per_slice=1, lb_every=1,
+                      local_every=0, dual_stack_every=0, nodes=3, seed=1)
+        self.sinks = start_sinks(1)
+        self.svcbgpd = Svcbgpd(build, svcbgpd_config(self.work, self.api.kubeconfig, 1), self.work)
+
+    def close(self):
+        self.svcbgpd.stop()
+        for p, _ in self.sinks:
+            B.cleanup().stop(p)
+        B.cleanup().stop(self.api.p)
+        subprocess.run(["rm", "-rf", self.work])

@@ -92,7 +92,11 @@ std::expected<route_info, std::string> route_to(const bgp::ip_address& dst) {
   return to_route_info(*answer, dst, std::move(ifname));
 }
 
-std::expected<bgp::ip_address, std::string> global_ipv6_on(int ifindex) {
+namespace {
+
+// The addresses of every interface and the name of `ifindex`, handed to one of select.h's choices.
+template <typename Choose>
+std::expected<bgp::ip_address, std::string> choose_on(int ifindex, Choose choose) {
   auto sock = rtnl_socket::open();
   if (!sock) {
     return std::unexpected(sock.error());
@@ -105,19 +109,21 @@ std::expected<bgp::ip_address, std::string> global_ipv6_on(int ifindex) {
   if (auto name = sock->link_name(ifindex)) {
     ifname = std::move(*name);
   }
-  return choose_global_ipv6(*addresses, ifindex, ifname);
+  return choose(*addresses, ifname);
+}
+
+}  // namespace
+
+std::expected<bgp::ip_address, std::string> global_ipv6_on(int ifindex) {
+  return choose_on(ifindex, [&](const std::vector<addr_msg>& a, const std::string& ifname) {
+    return choose_global_ipv6(a, ifindex, ifname);
+  });
 }
 
 std::expected<bgp::ip_address, std::string> link_local_ipv6_on(int ifindex) {
-  auto sock = rtnl_socket::open();
-  if (!sock) {
-    return std::unexpected(sock.error());
-  }
-  auto addresses = sock->addresses();
-  if (!addresses) {
-    return std::unexpected(addresses.error());
-  }
-  return choose_link_local_ipv6(*addresses, ifindex);
+  return choose_on(ifindex, [&](const std::vector<addr_msg>& a, const std::string&) {
+    return choose_link_local_ipv6(a, ifindex);
+  });
 }
 
 }  // namespace svcbgp::netlink
