@@ -54,6 +54,49 @@ ROUTE = re.compile(r"^(?P<prefix>/api/v1|/apis/discovery\.k8s\.io/v1)(?:/namespa
                    r"/(?P<res>[a-z]+)(?:/(?P<name>[^/]+))?/?$")
 
 
+SHORT_NAMES = {"services": ["svc"], "nodes": ["no"]}
+
+
+def api_resources(prefix):
+    """The APIResourceList a client reads at /api/v1 or /apis/GROUP/VERSION: what it may ask for."""
+    kinds = [k for k in KINDS.values() if k.prefix == prefix]
+    if not kinds:
+        return None
+    return {"kind": "APIResourceList", "apiVersion": "v1", "groupVersion": kinds[0].api_version,
+            "resources": [{"name": k.resource, "singularName": k.kind.lower(), "namespaced": k.namespaced,
+                           "kind": k.kind, "verbs": ["get", "list", "watch"],
+                           **({"shortNames": SHORT_NAMES[k.resource]} if k.resource in SHORT_NAMES else {})}
+                          for k in kinds]}
+
+
+def discovery(path, address):
+    """Legacy discovery (/api, /apis and below), as kubectl reads it before anything else; generated
+    from KINDS. None: not a discovery path."""
+    if path == "/api":
+        host, port = address[:2]
+        return {"kind": "APIVersions", "versions": ["v1"],
+                "serverAddressByClientCIDRs": [{"clientCIDR": "0.0.0.0/0", "serverAddress": f"{host}:{port}"}]}
+    groups = {}
+    for k in KINDS.values():
+        if "/" in k.api_version:
+            group, version = k.api_version.split("/")
+            groups.setdefault(group, [])
+            if version not in groups[group]:
+                groups[group].append(version)
+
+    def group_entry(name):
+        versions = [{"groupVersion": f"{name}/{v}", "version": v} for v in groups[name]]
+        return {"name": name, "versions": versions, "preferredVersion": versions[0]}
+    if path == "/apis":
+        return {"kind": "APIGroupList", "apiVersion": "v1", "groups": [group_entry(g) for g in sorted(groups)]}
+    parts = path.split("/")
+    if len(parts) == 3 and parts[1] == "apis" and parts[2] in groups:
+        return {"kind": "APIGroup", "apiVersion": "v1", **group_entry(parts[2])}
+    if path == "/api/v1" or (len(parts) == 4 and parts[1] == "apis"):
+        return api_resources(path)
+    return None
+
+
 class StreamAbort(Exception):
     """The handler gave up on the connection (client gone, reset fault)."""
 
@@ -376,9 +419,10 @@ class ApiHandler(http.server.BaseHTTPRequestHandler):
                                          "platform": "linux/amd64"}))
         if not self.authenticated():
             return self.send(401, st.status_bytes(401, "Unauthorized", "Unauthorized"), pf=False)
+        found = discovery(path.rstrip("/") or "/", self.server.server_address)
+        if found is not None:
+            return self.send(200, dumps(found))
         m = ROUTE.match(path)
-        if path == "/api":
-            return self.send(200, dumps({"kind": "APIVersions", "versions": ["v1"]}))
         if not m or m.group("res") not in KINDS or KINDS[m.group("res")].prefix != m.group("prefix") or \
                 (m.group("ns") and not KINDS[m.group("res")].namespaced):
             return self.send(404, st.status_bytes(404, "NotFound",

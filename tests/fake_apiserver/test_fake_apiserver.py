@@ -281,6 +281,54 @@ class TestTransportAndAuth(Base):
         c.close()
 
 
+class TestKubectl(Base):
+    """A real client: kubectl reads discovery first, then lists and watches as users do (issue 14:
+    without discovery it failed with "couldn't get current server API group list")."""
+
+    def setUp(self):
+        home = tempfile.TemporaryDirectory()  # kubectl's discovery cache goes under $HOME/.kube
+        self.addCleanup(home.cleanup)
+        self.env = dict(os.environ, KUBECONFIG=self.api.info["kubeconfig"], HOME=home.name)
+
+    def kubectl(self, *args, timeout=30):
+        return subprocess.run(["kubectl", *args], capture_output=True, text=True, timeout=timeout, env=self.env)
+
+    def test_discovery_lists_what_the_fake_serves(self):
+        groups = self.get_json("/apis")
+        self.assertEqual([g["name"] for g in groups["groups"]], ["discovery.k8s.io"])
+        core = {r["name"]: r for r in self.get_json("/api/v1")["resources"]}
+        self.assertEqual(sorted(core), ["nodes", "services"])
+        self.assertEqual((core["services"]["namespaced"], core["nodes"]["namespaced"]), (True, False))
+        disc = self.get_json("/apis/discovery.k8s.io/v1")
+        self.assertEqual([r["kind"] for r in disc["resources"]], ["EndpointSlice"])
+        self.assertEqual(self.get_json("/apis/discovery.k8s.io")["preferredVersion"]["version"], "v1")
+        st, _, _ = self.get("/apis/example.com/v1")
+        self.assertEqual(st, 404)
+
+    def test_kubectl_get_lists_and_watches(self):
+        self.api.apply(svc("kubectl-a", ns="kube-test"))
+        self.api.apply(node("kubectl-node"))
+        r = self.kubectl("get", "services", "-A")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("kube-test", r.stdout)
+        self.assertIn("kubectl-a", r.stdout)
+        r = self.kubectl("get", "svc", "kubectl-a", "-n", "kube-test", "-o", "jsonpath={.spec.clusterIP}")
+        self.assertEqual((r.returncode, r.stdout), (0, "10.96.0.10"), r.stderr)
+        r = self.kubectl("get", "no", "-o", "name")
+        self.assertIn("node/kubectl-node", r.stdout.split())
+        # `get -w`: a change made while kubectl watches shows up in its output.
+        w = subprocess.Popen(["kubectl", "get", "services", "-n", "kube-test", "-w", "-o", "name"],
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=self.env)
+        try:
+            self.assertEqual(w.stdout.readline().strip(), "service/kubectl-a")
+            self.api.wait_request(verb="watch", resource="services")
+            self.api.apply(svc("kubectl-b", ns="kube-test"))
+            self.assertEqual(w.stdout.readline().strip(), "service/kubectl-b")
+        finally:
+            w.kill()
+            w.communicate()
+
+
 class TestTokenFileAndPlain(unittest.TestCase):
     def test_token_file_reread_every_request(self):
         with tempfile.TemporaryDirectory() as d:
