@@ -192,9 +192,10 @@ class FakeApiServer:
         return self.call("GET", f"/objects/{resource}/{namespace or '-'}/{name}")
 
     def fault(self, type, **spec):
-        """Injects a fault: type 429|500|503|status|stall|reset|malformed|410|compact|chunking, with optional
-        resource, verb ("list"/"watch"/"get" or a list), count (default 1, -1 forever), after_events,
-        retry_after, chunking, code, message."""
+        """Injects a fault: type 429|500|503|status|stall|reset|malformed|410|compact|chunking, or on writes
+        409|timeout (applied unless applied=False, answered 504 after `seconds`), with optional resource, verb
+        ("list"/"watch"/"get"/"create"/"update"/"patch"/"delete" or a list), count (default 1, -1 forever),
+        after_events, retry_after, chunking, code, message."""
         spec["type"] = str(type)
         return self.call("POST", "/faults", spec)["faults"][0]
 

@@ -38,46 +38,79 @@ sys.path.insert(0, HERE)
 import generate  # noqa: E402
 import store as st  # noqa: E402
 from store import ApiError, Filter, KINDS, dumps, event_bytes  # noqa: E402
+import patch  # noqa: E402
 
 REASONS = {200: "OK", 201: "Created", 400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found",
-           405: "Method Not Allowed", 410: "Gone", 422: "Unprocessable Entity", 429: "Too Many Requests",
+           405: "Method Not Allowed", 409: "Conflict", 410: "Gone", 413: "Request Entity Too Large",
+           415: "Unsupported Media Type", 422: "Unprocessable Entity", 429: "Too Many Requests",
            500: "Internal Server Error", 503: "Service Unavailable", 504: "Gateway Timeout"}
 TOO_MANY = b"Too many requests, please try again later.\n"
 CHUNKINGS = ("normal", "split", "batch", "mixed")
 FAULT_TYPES = ("429", "500", "503", "stall", "reset", "malformed", "410", "compact", "chunking", "status",
-               "status200")
+               "status200", "409", "timeout")
 MALFORMED_LINE = b'{"type":"MODIFIED","object":{"kind":"Service","apiVersion":"v1","metadata":{"name":\n'
 LOOPBACK = ("127.0.0.1", "::1", "localhost")
 
-# /api/v1/services, /api/v1/namespaces/{ns}/services[/{name}], /apis/discovery.k8s.io/v1/..., /api/v1/nodes[/{n}]
-ROUTE = re.compile(r"^(?P<prefix>/api/v1|/apis/discovery\.k8s\.io/v1)(?:/namespaces/(?P<ns>[^/]+))?"
-                   r"/(?P<res>[a-z]+)(?:/(?P<name>[^/]+))?/?$")
+# /api/v1/services, /api/v1/namespaces/{ns}/services[/{name}[/status]], /apis/{group}/{version}/..., /api/v1/nodes
+ROUTE = re.compile(r"^(?P<prefix>/api/v1|/apis/[^/]+/[^/]+)(?:/namespaces/(?P<ns>[^/]+))?"
+                   r"/(?P<res>[a-z]+)(?:/(?P<name>[^/]+)(?:/(?P<sub>status))?)?/?$")
+WRITE_VERBS = {"POST": "create", "PUT": "update", "PATCH": "patch", "DELETE": "delete"}
+MAX_BODY = 3 * 1024 * 1024  # kube-apiserver's request size limit
+
+VERBS = ["create", "delete", "get", "list", "patch", "update", "watch"]
 
 
-SHORT_NAMES = {"services": ["svc"], "nodes": ["no"]}
-
-
-def api_resources(prefix):
+def api_resources(kinds, prefix):
     """The APIResourceList a client reads at /api/v1 or /apis/GROUP/VERSION: what it may ask for."""
-    kinds = [k for k in KINDS.values() if k.prefix == prefix]
+    kinds = [k for k in kinds if k.prefix == prefix]
     if not kinds:
         return None
-    return {"kind": "APIResourceList", "apiVersion": "v1", "groupVersion": kinds[0].api_version,
-            "resources": [{"name": k.resource, "singularName": k.kind.lower(), "namespaced": k.namespaced,
-                           "kind": k.kind, "verbs": ["get", "list", "watch"],
-                           **({"shortNames": SHORT_NAMES[k.resource]} if k.resource in SHORT_NAMES else {})}
-                          for k in kinds]}
+    out = []
+    for k in kinds:
+        r = {"name": k.resource, "singularName": k.kind.lower(), "namespaced": k.namespaced, "kind": k.kind,
+             "verbs": VERBS}
+        if k.short:
+            r["shortNames"] = k.short
+        out.append(r)
+        if k.status:
+            out.append({"name": k.resource + "/status", "singularName": "", "namespaced": k.namespaced,
+                        "kind": k.kind, "verbs": ["get", "patch", "update"]})
+    return {"kind": "APIResourceList", "apiVersion": "v1", "groupVersion": kinds[0].api_version, "resources": out}
 
 
-def discovery(path, address):
+def openapi_v3(path, kinds):
+    """Just enough OpenAPI v3 for kubectl: the root lists the group versions, and each one's document
+    says that PATCH takes fieldValidation, so kubectl apply/create validate on the server (this fake
+    accepts what it is sent) instead of downloading the schemas. None: not served."""
+    gvs = {}
+    for k in kinds:
+        gvs.setdefault(k.prefix.lstrip("/"), []).append(k)
+    if path == "/openapi/v3":
+        return {"paths": {gv: {"serverRelativeURL": f"/openapi/v3/{gv}?hash=0"} for gv in sorted(gvs)}}
+    gv = path[len("/openapi/v3/"):]
+    if gv not in gvs:
+        return None
+    paths = {}
+    for k in gvs[gv]:
+        group, _, version = k.api_version.rpartition("/")
+        ns = "/namespaces/{namespace}" if k.namespaced else ""
+        paths[f"{k.prefix}{ns}/{k.resource}/{{name}}"] = {"patch": {
+            "x-kubernetes-group-version-kind": {"group": group, "version": version, "kind": k.kind},
+            "parameters": [{"name": "fieldValidation", "in": "query", "schema": {"type": "string"}}],
+            "responses": {"200": {"description": "OK"}}}}
+    return {"openapi": "3.0.0", "info": {"title": "Kubernetes", "version": "v1.31.0-fake"}, "paths": paths}
+
+
+def discovery(path, address, kinds):
     """Legacy discovery (/api, /apis and below), as kubectl reads it before anything else; generated
-    from KINDS. None: not a discovery path."""
+    from the kinds served now (custom resources only while their CRD exists). None: not a discovery
+    path."""
     if path == "/api":
         host, port = address[:2]
         return {"kind": "APIVersions", "versions": ["v1"],
                 "serverAddressByClientCIDRs": [{"clientCIDR": "0.0.0.0/0", "serverAddress": f"{host}:{port}"}]}
     groups = {}
-    for k in KINDS.values():
+    for k in kinds:
         if "/" in k.api_version:
             group, version = k.api_version.split("/")
             groups.setdefault(group, [])
@@ -93,8 +126,13 @@ def discovery(path, address):
     if len(parts) == 3 and parts[1] == "apis" and parts[2] in groups:
         return {"kind": "APIGroup", "apiVersion": "v1", **group_entry(parts[2])}
     if path == "/api/v1" or (len(parts) == 4 and parts[1] == "apis"):
-        return api_resources(path)
+        return api_resources(kinds, path)
     return None
+
+
+def write_timeout():
+    return ApiError(504, "Timeout", "Timeout: request did not complete within requested timeout - context deadline "
+                    "exceeded", {})
 
 
 class StreamAbort(Exception):
@@ -133,8 +171,8 @@ class Faults:
             verbs = [verbs]
         if verbs:
             for v in verbs:
-                if v not in ("list", "watch", "get"):
-                    raise ValueError("verb must be list, watch or get")
+                if v not in ("list", "watch", "get", "create", "update", "patch", "delete"):
+                    raise ValueError("verb must be list, watch, get, create, update, patch or delete")
         spec["verb"] = verbs or None
         if spec.get("chunking") and spec["chunking"] not in CHUNKINGS:
             raise ValueError(f"chunking must be one of {', '.join(CHUNKINGS)}")
@@ -408,8 +446,9 @@ class ApiHandler(http.server.BaseHTTPRequestHandler):
             "time": time.time(), "method": self.command, "path": url.path, "query": q, "raw_query": url.query,
             "headers": dict(self.headers.items()), "resource": None, "namespace": None, "name": None, "verb": None,
             "status": None})
-        # A body we do not read would be taken for the next request.
-        if self.headers.get("Content-Length") not in (None, "0") or self.headers.get("Transfer-Encoding"):
+        # A body we do not read would be taken for the next request (writes read theirs).
+        if self.command not in WRITE_VERBS and (self.headers.get("Content-Length") not in (None, "0") or
+                                                self.headers.get("Transfer-Encoding")):
             self.close_connection = True
         path = url.path
         if path in ("/healthz", "/readyz", "/livez"):
@@ -419,22 +458,36 @@ class ApiHandler(http.server.BaseHTTPRequestHandler):
                                          "platform": "linux/amd64"}))
         if not self.authenticated():
             return self.send(401, st.status_bytes(401, "Unauthorized", "Unauthorized"), pf=False)
-        found = discovery(path.rstrip("/") or "/", self.server.server_address)
+        if path.startswith("/openapi/v3"):
+            doc = openapi_v3(path, app.served_kinds())
+            if doc is not None:
+                return self.send(200, dumps(doc))
+        found = discovery(path.rstrip("/") or "/", self.server.server_address, app.served_kinds())
         if found is not None:
             return self.send(200, dumps(found))
         m = ROUTE.match(path)
-        if not m or m.group("res") not in KINDS or KINDS[m.group("res")].prefix != m.group("prefix") or \
-                (m.group("ns") and not KINDS[m.group("res")].namespaced):
+        kind = KINDS.get(m.group("res")) if m else None
+        if not kind or kind.prefix != m.group("prefix") or (m.group("ns") and not kind.namespaced) or \
+                (m.group("sub") and not kind.status) or (kind.crd and not app.store.crd_installed(kind)):
             return self.send(404, st.status_bytes(404, "NotFound",
                                                       "the server could not find the requested resource", {}))
-        res, ns, name = m.group("res"), m.group("ns"), m.group("name")
-        is_watch = truthy(q.get("watch"))
-        verb = "get" if name else ("watch" if is_watch else "list")
+        res, ns, name, sub = m.group("res"), m.group("ns"), m.group("name"), m.group("sub")
+        if self.command == "GET":
+            is_watch = truthy(q.get("watch"))
+            verb = "get" if name else ("watch" if is_watch else "list")
+        elif self.command in WRITE_VERBS and (name or self.command == "POST") and not (sub and not name):
+            verb = WRITE_VERBS[self.command]
+            if self.command == "POST" and name:
+                verb = None
+        else:
+            verb = None
         self.entry.update(resource=res, namespace=ns, name=name, verb=verb)
-        if self.command != "GET":
+        if sub:
+            self.entry["subresource"] = sub
+        if verb is None:
             return self.send(405, st.status_bytes(405, "MethodNotAllowed",
-                                                      f"the server does not allow this method on the requested "
-                                                      "resource (this fake serves get, list and watch)", {}))
+                                                      "the server does not allow this method on the requested "
+                                                      "resource", {}))
         fault = app.faults.take(res, verb)
         if fault:
             self.entry["fault"] = fault["type"]
@@ -442,6 +495,8 @@ class ApiHandler(http.server.BaseHTTPRequestHandler):
                 app.store.compact()
                 fault = None
         try:
+            if verb in ("create", "update", "patch", "delete"):
+                return self.do_write(kind, verb, ns, name, sub, fault)
             if fault and self.simple_fault(fault, verb):
                 return
             if verb == "get":
@@ -452,6 +507,66 @@ class ApiHandler(http.server.BaseHTTPRequestHandler):
             return self.do_watch(res, flt, q, fault)
         except ApiError as e:
             self.send_error_obj(e)
+
+    def read_body(self):
+        if self.headers.get("Transfer-Encoding"):
+            self.close_connection = True
+            raise st.bad_request("chunked request bodies are not supported by this fake")
+        n = int(self.headers.get("Content-Length") or 0)
+        if n > MAX_BODY:
+            self.close_connection = True
+            raise st.ApiError(413, "RequestEntityTooLarge", "the request body is too large")
+        raw = self.rfile.read(n) if n else b""
+        if not raw:
+            return None
+        try:
+            return json.loads(raw)
+        except ValueError as e:
+            raise st.bad_request(f"the body of the request is not JSON: {e}") from None
+
+    def do_write(self, kind, verb, ns, name, sub, fault):
+        """POST, PUT, PATCH and DELETE with resourceVersion preconditions (409), and faults on writes:
+        409, 429, 500/503, and timeout (the write is applied unless "applied": false, then a 504 after
+        "seconds")."""
+        app = self.server.app
+        body = self.read_body()
+        if fault:
+            t = fault["type"]
+            if t == "409":
+                raise st.conflict(kind, name or "?")
+            if t != "timeout" and self.simple_fault(fault, verb):
+                return
+            if t == "timeout" and fault.get("applied") is False:
+                time.sleep(float(fault.get("seconds", 0)))
+                raise write_timeout()
+        if verb == "create":
+            summary, item = app.store.write(kind, body, "create", path_ns=ns)
+        elif verb == "update":
+            summary, item = app.store.write(kind, body, "update", sub, path_ns=ns, path_name=name)
+        elif verb == "patch":
+            current = app.store.current(kind, ns or "default", name)
+            patched = patch.apply(self.headers.get("Content-Type"), current, body)
+            if not isinstance(patched, dict):
+                raise st.bad_request("the patched object is not an object")
+            meta = patched.setdefault("metadata", {})
+            # A resourceVersion the patch sets is a precondition; none: the version the patch was applied to.
+            if meta.get("resourceVersion") in (None, ""):
+                meta["resourceVersion"] = current["metadata"]["resourceVersion"]
+            summary, item = app.store.write(kind, patched, "update", sub, path_ns=ns, path_name=name)
+        else:
+            pre = (body or {}).get("preconditions") or {}
+            item = app.store.remove(kind, ns, name, pre.get("resourceVersion"), pre.get("uid"))
+            summary = None
+        if fault and fault["type"] == "timeout":
+            time.sleep(float(fault.get("seconds", 0)))
+            raise write_timeout()
+        obj = b'{"kind":"%s","apiVersion":"%s",' % (kind.kind.encode(), kind.api_version.encode()) + item[1:]
+        if verb == "delete" and not kind.crd:
+            meta = json.loads(item)["metadata"]
+            return self.send(200, dumps({"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Success",
+                                         "details": {"name": name, "group": kind.group, "kind": kind.resource,
+                                                     "uid": meta.get("uid")}}))
+        self.send(201 if summary and summary["type"] == "ADDED" and verb == "create" else 200, obj)
 
     def authenticated(self):
         app = self.server.app
@@ -837,6 +952,10 @@ def load_scenario(app, path):
 # The application: state shared by both servers
 
 class App:
+    def served_kinds(self):
+        """Built-in kinds, and custom ones while their CustomResourceDefinition exists."""
+        return [k for k in KINDS.values() if not k.crd or self.store.crd_installed(k)]
+
     def __init__(self, args):
         self.args = args
         self.store = st.Store(args.history)

@@ -258,3 +258,75 @@ Node = {
         'declaredFeatures': None,
     },
 }
+
+# core.v1.Secret
+Secret = {
+    'kind': None,
+    'apiVersion': None,
+    'metadata': ObjectMeta,
+    'immutable': None,
+    'data': None,
+    'stringData': None,
+    'type': None,
+}
+
+# core.v1.Event (the events svcbgpd may write about its objects)
+Event = {
+    'kind': None,
+    'apiVersion': None,
+    'metadata': ObjectMeta,
+    'involvedObject': {
+        'kind': None,
+        'namespace': None,
+        'name': None,
+        'uid': None,
+        'apiVersion': None,
+        'resourceVersion': None,
+        'fieldPath': None,
+    },
+    'reason': None,
+    'message': None,
+    'source': None,
+    'firstTimestamp': None,
+    'lastTimestamp': None,
+    'count': None,
+    'type': None,
+    'eventTime': None,
+    'series': None,
+    'action': None,
+    'related': None,
+    'reportingComponent': None,
+    'reportingInstance': None,
+}
+
+# coordination.k8s.io.v1.Lease
+Lease = {
+    'kind': None,
+    'apiVersion': None,
+    'metadata': ObjectMeta,
+    'spec': {
+        'holderIdentity': None,
+        'leaseDurationSeconds': None,
+        'acquireTime': None,
+        'renewTime': None,
+        'leaseTransitions': None,
+        'strategy': None,
+        'preferredHolder': None,
+    },
+}
+
+# apiextensions.k8s.io.v1.CustomResourceDefinition (the schema inside stays as written)
+CustomResourceDefinition = {
+    'kind': None,
+    'apiVersion': None,
+    'metadata': ObjectMeta,
+    'spec': {
+        'group': None,
+        'names': None,
+        'scope': None,
+        'versions': None,
+        'conversion': None,
+        'preserveUnknownFields': None,
+    },
+    'status': None,
+}

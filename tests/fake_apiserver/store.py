@@ -20,28 +20,77 @@ import uuid
 import field_order
 
 
+_FIELD_ORDER = object()
+
+
 class Kind:
-    def __init__(self, resource, kind, api_version, namespaced, prefix):
+    def __init__(self, resource, kind, api_version, namespaced, prefix, order=_FIELD_ORDER, status=False,
+                 crd=False, short=()):
         self.resource = resource
         self.kind = kind
         self.api_version = api_version
         self.namespaced = namespaced
         self.prefix = prefix  # /api/v1 or /apis/<group>/<version>
         self.list_kind = kind + "List"
-        self.order = getattr(field_order, kind)
+        # Go struct order for built-in kinds; None: a custom resource, kept as unstructured JSON (keys sorted).
+        self.order = getattr(field_order, kind) if order is _FIELD_ORDER else order
+        self.status = status  # a status subresource: main writes keep status, /status writes change only status
+        self.crd = crd  # served only while the CustomResourceDefinition "<resource>.<group>" exists
+        self.short = list(short)
+        self.group = api_version.split("/")[0] if "/" in api_version else ""
         # Watch events carry kind/apiVersion in front of the list item's fields.
         self.event_head = ('"object":{"kind":"%s","apiVersion":"%s",' % (kind, api_version)).encode()
         self.list_head = ('{"kind":"%s","apiVersion":"%s","metadata":' % (self.list_kind, api_version)).encode()
 
+    @property
+    def crd_name(self):
+        return f"{self.resource}.{self.group}"
 
+    def qualified(self):
+        """How the API server names the resource in messages: services, bgppeers.svcbgp.io."""
+        return f"{self.resource}.{self.group}" if self.group else self.resource
+
+    def arrange(self, obj):
+        if self.order is not None:
+            return ordered(obj, self.order)
+        meta = ordered(obj.get("metadata", {}), field_order.ObjectMeta)
+        return {"metadata": meta, **{k: _sorted(obj[k]) for k in sorted(obj) if k != "metadata"}}
+
+
+def _sorted(v):
+    if isinstance(v, dict):
+        return {k: _sorted(v[k]) for k in sorted(v)}
+    if isinstance(v, list):
+        return [_sorted(x) for x in v]
+    return v
+
+
+SVCBGP = "svcbgp.io/v1alpha1"
 KINDS = {
-    "services": Kind("services", "Service", "v1", True, "/api/v1"),
+    "services": Kind("services", "Service", "v1", True, "/api/v1", status=True, short=["svc"]),
     "endpointslices": Kind("endpointslices", "EndpointSlice", "discovery.k8s.io/v1", True,
                            "/apis/discovery.k8s.io/v1"),
-    "nodes": Kind("nodes", "Node", "v1", False, "/api/v1"),
+    "nodes": Kind("nodes", "Node", "v1", False, "/api/v1", status=True, short=["no"]),
+    "secrets": Kind("secrets", "Secret", "v1", True, "/api/v1"),
+    "events": Kind("events", "Event", "v1", True, "/api/v1", short=["ev"]),
+    "leases": Kind("leases", "Lease", "coordination.k8s.io/v1", True, "/apis/coordination.k8s.io/v1"),
+    "customresourcedefinitions": Kind("customresourcedefinitions", "CustomResourceDefinition",
+                                      "apiextensions.k8s.io/v1", False, "/apis/apiextensions.k8s.io/v1",
+                                      status=True, short=["crd", "crds"]),
+    "bgppeers": Kind("bgppeers", "BGPPeer", SVCBGP, False, "/apis/" + SVCBGP, None, crd=True),
+    "bgpadvertisements": Kind("bgpadvertisements", "BGPAdvertisement", SVCBGP, False, "/apis/" + SVCBGP, None,
+                              crd=True),
+    "bgpnodeconfigs": Kind("bgpnodeconfigs", "BGPNodeConfig", SVCBGP, False, "/apis/" + SVCBGP, None, crd=True),
+    "bgpnodestatuses": Kind("bgpnodestatuses", "BGPNodeStatus", SVCBGP, False, "/apis/" + SVCBGP, None,
+                            status=True, crd=True),
+    "loadbalancerippools": Kind("loadbalancerippools", "LoadBalancerIPPool", SVCBGP, False, "/apis/" + SVCBGP,
+                                None, status=True, crd=True),
 }
 BY_KIND = {k.kind: k for k in KINDS.values()}
-ALIASES = {"service": "services", "svc": "services", "endpointslice": "endpointslices", "node": "nodes"}
+ALIASES = {"service": "services", "svc": "services", "endpointslice": "endpointslices", "node": "nodes",
+           "secret": "secrets", "crd": "customresourcedefinitions"}
+# What /control/state counts even when empty (the built-in kinds svcbgpd watches).
+ALWAYS_COUNTED = ("services", "endpointslices", "nodes")
 
 
 def resource_of(name):
@@ -108,6 +157,16 @@ class ApiError(Exception):
 
 def bad_request(msg):
     return ApiError(400, "BadRequest", msg)
+
+
+def conflict(kind, name, why="the object has been modified; please apply your changes to the latest version "
+                              "and try again"):
+    return ApiError(409, "Conflict", f'Operation cannot be fulfilled on {kind.qualified()} "{name}": {why}',
+                    {"name": name, "group": kind.group, "kind": kind.resource})
+
+
+def _without(obj, *keys):
+    return {k: v for k, v in obj.items() if k not in keys}
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -380,55 +439,134 @@ class Store:
 
     # -- writes -------------------------------------------------------------------------------------------------
     def apply(self, obj):
-        """Create or update one object (a dict with kind).  Returns a summary dict."""
+        """Create or update one object (a dict with kind), as the control API does.  Returns a summary dict."""
         if not isinstance(obj, dict):
             raise ValueError("an object must be a JSON/YAML mapping")
         kind = BY_KIND.get(obj.get("kind"))
         if kind is None:
-            raise ValueError(f"unsupported kind {obj.get('kind')!r} (Service, EndpointSlice, Node)")
+            raise ValueError(f"unsupported kind {obj.get('kind')!r} ({', '.join(BY_KIND)})")
+        return self.write(kind, obj, "upsert")[0]
+
+    def write(self, kind, obj, mode, subresource=None, path_ns=None, path_name=None):
+        """One write.  mode: upsert (the control API: anything goes), create (POST: 409 when it exists),
+        update (PUT: 404 when missing, 409 when metadata.resourceVersion is set and not current).  With a
+        status subresource, API writes to the object keep its status and writes to /status change only
+        status.  Returns (summary, stored item bytes)."""
+        if not isinstance(obj, dict):
+            raise bad_request("the body must be a JSON object")
         obj = copy.deepcopy(obj)
         obj.pop("kind", None)
         obj.pop("apiVersion", None)
         meta = obj.get("metadata") or {}
+        if not isinstance(meta, dict):
+            raise bad_request("metadata must be an object")
         obj["metadata"] = meta
-        name = meta.get("name")
+        name = meta.get("name") or path_name
         if not name:
-            raise ValueError(f"{kind.kind} without metadata.name")
+            raise ApiError(422, "Invalid", f"{kind.kind} is invalid: metadata.name: Required value: name or "
+                           "generateName is required", {"kind": kind.kind, "causes": [
+                               {"reason": "FieldValueRequired", "message": "Required value", "field": "metadata.name"}]})
+        if path_name and name != path_name:
+            raise bad_request(f"the name of the object ({name}) does not match the name on the URL ({path_name})")
+        meta["name"] = name
         if kind.namespaced:
-            meta["namespace"] = ns = meta.get("namespace") or "default"
+            if path_ns and meta.get("namespace") and meta["namespace"] != path_ns:
+                raise bad_request("the namespace of the provided object does not match the namespace sent on the "
+                                  "request")
+            meta["namespace"] = ns = meta.get("namespace") or path_ns or "default"
         else:
             meta.pop("namespace", None)
             ns = ""
         labels = meta.get("labels") or {}
         if not isinstance(labels, dict):
-            raise ValueError("metadata.labels must be a map")
+            raise bad_request("metadata.labels must be a map")
         labels = {str(k): str(v) for k, v in labels.items()}
+        if kind.kind == "Secret" and "stringData" in obj:
+            data = obj.setdefault("data", {})
+            for k, v in (obj.pop("stringData") or {}).items():
+                data[k] = base64.b64encode(str(v).encode()).decode()
         key = (ns, name)
         with self.cond:
             objs = self.objects[kind.resource]
             old = objs.get(key)
+            if mode == "create" and old is not None:
+                raise ApiError(409, "AlreadyExists", f'{kind.qualified()} "{name}" already exists',
+                               {"name": name, "group": kind.group, "kind": kind.resource})
+            if mode == "update":
+                if old is None:
+                    raise ApiError(404, "NotFound", f'{kind.qualified()} "{name}" not found',
+                                   {"name": name, "group": kind.group, "kind": kind.resource})
+                want = meta.get("resourceVersion")
+                if want not in (None, "") and str(want) != str(old.rv):
+                    raise conflict(kind, name)
+            oldobj = json.loads(old.item) if old is not None else None
+            if mode != "upsert" and kind.status:
+                if subresource == "status":
+                    status = obj.get("status")
+                    obj = copy.deepcopy(oldobj)
+                    if status is None:
+                        obj.pop("status", None)
+                    else:
+                        obj["status"] = status
+                    meta = obj["metadata"]
+                elif oldobj is not None and "status" in oldobj:
+                    obj["status"] = oldobj["status"]
+                else:
+                    obj.pop("status", None)
             if old is not None:
-                oldmeta = json.loads(old.item)["metadata"]
+                oldmeta = oldobj["metadata"]
                 meta["uid"] = oldmeta.get("uid")
                 meta["creationTimestamp"] = oldmeta.get("creationTimestamp")
                 meta["resourceVersion"] = str(old.rv)
-                if dumps(ordered(obj, kind.order)) == old.item:
-                    return {"resource": kind.resource, "namespace": ns, "name": name, "type": "UNCHANGED",
-                            "resourceVersion": str(old.rv)}
+                if "generation" in oldmeta:
+                    meta["generation"] = oldmeta["generation"]
+                if dumps(kind.arrange(obj)) == old.item:
+                    return ({"resource": kind.resource, "namespace": ns, "name": name, "type": "UNCHANGED",
+                             "resourceVersion": str(old.rv)}, old.item)
+                if kind.crd and mode != "upsert" and _without(obj, "metadata", "status") != \
+                        _without(oldobj, "metadata", "status"):
+                    meta["generation"] = int(oldmeta.get("generation", 1)) + 1  # a spec change
             else:
                 meta["uid"] = meta.get("uid") or str(uuid.uuid4())
                 meta["creationTimestamp"] = meta.get("creationTimestamp") or now_rfc3339()
+                if kind.crd:
+                    meta["generation"] = 1
             self.rv += 1
             meta["resourceVersion"] = str(self.rv)
-            rec = Record(ns, name, self.rv, labels, dumps(ordered(obj, kind.order)))
+            rec = Record(ns, name, self.rv, labels, dumps(kind.arrange(obj)))
             objs[key] = rec
             if old is None:
                 self._key_added(kind.resource, key)
             typ = "ADDED" if old is None else "MODIFIED"
             self._append(Event(self.rv, typ, kind.resource, rec, old))
             self.cond.notify_all()
-            return {"resource": kind.resource, "namespace": ns, "name": name, "type": typ,
-                    "resourceVersion": str(self.rv)}
+            return ({"resource": kind.resource, "namespace": ns, "name": name, "type": typ,
+                     "resourceVersion": str(self.rv)}, rec.item)
+
+    def current(self, kind, ns, name):
+        """The stored object as a dict (for PATCH), or a 404."""
+        with self.cond:
+            rec = self.objects[kind.resource].get((ns if kind.namespaced else "", name))
+        if rec is None:
+            raise ApiError(404, "NotFound", f'{kind.qualified()} "{name}" not found',
+                           {"name": name, "group": kind.group, "kind": kind.resource})
+        return json.loads(rec.item)
+
+    def remove(self, kind, ns, name, precondition_rv=None, precondition_uid=None):
+        """DELETE through the API: 404 when missing, 409 when a precondition fails.  Returns the last item."""
+        ns = (ns or "default") if kind.namespaced else ""
+        with self.cond:
+            rec = self.objects[kind.resource].get((ns, name))
+            if rec is None:
+                raise ApiError(404, "NotFound", f'{kind.qualified()} "{name}" not found',
+                               {"name": name, "group": kind.group, "kind": kind.resource})
+            if precondition_rv not in (None, "") and str(precondition_rv) != str(rec.rv):
+                raise conflict(kind, name, "Precondition failed: ResourceVersion in precondition: "
+                               f"{precondition_rv}, ResourceVersion in object meta: {rec.rv}")
+            if precondition_uid and precondition_uid != json.loads(rec.item)["metadata"].get("uid"):
+                raise conflict(kind, name, f"Precondition failed: UID in precondition: {precondition_uid}")
+            self.delete(kind.resource, ns, name)
+            return rec.item
 
     def delete(self, resource, ns, name):
         kind = KINDS[resource]
@@ -595,7 +733,11 @@ class Store:
 
     def counts(self):
         with self.cond:
-            return {r: len(o) for r, o in self.objects.items()}
+            return {r: len(o) for r, o in self.objects.items() if o or r in ALWAYS_COUNTED}
+
+    def crd_installed(self, kind):
+        with self.cond:
+            return ("", kind.crd_name) in self.objects["customresourcedefinitions"]
 
     def snapshot(self, resource, flt):
         """Current matching records and the current RV (for initial watch events)."""

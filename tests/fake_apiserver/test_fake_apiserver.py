@@ -275,8 +275,8 @@ class TestTransportAndAuth(Base):
         st, _, b = self.get("/api/v1/nodes/nope")
         self.assertEqual((st, json.loads(b)["reason"]), (404, "NotFound"))
         c = self.api.connect()
-        c.request("POST", "/api/v1/namespaces/default/services", body=b"{}",
-                  headers={"Authorization": "Bearer " + self.api.token})
+        c.request("PUT", "/api/v1/namespaces/default/services", body=b"{}",
+                  headers={"Authorization": "Bearer " + self.api.token, "Content-Type": "application/json"})
         self.assertEqual(c.getresponse().status, 405)
         c.close()
 
@@ -295,9 +295,11 @@ class TestKubectl(Base):
 
     def test_discovery_lists_what_the_fake_serves(self):
         groups = self.get_json("/apis")
-        self.assertEqual([g["name"] for g in groups["groups"]], ["discovery.k8s.io"])
+        self.assertEqual([g["name"] for g in groups["groups"]],
+                         ["apiextensions.k8s.io", "coordination.k8s.io", "discovery.k8s.io"])
         core = {r["name"]: r for r in self.get_json("/api/v1")["resources"]}
-        self.assertEqual(sorted(core), ["nodes", "services"])
+        self.assertEqual(sorted(core), ["events", "nodes", "nodes/status", "secrets", "services",
+                                        "services/status"])
         self.assertEqual((core["services"]["namespaced"], core["nodes"]["namespaced"]), (True, False))
         disc = self.get_json("/apis/discovery.k8s.io/v1")
         self.assertEqual([r["kind"] for r in disc["resources"]], ["EndpointSlice"])
@@ -327,6 +329,171 @@ class TestKubectl(Base):
         finally:
             w.kill()
             w.communicate()
+
+    def test_kubectl_apply_patch_and_delete(self):
+        """kubectl apply (create, then a patch), patch --subresource=status and delete, on a CRD and its
+        custom resource and on a Service: what the e2e cases and users do."""
+        d = tempfile.mkdtemp()
+        self.addCleanup(subprocess.run, ["rm", "-rf", d])
+        crd, peer = os.path.join(d, "crd.json"), os.path.join(d, "peer.json")
+        with open(crd, "w") as f:
+            json.dump(dict(CRD_PEERS, metadata={"name": "bgppeers.svcbgp.io"}), f)
+        body = {"apiVersion": "svcbgp.io/v1alpha1", "kind": "BGPPeer", "metadata": {"name": "tor9"},
+                "spec": {"address": "10.0.0.9", "asn": 65000}}
+        with open(peer, "w") as f:
+            json.dump(body, f)
+        self.assertEqual(self.kubectl("get", "bgppeers").returncode, 1)  # no CRD yet
+        for path, out in ((crd, "customresourcedefinition.apiextensions.k8s.io/bgppeers.svcbgp.io created"),
+                          (peer, "bgppeer.svcbgp.io/tor9 created")):
+            r = self.kubectl("apply", "-f", path)
+            self.assertEqual((r.returncode, r.stdout.strip()), (0, out), r.stderr)
+        body["spec"]["asn"] = 65001
+        with open(peer, "w") as f:
+            json.dump(body, f)
+        r = self.kubectl("apply", "-f", peer)
+        self.assertEqual(r.stdout.strip(), "bgppeer.svcbgp.io/tor9 configured", r.stderr)
+        r = self.kubectl("get", "bgppeer", "tor9", "-o", "jsonpath={.spec.asn} {.metadata.generation}")
+        self.assertEqual(r.stdout, "65001 2")
+        r = self.kubectl("patch", "bgppeer", "tor9", "--type", "merge", "-p", '{"spec":{"asn":65002}}')
+        self.assertEqual((r.returncode, r.stdout.strip()), (0, "bgppeer.svcbgp.io/tor9 patched"), r.stderr)
+        self.api.apply(svc("web", ns="kube-test", typ="LoadBalancer"))
+        r = self.kubectl("patch", "svc", "web", "-n", "kube-test", "--subresource=status", "--type", "merge",
+                         "-p", '{"status":{"loadBalancer":{"ingress":[{"ip":"192.0.2.1"}]}}}')
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(self.api.get_object("services", "kube-test", "web")["status"]["loadBalancer"]["ingress"],
+                         [{"ip": "192.0.2.1"}])
+        for what in (["bgppeer", "tor9"], ["crd", "bgppeers.svcbgp.io"], ["svc", "web", "-n", "kube-test"]):
+            r = self.kubectl("delete", *what)
+            self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertNotEqual(self.kubectl("get", "bgppeers").returncode, 0)
+
+
+CRD_PEERS = {
+    "apiVersion": "apiextensions.k8s.io/v1", "kind": "CustomResourceDefinition",
+    "metadata": {"name": "bgppeers.svcbgp.io"},
+    "spec": {"group": "svcbgp.io", "scope": "Cluster",
+             "names": {"plural": "bgppeers", "singular": "bgppeer", "kind": "BGPPeer", "listKind": "BGPPeerList"},
+             "versions": [{"name": "v1alpha1", "served": True, "storage": True,
+                           "schema": {"openAPIV3Schema": {"type": "object",
+                                                          "x-kubernetes-preserve-unknown-fields": True}}}]}}
+PEERS = "/apis/svcbgp.io/v1alpha1/bgppeers"
+
+
+class TestWrites(Base):
+    """Writes through the API as svcbgpd and kubectl make them (issue 14): create, replace and patch with
+    resourceVersion preconditions, the status subresource, custom resources served only while their CRD exists,
+    Secrets, and faults on writes."""
+
+    def call(self, method, path, body=None, ctype="application/json"):
+        c = self.api.connect()
+        data = json.dumps(body).encode() if body is not None else None
+        headers = {"Authorization": "Bearer " + self.api.token, "Content-Type": ctype}
+        c.request(method, path, body=data, headers=headers)
+        r = c.getresponse()
+        out = r.status, json.loads(r.read() or b"null")
+        c.close()
+        return out
+
+    def setUp(self):
+        self.api.reset()
+        for path in (PEERS + "/tor1", "/apis/apiextensions.k8s.io/v1/customresourcedefinitions/bgppeers.svcbgp.io",
+                     "/api/v1/namespaces/w/services/a", "/api/v1/namespaces/w/secrets/pw"):
+            self.call("DELETE", path)
+
+    def test_create_conflicts_and_preconditions(self):
+        st, o = self.call("POST", "/api/v1/namespaces/w/services", svc("a", ns="w"))
+        self.assertEqual((st, o["kind"], o["metadata"]["namespace"]), (201, "Service", "w"))
+        rv = o["metadata"]["resourceVersion"]
+        st, o2 = self.call("POST", "/api/v1/namespaces/w/services", svc("a", ns="w"))
+        self.assertEqual((st, o2["reason"]), (409, "AlreadyExists"))
+        o["spec"]["clusterIP"] = "10.96.0.11"
+        st, o3 = self.call("PUT", "/api/v1/namespaces/w/services/a", o)
+        self.assertEqual((st, o3["spec"]["clusterIP"]), (200, "10.96.0.11"))
+        # The same body again carries the old resourceVersion: the write a stale client makes.
+        o["metadata"]["resourceVersion"] = rv
+        st, e = self.call("PUT", "/api/v1/namespaces/w/services/a", o)
+        self.assertEqual((st, e["reason"]), (409, "Conflict"))
+        self.assertIn('Operation cannot be fulfilled on services "a"', e["message"])
+        st, e = self.call("DELETE", "/api/v1/namespaces/w/services/a", {"preconditions": {"resourceVersion": rv}})
+        self.assertEqual(st, 409)
+        st, e = self.call("DELETE", "/api/v1/namespaces/w/services/a")
+        self.assertEqual((st, e["status"]), (200, "Success"))
+        self.assertEqual(self.call("GET", "/api/v1/namespaces/w/services/a")[0], 404)
+
+    def test_patches(self):
+        self.call("POST", "/api/v1/namespaces/w/services", svc("a", ns="w", labels={"x": "1", "y": "2"}))
+        st, o = self.call("PATCH", "/api/v1/namespaces/w/services/a", {"metadata": {"labels": {"x": None, "z": "3"}}},
+                          "application/merge-patch+json")
+        self.assertEqual((st, o["metadata"]["labels"]), (200, {"y": "2", "z": "3"}))
+        st, o = self.call("PATCH", "/api/v1/namespaces/w/services/a",
+                          [{"op": "replace", "path": "/metadata/labels/y", "value": "7"},
+                           {"op": "add", "path": "/spec/externalIPs", "value": ["192.0.2.5"]}],
+                          "application/json-patch+json")
+        self.assertEqual((st, o["metadata"]["labels"]["y"], o["spec"]["externalIPs"]), (200, "7", ["192.0.2.5"]))
+        st, e = self.call("PATCH", "/api/v1/namespaces/w/services/a",
+                          [{"op": "test", "path": "/metadata/labels/y", "value": "2"},
+                           {"op": "replace", "path": "/metadata/labels/y", "value": "8"}],
+                          "application/json-patch+json")
+        self.assertEqual(st, 422)
+        self.assertEqual(self.call("GET", "/api/v1/namespaces/w/services/a")[1]["metadata"]["labels"]["y"], "7")
+        st, e = self.call("PATCH", "/api/v1/namespaces/w/services/a", {"metadata": {"resourceVersion": "1"}},
+                          "application/merge-patch+json")
+        self.assertEqual((st, e["reason"]), (409, "Conflict"))
+        st, e = self.call("PATCH", "/api/v1/namespaces/w/services/a", {}, "text/plain")
+        self.assertEqual(st, 415)
+
+    def test_status_subresource(self):
+        self.call("POST", "/api/v1/namespaces/w/services", svc("a", ns="w", typ="LoadBalancer"))
+        st, o = self.call("PATCH", "/api/v1/namespaces/w/services/a/status",
+                          {"status": {"loadBalancer": {"ingress": [{"ip": "192.0.2.9"}]}},
+                           "spec": {"clusterIP": "10.96.9.9"}}, "application/merge-patch+json")
+        self.assertEqual(st, 200)
+        self.assertEqual(o["status"]["loadBalancer"]["ingress"], [{"ip": "192.0.2.9"}])
+        self.assertEqual(o["spec"]["clusterIP"], "10.96.0.10")  # /status changes only status
+        o["status"] = {}
+        o["spec"]["clusterIP"] = "10.96.0.12"
+        st, o = self.call("PUT", "/api/v1/namespaces/w/services/a", o)
+        self.assertEqual((o["spec"]["clusterIP"], o["status"]["loadBalancer"]["ingress"][0]["ip"]),
+                         ("10.96.0.12", "192.0.2.9"))  # the object's writes keep status
+
+    def test_custom_resources_exist_while_their_crd_does(self):
+        peer = {"apiVersion": "svcbgp.io/v1alpha1", "kind": "BGPPeer", "metadata": {"name": "tor1"},
+                "spec": {"address": "10.0.0.1", "asn": 65000}}
+        st, e = self.call("GET", PEERS)
+        self.assertEqual((st, e["reason"]), (404, "NotFound"))
+        self.assertEqual(self.call("POST", PEERS, peer)[0], 404)
+        st, _ = self.call("POST", "/apis/apiextensions.k8s.io/v1/customresourcedefinitions", CRD_PEERS)
+        self.assertEqual(st, 201)
+        self.assertIn("svcbgp.io", [g["name"] for g in self.get_json("/apis")["groups"]])
+        st, o = self.call("POST", PEERS, peer)
+        self.assertEqual((st, o["metadata"]["generation"], list(o)), (201, 1, ["kind", "apiVersion", "metadata",
+                                                                              "spec"]))
+        st, o = self.call("PATCH", PEERS + "/tor1", {"spec": {"asn": 65001}}, "application/merge-patch+json")
+        self.assertEqual((o["spec"]["asn"], o["metadata"]["generation"]), (65001, 2))
+        self.assertEqual(self.call("GET", PEERS)[1]["items"][0]["spec"]["asn"], 65001)
+        st, o = self.call("DELETE", PEERS + "/tor1")
+        self.assertEqual((st, o["kind"]), (200, "BGPPeer"))
+        self.call("DELETE", "/apis/apiextensions.k8s.io/v1/customresourcedefinitions/bgppeers.svcbgp.io")
+        self.assertEqual(self.call("GET", PEERS)[0], 404)
+
+    def test_secret_string_data_is_stored_as_data(self):
+        st, o = self.call("POST", "/api/v1/namespaces/w/secrets",
+                          {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "pw"},
+                           "stringData": {"password": "s3cret"}, "type": "Opaque"})
+        self.assertEqual((st, o["data"], "stringData" in o), (201, {"password": "czNjcmV0"}, False))
+
+    def test_faults_on_writes(self):
+        self.api.fault("409", resource="services", verb="create")
+        st, e = self.call("POST", "/api/v1/namespaces/w/services", svc("a", ns="w"))
+        self.assertEqual((st, e["reason"]), (409, "Conflict"))
+        self.assertEqual(self.call("GET", "/api/v1/namespaces/w/services/a")[0], 404)
+        self.api.fault("500", resource="services", verb="create")
+        self.assertEqual(self.call("POST", "/api/v1/namespaces/w/services", svc("a", ns="w"))[0], 500)
+        # A write that times out may still have been applied, as with a real API server.
+        self.api.fault("timeout", resource="services", verb="create", seconds=0.2)
+        st, e = self.call("POST", "/api/v1/namespaces/w/services", svc("a", ns="w"))
+        self.assertEqual((st, e["reason"]), (504, "Timeout"))
+        self.assertEqual(self.call("GET", "/api/v1/namespaces/w/services/a")[0], 200)
 
 
 class TestTokenFileAndPlain(unittest.TestCase):
