@@ -53,7 +53,7 @@ std::string router_id_string(std::uint32_t host_order) {
   return bgp::ip_address::v4(host_order).to_string();
 }
 
-void to_proto(const daemon::daemon_status& s, v1::GetStatusResponse* out) {
+void to_proto(const admin::daemon_status& s, v1::GetStatusResponse* out) {
   out->set_version(s.version);
   out->set_node_name(s.node_name);
   out->set_router_id(s.router_id);
@@ -206,7 +206,7 @@ void to_proto(const bgp::peer_status& p, const local_identity& local, v1::Peer* 
 }
 
 std::vector<family_counts> count_families(const bgp::peer_status& p,
-                                          const std::vector<daemon::route_entry>& routes) {
+                                          const std::vector<admin::route_entry>& routes) {
   std::vector<family_counts> out;
   for (const auto& f : p.config.families) {
     out.push_back({f, 0, 0, 0});
@@ -324,7 +324,7 @@ void to_proto(const bgp::path_attributes& a, v1::Attributes* out) {
   }
 }
 
-void to_proto(const daemon::route_entry& r, v1::Route* out) {
+void to_proto(const admin::route_entry& r, v1::Route* out) {
   out->set_prefix(r.pfx.to_string());
   out->set_peer(r.peer);
   out->set_direction(r.exported ? v1::ROUTE_DIRECTION_EXPORTED : v1::ROUTE_DIRECTION_RECEIVED);
@@ -335,7 +335,7 @@ void to_proto(const daemon::route_entry& r, v1::Route* out) {
   }
 }
 
-std::vector<v1::RouteCount> count_routes(const std::vector<daemon::route_entry>& routes,
+std::vector<v1::RouteCount> count_routes(const std::vector<admin::route_entry>& routes,
                                          bool exported, bool received) {
   // (direction, family) -> (routes, distinct prefixes)
   std::map<std::pair<int, bgp::family>, std::pair<std::uint64_t, std::set<bgp::prefix>>> m;
@@ -430,17 +430,17 @@ void to_proto(const bgp::speaker_event& e, v1::PeerEvent* out) {
   out->set_count(e.count);
 }
 
-void to_proto(const daemon::daemon_event& e, v1::WatchEventsResponse* out) {
+void to_proto(const admin::daemon_event& e, v1::WatchEventsResponse* out) {
   set_time(out->mutable_at(), e.at);
   switch (e.what) {
-    case daemon::daemon_event::kind::peer_state:
+    case admin::daemon_event::kind::peer_state:
       if (e.peer) {
         to_proto(*e.peer, out->mutable_peer());
       } else {
         out->mutable_peer()->set_peer(e.peer_name);
       }
       break;
-    case daemon::daemon_event::kind::route_change: {
+    case admin::daemon_event::kind::route_change: {
       auto* r = out->mutable_routes();
       r->set_peer(e.peer_name);
       for (const auto& p : e.announced) {
@@ -451,7 +451,7 @@ void to_proto(const daemon::daemon_event& e, v1::WatchEventsResponse* out) {
       }
       break;
     }
-    case daemon::daemon_event::kind::service_decision:
+    case admin::daemon_event::kind::service_decision:
       if (e.decision) {
         to_proto(*e.decision, out->mutable_service());
       } else {

@@ -1,4 +1,4 @@
-// Conversion of the daemon's values (src/daemon/control.h) into admin API messages (proto/).
+// Conversion of the daemon's values (src/admin/control.h) into admin API messages (proto/).
 //
 // Pure functions: no gRPC, no I/O, no clock. The admin server calls them on its gRPC threads with
 // copies it got from the io thread; tests call them directly.
@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "src/daemon/control.h"
+#include "src/admin/control.h"
 #include "svcbgp/admin/v1/admin.pb.h"
 
 namespace svcbgp::admin {
@@ -22,7 +22,7 @@ v1::SessionState to_proto(bgp::fsm::state s);
 void set_time(google::protobuf::Timestamp* ts, std::chrono::system_clock::time_point t);
 std::string router_id_string(std::uint32_t host_order);
 
-void to_proto(const daemon::daemon_status& s, v1::GetStatusResponse* out);
+void to_proto(const admin::daemon_status& s, v1::GetStatusResponse* out);
 
 // What our OPEN to this peer advertises; mirrors bgp::peer::local_capabilities() (bgp/session).
 struct local_identity {
@@ -41,19 +41,19 @@ struct family_counts {
   std::uint64_t exported = 0;
 };
 std::vector<family_counts> count_families(const bgp::peer_status& p,
-                                          const std::vector<daemon::route_entry>& routes);
+                                          const std::vector<admin::route_entry>& routes);
 void add_family_stats(const std::vector<family_counts>& counts, v1::Peer* out);
 
 void to_proto(const bgp::path_attributes& a, v1::Attributes* out);
-void to_proto(const daemon::route_entry& r, v1::Route* out);
+void to_proto(const admin::route_entry& r, v1::Route* out);
 // Counts per (direction, family) of `routes`; `exported` / `received` say which directions were
 // selected (unselected directions are left out, selected ones listed even when empty).
-std::vector<v1::RouteCount> count_routes(const std::vector<daemon::route_entry>& routes,
+std::vector<v1::RouteCount> count_routes(const std::vector<admin::route_entry>& routes,
                                          bool exported, bool received);
 
 void to_proto(const engine::decision& d, v1::ServiceDecision* out);
 void to_proto(const bgp::speaker_event& e, v1::PeerEvent* out);
-void to_proto(const daemon::daemon_event& e, v1::WatchEventsResponse* out);
+void to_proto(const admin::daemon_event& e, v1::WatchEventsResponse* out);
 // The snapshot event of one peer (WatchEvents starts with one per peer).
 void snapshot_event(const bgp::peer_status& p, std::chrono::system_clock::time_point now,
                     v1::WatchEventsResponse* out);

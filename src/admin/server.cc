@@ -56,13 +56,13 @@ struct watcher {
   bool wants(v1::EventKind k) const { return kinds.empty() || kinds.contains(k); }
 };
 
-v1::EventKind event_kind(const daemon::daemon_event& e) {
+v1::EventKind event_kind(const admin::daemon_event& e) {
   switch (e.what) {
-    case daemon::daemon_event::kind::peer_state:
+    case admin::daemon_event::kind::peer_state:
       return v1::EVENT_KIND_PEER;
-    case daemon::daemon_event::kind::route_change:
+    case admin::daemon_event::kind::route_change:
       return v1::EVENT_KIND_ROUTE;
-    case daemon::daemon_event::kind::service_decision:
+    case admin::daemon_event::kind::service_decision:
       return v1::EVENT_KIND_SERVICE;
   }
   return v1::EVENT_KIND_UNSPECIFIED;
@@ -103,7 +103,7 @@ void prepare_socket_path(const std::string& path) {
   }
 }
 
-bool peer_exists(daemon::control& c, const std::string& name) {
+bool peer_exists(admin::control& c, const std::string& name) {
   const auto peers = c.peers();
   return std::any_of(peers.begin(), peers.end(),
                      [&](const bgp::peer_status& p) { return p.config.name == name; });
@@ -115,7 +115,7 @@ struct peers_answer {
   std::vector<std::vector<family_counts>> counts;  // with detail, one per peer
 };
 
-peers_answer collect_peers(daemon::control& c, bool detail, const std::string* only) {
+peers_answer collect_peers(admin::control& c, bool detail, const std::string* only) {
   peers_answer a;
   const auto st = c.status();
   a.local = {st.local_asn, st.graceful_restart, st.restart_time};
@@ -128,7 +128,7 @@ peers_answer collect_peers(daemon::control& c, bool detail, const std::string* o
             [](const auto& x, const auto& y) { return x.config.name < y.config.name; });
   if (detail) {
     for (const auto& p : a.peers) {
-      daemon::route_query q;
+      admin::route_query q;
       q.peer = p.config.name;
       a.counts.push_back(count_families(p, c.routes(q)));
     }
@@ -174,11 +174,11 @@ void deliver(boost::asio::io_context& io, std::chrono::milliseconds stuck_grace,
 }  // namespace
 
 struct server::impl final : v1::Admin::Service {
-  impl(boost::asio::io_context& i, daemon::control& c, server_options o)
+  impl(boost::asio::io_context& i, admin::control& c, server_options o)
       : io(i), ctl(c), opts(std::move(o)) {}
 
   boost::asio::io_context& io;
-  daemon::control& ctl;
+  admin::control& ctl;
   server_options opts;
   std::unique_ptr<grpc::Server> grpc_server;
   int bound_tcp_port = 0;
@@ -196,8 +196,8 @@ struct server::impl final : v1::Admin::Service {
   // Runs f(control) on the io thread and waits for its result. Never touches daemon state here.
   template <typename F>
   auto on_io(ServerContext* ctx, F f)
-      -> std::expected<std::invoke_result_t<F&, daemon::control&>, Status> {
-    using result = std::invoke_result_t<F&, daemon::control&>;
+      -> std::expected<std::invoke_result_t<F&, admin::control&>, Status> {
+    using result = std::invoke_result_t<F&, admin::control&>;
     ++calls;
     if (stopping) {
       return std::unexpected(Status(StatusCode::UNAVAILABLE, "svcbgpd is shutting down"));
@@ -232,7 +232,7 @@ struct server::impl final : v1::Admin::Service {
 
   Status GetStatus(ServerContext* ctx, const v1::GetStatusRequest*,
                    v1::GetStatusResponse* out) override {
-    auto r = on_io(ctx, [](daemon::control& c) { return c.status(); });
+    auto r = on_io(ctx, [](admin::control& c) { return c.status(); });
     if (!r) {
       return r.error();
     }
@@ -243,7 +243,7 @@ struct server::impl final : v1::Admin::Service {
 
   Status ListPeers(ServerContext* ctx, const v1::ListPeersRequest* req,
                    grpc::ServerWriter<v1::ListPeersResponse>* writer) override {
-    auto r = on_io(ctx, [detail = req->detail()](daemon::control& c) {
+    auto r = on_io(ctx, [detail = req->detail()](admin::control& c) {
       return collect_peers(c, detail, nullptr);
     });
     if (!r) {
@@ -275,7 +275,7 @@ struct server::impl final : v1::Admin::Service {
       return Status(StatusCode::INVALID_ARGUMENT, "peer name missing");
     }
     auto r = on_io(
-        ctx, [name = req->name()](daemon::control& c) { return collect_peers(c, true, &name); });
+        ctx, [name = req->name()](admin::control& c) { return collect_peers(c, true, &name); });
     if (!r) {
       return r.error();
     }
@@ -295,7 +295,7 @@ struct server::impl final : v1::Admin::Service {
       return Status(StatusCode::INVALID_ARGUMENT, "peer name missing");
     }
     auto r =
-        on_io(ctx, [name, all, fn](daemon::control& c) -> std::optional<std::vector<std::string>> {
+        on_io(ctx, [name, all, fn](admin::control& c) -> std::optional<std::vector<std::string>> {
           std::vector<std::string> names;
           if (all) {
             for (const auto& p : c.peers()) {
@@ -331,7 +331,7 @@ struct server::impl final : v1::Admin::Service {
                     v1::EnablePeerResponse* out) override {
     return for_peers(
         ctx, req->name(), req->all(),
-        [](daemon::control& c, const std::string& n) { return c.enable_peer(n); },
+        [](admin::control& c, const std::string& n) { return c.enable_peer(n); },
         out->mutable_peers());
   }
 
@@ -343,7 +343,7 @@ struct server::impl final : v1::Admin::Service {
     }
     return for_peers(
         ctx, req->name(), req->all(),
-        [msg = req->message()](daemon::control& c, const std::string& n) {
+        [msg = req->message()](admin::control& c, const std::string& n) {
           return c.disable_peer(n, msg);
         },
         out->mutable_peers());
@@ -356,13 +356,13 @@ struct server::impl final : v1::Admin::Service {
     const bool in = req->kind() == v1::RESET_KIND_SOFT_IN;
     return for_peers(
         ctx, req->name(), req->all(),
-        [hard, in](daemon::control& c, const std::string& n) { return c.reset_peer(n, hard, in); },
+        [hard, in](admin::control& c, const std::string& n) { return c.reset_peer(n, hard, in); },
         out->mutable_peers());
   }
 
   Status ListRoutes(ServerContext* ctx, const v1::ListRoutesRequest* req,
                     grpc::ServerWriter<v1::ListRoutesResponse>* writer) override {
-    daemon::route_query q;
+    admin::route_query q;
     if (!req->prefix().empty()) {
       q.pfx = bgp::prefix::parse(req->prefix());
       if (!q.pfx) {
@@ -380,7 +380,7 @@ struct server::impl final : v1::Admin::Service {
     }
     q.exported = req->direction() != v1::ROUTE_DIRECTION_RECEIVED;
     q.received = req->direction() != v1::ROUTE_DIRECTION_EXPORTED;
-    auto r = on_io(ctx, [q](daemon::control& c) -> std::optional<std::vector<daemon::route_entry>> {
+    auto r = on_io(ctx, [q](admin::control& c) -> std::optional<std::vector<admin::route_entry>> {
       if (q.peer && !peer_exists(c, *q.peer)) {
         return std::nullopt;
       }
@@ -432,7 +432,7 @@ struct server::impl final : v1::Admin::Service {
         return Status(StatusCode::INVALID_ARGUMENT, "not an IP address or prefix: " + req->ip());
       }
     }
-    auto r = on_io(ctx, [only](daemon::control& c) { return c.services(only); });
+    auto r = on_io(ctx, [only](admin::control& c) { return c.services(only); });
     if (!r) {
       return r.error();
     }
@@ -462,7 +462,7 @@ struct server::impl final : v1::Admin::Service {
 
   Status ReloadConfig(ServerContext* ctx, const v1::ReloadConfigRequest* req,
                       v1::ReloadConfigResponse* out) override {
-    auto r = on_io(ctx, [check = req->check_only()](daemon::control& c) {
+    auto r = on_io(ctx, [check = req->check_only()](admin::control& c) {
       auto result = c.reload(check);
       return std::make_pair(std::move(result), c.status().config_path);
     });
@@ -531,7 +531,7 @@ struct server::impl final : v1::Admin::Service {
       done.mutable_snapshot_complete();
       deliver(*iop, grace, *drops, w, std::move(done));
       std::weak_ptr<watcher> weak = w;
-      w->subscription = ctlp->subscribe([iop, drops, grace, weak](const daemon::daemon_event& e) {
+      w->subscription = ctlp->subscribe([iop, drops, grace, weak](const admin::daemon_event& e) {
         auto s = weak.lock();
         if (!s || !s->wants(event_kind(e))) {
           return;
@@ -666,7 +666,7 @@ struct server::impl final : v1::Admin::Service {
   }
 };
 
-server::server(boost::asio::io_context& io, daemon::control& control, server_options options)
+server::server(boost::asio::io_context& io, admin::control& control, server_options options)
     : impl_(std::make_unique<impl>(io, control, std::move(options))) {}
 
 server::~server() {

@@ -3,7 +3,7 @@
 // It listens on a unix socket (mode 0600; a stale socket file is removed first) and, when
 // configured, on TCP with mutual TLS only (a client certificate from the configured CA); server
 // reflection is on. gRPC runs its own small thread pool
-// (synchronous API): every handler posts its call of `daemon::control` onto the daemon's
+// (synchronous API): every handler posts its call of `admin::control` onto the daemon's
 // io_context and waits for the answer, so daemon state is only ever touched on the io thread.
 // Conversion to protobuf happens on the gRPC thread, from copies.
 //
@@ -26,11 +26,9 @@ namespace boost::asio {
 class io_context;
 }
 
-namespace svcbgp::daemon {
-class control;
-}
-
 namespace svcbgp::admin {
+
+class control;
 
 struct server_options {
   std::string unix_socket = "/run/svcbgp/svcbgpd.sock";  // empty: no unix socket
@@ -60,7 +58,7 @@ struct server_stats {
 
 class server {
  public:
-  server(boost::asio::io_context& io, daemon::control& control, server_options options);
+  server(boost::asio::io_context& io, admin::control& control, server_options options);
   ~server();  // stop()
   server(const server&) = delete;
   server& operator=(const server&) = delete;

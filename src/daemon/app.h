@@ -1,7 +1,7 @@
 // svcbgpd: the application object. Owns the io_context and every component, wires
 // k8s source -> cluster cache -> reconciler (engine) -> speaker (bgp), serves /metrics /healthz
 // /readyz, handles signals (SIGHUP reload, SIGTERM/SIGINT shutdown) and implements the admin
-// API's view of the daemon (control.h).
+// API's view of the daemon (src/admin/control.h: the admin server, its consumer, owns it).
 //
 // Concurrency: one io_context on one thread; every method runs on it (the admin server posts).
 #pragma once
@@ -10,8 +10,8 @@
 #include <optional>
 #include <string>
 
+#include "src/admin/control.h"
 #include "src/config/config.h"
-#include "src/daemon/control.h"
 
 namespace boost::asio {
 class io_context;
@@ -20,6 +20,14 @@ class io_context;
 namespace svcbgp::daemon {
 
 inline constexpr std::string_view version = SVCBGP_VERSION;  // meson's project version
+
+using admin::control;
+using admin::daemon_event;
+using admin::daemon_status;
+using admin::reload_result;
+using admin::route_entry;
+using admin::route_query;
+using admin::source_status;
 
 class app : public control {
  public:

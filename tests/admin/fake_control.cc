@@ -156,9 +156,9 @@ void fake_control::check_thread() {
   }
 }
 
-daemon::daemon_status fake_control::status() {
+admin::daemon_status fake_control::status() {
   check_thread();
-  daemon::daemon_status s;
+  admin::daemon_status s;
   s.version = "0.1.0";
   s.node_name = "node-a";
   s.router_id = "10.0.0.2";
@@ -221,10 +221,10 @@ bool fake_control::reset_peer(const std::string& name, bool hard, bool in) {
   return false;
 }
 
-std::vector<daemon::route_entry> fake_control::routes(const daemon::route_query& q) {
+std::vector<admin::route_entry> fake_control::routes(const admin::route_query& q) {
   check_thread();
   std::lock_guard lock(mutex_);
-  std::vector<daemon::route_entry> out;
+  std::vector<admin::route_entry> out;
   std::uint8_t longest = 0;
   if (q.for_ip) {
     for (const auto& r : routes_) {
@@ -262,9 +262,9 @@ std::vector<engine::decision> fake_control::services(const std::optional<k8s::ob
   return out;
 }
 
-daemon::reload_result fake_control::reload(bool check_only) {
+admin::reload_result fake_control::reload(bool check_only) {
   check_thread();
-  daemon::reload_result r;
+  admin::reload_result r;
   if (config_broken) {
     r.ok = false;
     r.errors = {"peers[1].asn: must be 1..4294967295", "advertise.local_pref: not a number"};
@@ -283,7 +283,7 @@ void fake_control::shutdown() {
   shutdown_called = true;
 }
 
-std::shared_ptr<void> fake_control::subscribe(std::function<void(const daemon::daemon_event&)> cb) {
+std::shared_ptr<void> fake_control::subscribe(std::function<void(const admin::daemon_event&)> cb) {
   check_thread();
   std::lock_guard lock(mutex_);
   const int id = next_subscriber_++;
@@ -298,9 +298,9 @@ std::shared_ptr<void> fake_control::subscribe(std::function<void(const daemon::d
   });
 }
 
-void fake_control::emit(const daemon::daemon_event& e) {
+void fake_control::emit(const admin::daemon_event& e) {
   check_thread();
-  std::vector<std::function<void(const daemon::daemon_event&)>> cbs;
+  std::vector<std::function<void(const admin::daemon_event&)>> cbs;
   {
     std::lock_guard lock(mutex_);
     for (const auto& [id, cb] : subscribers_) {

@@ -1,4 +1,4 @@
-// A fake daemon::control with a fixed, realistic data set (three peers, exported and received
+// A fake admin::control with a fixed, realistic data set (three peers, exported and received
 // routes, service decisions), shared by the admin server tests, the svcbgpc golden tests and the
 // svcbgpc end-to-end tests.
 //
@@ -16,30 +16,30 @@
 #include <thread>
 #include <vector>
 
-#include "src/daemon/control.h"
+#include "src/admin/control.h"
 
 namespace svcbgp::testing {
 
 // 2024-01-31 10:00:00 UTC plus `ms` milliseconds.
 std::chrono::system_clock::time_point fixture_time(std::int64_t ms = 0);
 
-class fake_control : public daemon::control {
+class fake_control : public admin::control {
  public:
   fake_control();
 
-  daemon::daemon_status status() override;
+  admin::daemon_status status() override;
   std::vector<bgp::peer_status> peers() override;
   bool enable_peer(const std::string& name) override;
   bool disable_peer(const std::string& name, const std::string& message) override;
   bool reset_peer(const std::string& name, bool hard, bool in) override;
-  std::vector<daemon::route_entry> routes(const daemon::route_query& q) override;
+  std::vector<admin::route_entry> routes(const admin::route_query& q) override;
   std::vector<engine::decision> services(const std::optional<k8s::object_key>& only) override;
-  daemon::reload_result reload(bool check_only) override;
+  admin::reload_result reload(bool check_only) override;
   void shutdown() override;
-  std::shared_ptr<void> subscribe(std::function<void(const daemon::daemon_event&)> cb) override;
+  std::shared_ptr<void> subscribe(std::function<void(const admin::daemon_event&)> cb) override;
 
   // Delivers an event to every subscriber (call on the io thread).
-  void emit(const daemon::daemon_event& e);
+  void emit(const admin::daemon_event& e);
   std::size_t subscribers();
 
   std::atomic<std::thread::id> io_thread{};
@@ -62,10 +62,10 @@ class fake_control : public daemon::control {
 
   std::mutex mutex_;
   std::vector<bgp::peer_status> peers_;
-  std::vector<daemon::route_entry> routes_;  // sorted as the server sends them
+  std::vector<admin::route_entry> routes_;  // sorted as the server sends them
   std::vector<engine::decision> decisions_;
   std::vector<call> calls_;
-  std::map<int, std::function<void(const daemon::daemon_event&)>> subscribers_;
+  std::map<int, std::function<void(const admin::daemon_event&)>> subscribers_;
   int next_subscriber_ = 0;
 };
 

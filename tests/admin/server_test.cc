@@ -418,9 +418,9 @@ TEST_F(admin_server_test, shutdown_reaches_the_daemon) {
   EXPECT_TRUE(h_.fake().shutdown_called);
 }
 
-daemon::daemon_event state_event(const char* peer) {
-  daemon::daemon_event e;
-  e.what = daemon::daemon_event::kind::peer_state;
+admin::daemon_event state_event(const char* peer) {
+  admin::daemon_event e;
+  e.what = admin::daemon_event::kind::peer_state;
   bgp::speaker_event s;
   s.peer = peer;
   s.from = bgp::fsm::state::open_confirm;
@@ -445,14 +445,14 @@ TEST_F(admin_server_test, watch_events_snapshot_then_live_events) {
 
   h_.on_io([&] {
     h_.fake().emit(state_event("tor2"));
-    daemon::daemon_event r;
-    r.what = daemon::daemon_event::kind::route_change;
+    admin::daemon_event r;
+    r.what = admin::daemon_event::kind::route_change;
     r.peer_name = "tor1";
     r.announced = {*bgp::prefix::parse("198.51.100.11/32")};
     r.withdrawn = {*bgp::prefix::parse("198.51.100.12/32")};
     h_.fake().emit(r);
-    daemon::daemon_event d;
-    d.what = daemon::daemon_event::kind::service_decision;
+    admin::daemon_event d;
+    d.what = admin::daemon_event::kind::service_decision;
     d.decision = h_.fake().services(std::nullopt)[0];
     h_.fake().emit(d);
   });

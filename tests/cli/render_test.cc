@@ -43,7 +43,7 @@ class data {
       auto* m = out.add_peers();
       admin::to_proto(p, local, m);
       if (detail) {
-        daemon::route_query q;
+        admin::route_query q;
         q.peer = p.config.name;
         admin::add_family_stats(admin::count_families(p, fake_.routes(q)), m);
       }
@@ -51,7 +51,7 @@ class data {
     return out;
   }
 
-  v1::ListRoutesResponse routes(const daemon::route_query& q, bool count_only = false) {
+  v1::ListRoutesResponse routes(const admin::route_query& q, bool count_only = false) {
     v1::ListRoutesResponse out;
     const auto rs = fake_.routes(q);
     if (!count_only) {
@@ -96,8 +96,8 @@ class data {
   fake_control fake_;
 };
 
-daemon::route_query only_peer(const char* peer, bool exported) {
-  daemon::route_query q;
+admin::route_query only_peer(const char* peer, bool exported) {
+  admin::route_query q;
   q.peer = peer;
   q.exported = exported;
   q.received = !exported;
@@ -128,7 +128,7 @@ std::string render(const std::string& name, data& d) {
     return cli::render_route_count(d.routes({}, true));
   }
   if (name == "route_for") {
-    daemon::route_query q;
+    admin::route_query q;
     q.for_ip = bgp::ip_address::parse("10.96.0.1");
     return cli::render_routes(d.routes(q), false, true, later) +
            cli::render_ip_owner(d.services(std::nullopt, "10.96.0.1"), "10.96.0.1");

@@ -1,8 +1,8 @@
 // What the admin API (src/admin, gRPC) may see and do in the daemon.
 //
-// The daemon implements it; the admin server calls it only on the daemon's io thread (it posts
-// each call there and waits for the answer), so implementations need no locking. Tests of the
-// admin server and of svcbgpc use a fake.
+// The daemon (src/daemon/app) implements it; the admin server calls it only on the daemon's io
+// thread (it posts each call there and waits for the answer), so implementations need no locking.
+// Tests of the admin server and of svcbgpc use a fake.
 #pragma once
 
 #include <chrono>
@@ -17,7 +17,7 @@
 #include "bgp/session/speaker.h"
 #include "src/engine/selection.h"
 
-namespace svcbgp::daemon {
+namespace svcbgp::admin {
 
 struct source_status {
   std::string resource;  // "services", "endpointslices", "nodes"
@@ -103,4 +103,4 @@ class control {
   virtual std::shared_ptr<void> subscribe(std::function<void(const daemon_event&)> callback) = 0;
 };
 
-}  // namespace svcbgp::daemon
+}  // namespace svcbgp::admin
