@@ -24,6 +24,7 @@
 #include "src/daemon/metrics.h"
 #include "src/daemon/metrics_table.h"
 #include "src/daemon/reload_plan.h"
+#include "src/daemon/route_query.h"
 #include "src/engine/policy.h"
 #include "src/engine/reconciler.h"
 #include "src/netlink/netlink.h"
@@ -843,41 +844,22 @@ bool app::reset_peer(const std::string& name, bool hard, bool in) {
 }
 
 std::vector<route_entry> app::routes(const route_query& q) {
-  std::vector<route_entry> out;
-  const auto match = [&](const bgp::prefix& p) {
-    if (q.pfx && !(p == *q.pfx)) {
-      return false;
-    }
-    return !q.for_ip || p.contains(*q.for_ip);
-  };
-  for (const auto& p : impl_->speaker->peers()) {
+  std::vector<peer_tables> tables;
+  const auto& sp = *impl_->speaker;
+  for (const auto& p : sp.peers()) {
     if (q.peer && *q.peer != p.config.name) {
       continue;
     }
+    peer_tables t{p.config.name, p.since, {}, {}};
     if (q.exported) {
-      for (const auto& [pfx, attrs] : impl_->speaker->exported_routes(p.config.name)) {
-        if (match(pfx)) {
-          out.push_back({pfx, p.config.name, true, attrs, false, p.since});
-        }
-      }
+      t.exported = sp.exported_routes(p.config.name);
     }
     if (q.received) {
-      for (const auto& [pfx, r] : impl_->speaker->received_routes(p.config.name)) {
-        if (match(pfx)) {
-          out.push_back({pfx, p.config.name, false, r.attrs, r.stale, p.since});
-        }
-      }
+      t.received = sp.received_routes(p.config.name);
     }
+    tables.push_back(std::move(t));
   }
-  if (q.for_ip && !out.empty()) {
-    // Longest match, as `show route for` does in BIRD.
-    std::uint8_t longest = 0;
-    for (const auto& r : out) {
-      longest = std::max(longest, r.pfx.length);
-    }
-    std::erase_if(out, [&](const route_entry& r) { return r.pfx.length != longest; });
-  }
-  return out;
+  return query_routes(tables, q);
 }
 
 std::vector<engine::decision> app::services(const std::optional<k8s::object_key>& only) {
