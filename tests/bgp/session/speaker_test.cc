@@ -83,6 +83,33 @@ std::vector<int> option_of_sockets_on(std::uint16_t port, int side, int level = 
   return out;
 }
 
+// A socket option of the listening socket on `port` (bound, not connected); -1 when none is found.
+int listener_option(std::uint16_t port, int level, int name) {
+  int out = -1;
+  DIR* d = ::opendir("/proc/self/fd");
+  if (d == nullptr) {
+    return out;
+  }
+  while (auto* e = ::readdir(d)) {
+    const int fd = std::atoi(e->d_name);
+    sockaddr_storage local{};
+    socklen_t ll = sizeof local;
+    int listening = 0;
+    socklen_t sl = sizeof listening;
+    if (fd <= 2 || fd == ::dirfd(d) ||
+        ::getsockname(fd, reinterpret_cast<sockaddr*>(&local), &ll) != 0 ||
+        ::getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &listening, &sl) != 0 || listening == 0 ||
+        local.ss_family != AF_INET ||
+        ntohs(reinterpret_cast<const sockaddr_in&>(local).sin_port) != port) {
+      continue;
+    }
+    socklen_t vl = sizeof out;
+    ::getsockopt(fd, level, name, &out, &vl);
+  }
+  ::closedir(d);
+  return out;
+}
+
 open_message peer_open(std::uint32_t id) {
   open_message o;
   o.my_as = 65000;
@@ -495,6 +522,25 @@ TEST_F(speaker_test, passive_accept_is_for_configured_peers_only) {
   ASSERT_TRUE(known.read_until<open_message>());
   known.send(keepalive_message{});
   EXPECT_TRUE(wait_state(fsm::state::established));
+}
+
+TEST_F(speaker_test, the_listener_drops_low_ttl_packets_while_every_peer_uses_gtsm) {
+  // Issue 13 (read): GTSM was only set per connection, so the listener accepted a handshake from
+  // anywhere. RFC 5082 §3: with every peer under GTSM the listener takes TTL 255 only.
+  scripted_peer tor;
+  auto sc = local();
+  sc.listen_address = ip_address::parse("127.0.0.1");
+  sc.listen_port = free_port();
+  auto gtsm = to(tor);
+  gtsm.passive = true;
+  gtsm.ttl_security = true;
+  start(sc, {gtsm});
+  EXPECT_EQ(call([&] { return listener_option(sc.listen_port, IPPROTO_IP, IP_MINTTL); }), 255);
+  // A peer without GTSM must still reach us: the listener lets every TTL in again.
+  auto plain = to(tor, "127.0.0.5");
+  plain.passive = true;
+  call([&] { sp_->add_peer(plain); });
+  EXPECT_EQ(call([&] { return listener_option(sc.listen_port, IPPROTO_IP, IP_MINTTL); }), 0);
 }
 
 TEST_F(speaker_test, every_bgp_socket_has_no_delay) {
