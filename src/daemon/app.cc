@@ -6,7 +6,6 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/system/system_error.hpp>
 #include <filesystem>
-#include <fstream>
 #include <list>
 #include <map>
 #include <mutex>
@@ -15,9 +14,9 @@
 #include "bgp/session/speaker.h"
 #include "k8s/client/source.h"
 #include "k8s/directory/directory_source.h"
-#include "k8s/directory/folder_watch.h"
 #include "k8s/model/cache.h"
 #include "src/admin/server.h"
+#include "src/daemon/config_file_source.h"
 #include "src/daemon/http_server.h"
 #include "src/daemon/log.h"
 #include "src/daemon/log_budget.h"
@@ -35,20 +34,6 @@ namespace asio = boost::asio;
 using steady = std::chrono::steady_clock;
 
 namespace {
-
-// The config file's bytes (through symlinks: a ConfigMap's file is a link into `..data`);
-// nullopt when it cannot be read.
-std::optional<std::string> read_config_text(const std::string& path) {
-  std::ifstream f(path, std::ios::binary);
-  if (!f) {
-    return std::nullopt;
-  }
-  std::string text((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
-  if (f.bad()) {
-    return std::nullopt;
-  }
-  return text;
-}
 
 // One line that says what to change when the BGP port cannot be had.
 std::string listen_problem(const config::daemon_config& c, const boost::system::error_code& e) {
@@ -127,9 +112,8 @@ struct app::impl : engine::route_sink {
   std::uint64_t reloads_ok = 0;
   std::uint64_t reloads_rejected = 0;
   std::uint64_t reloads_refused = 0;  // valid, but a restart-only key changed
-  // The config file's folder, followed: a new text there reloads as SIGHUP does.
-  std::unique_ptr<k8s::folder_watch> config_watch;
-  std::size_t config_text_hash = 0;  // of the text last loaded or rejected
+  // The config file, followed: a new text there reloads as SIGHUP does.
+  std::unique_ptr<config_file_source> config_file;
   // Event subscribers (admin WatchEvents streams). A stream ends, and drops its subscription, on a
   // gRPC thread, possibly after the app is gone: the list is shared and guarded.
   struct subscriber_list {
@@ -229,30 +213,20 @@ struct app::impl : engine::route_sink {
                cfg.log_fmt == config::log_format::json ? log::format::json : log::format::text);
   }
 
-  // The kubelet updates a ConfigMap volume by swapping its `..data` link, so the file's own path
-  // never sees an event: watch its folder and compare the text.
   void follow_config() {
-    config_text_hash = std::hash<std::string>{}(read_config_text(config_path).value_or(""));
-    auto folder = std::filesystem::path(config_path).parent_path();
-    if (folder.empty()) {
-      folder = ".";
-    }
-    config_watch = std::make_unique<k8s::folder_watch>(
-        io, folder.string(), std::chrono::milliseconds(100), [this] {
-          const auto text = read_config_text(config_path);
-          const auto hash = std::hash<std::string>{}(text.value_or(""));
-          if (hash == config_text_hash || shutting_down) {
-            return;
-          }
-          log::info("config file changed, reloading", {{"file", config_path}});
-          reload(false);
-        });
+    config_file = std::make_unique<config_file_source>(io, config_path, [this] {
+      if (shutting_down) {
+        return;
+      }
+      log::info("config file changed, reloading", {{"file", config_path}});
+      reload(false);
+    });
     try {
-      config_watch->start();
+      config_file->start();
     } catch (const std::system_error& e) {
       log::warn("config file not followed; reload with SIGHUP",
                 {{"file", config_path}, {"error", e.what()}});
-      config_watch.reset();
+      config_file.reset();
     }
   }
 
@@ -616,8 +590,8 @@ struct app::impl : engine::route_sink {
     }
     shutting_down = true;
     reconcile_timer.cancel();
-    if (config_watch) {
-      config_watch->stop();
+    if (config_file) {
+      config_file->stop();
     }
     if (directory) {
       directory->stop();
@@ -657,9 +631,9 @@ struct app::impl : engine::route_sink {
 
   reload_result reload(bool check_only) {
     reload_result r;
-    if (!check_only) {
+    if (!check_only && config_file) {
       // Whatever becomes of this text, following the file does not retry it.
-      config_text_hash = std::hash<std::string>{}(read_config_text(config_path).value_or(""));
+      config_file->mark_seen();
     }
     auto next = config::load_file(config_path, env);
     if (!next) {
