@@ -15,6 +15,7 @@ SVCBGP_E2E_SOURCE=directory runs the same cases with svcbgpd's `directory` sourc
 case 05 needs the API server and is skipped then.
 """
 
+import json
 import os
 import shutil
 import time
@@ -22,7 +23,8 @@ import unittest
 
 from lib_e2e import (API_NS, API_V4, NODES, TOR_ASN, TOR_NS, TOR_V4, DirectoryCluster, Frr, FrrPoller, Neighbor,
                      NsApiServer, Svcbgpd, Topology, cleanup, endpoint, endpoint_slice, histogram_delta,
-                     lb_service, make_tmp, node_object, quantile, selected_next_hops, tor_paths, wait_until)
+                     lb_service, make_tmp, node_object, quantile, run, selected_next_hops, tor_paths,
+                     wait_until)
 
 SOURCE = os.environ.get("SVCBGP_E2E_SOURCE", "kubeconfig")
 NS = "e2e"
@@ -545,6 +547,40 @@ class EndToEnd(unittest.TestCase):
         self.cluster.apply(node_object(N2))
         d.start()
         self.frr.wait_established(N2.v4, timeout=30)
+
+
+    def kubectl(self, *args, stdin=None):
+        """kubectl in the API server's namespace with its kubeconfig, as a user would run it."""
+        env = dict(os.environ, KUBECONFIG=self.api.kubeconfig, HOME=self.tmp)
+        r = run(["ip", "netns", "exec", API_NS, "kubectl", *args], input=stdin, env=env, check=False)
+        self.assertEqual(r.returncode, 0, f"kubectl {' '.join(args)}: {r.stderr}")
+        return r.stdout
+
+    def test_13_kubectl_drives_the_cluster(self):
+        """Issue 14: what a user does with kubectl reaches the ToR. A LoadBalancer Service and its
+        EndpointSlice applied from a manifest, its IP written as a LoadBalancer controller does
+        (`patch --subresource=status`), an endpoint moved with `kubectl apply`, then both deleted."""
+        if self.api is None:
+            self.skipTest("the directory source has no API server for kubectl")
+        prefix = "198.51.100.75/32"
+        svc = lb_service("kubectl", NS, "10.96.70.23", "198.51.100.75", policy="Local")
+        del svc["status"]
+        objs = [svc, endpoint_slice("kubectl-1", NS, "kubectl", [endpoint("10.244.1.13", N1)])]
+        # One stream of two JSON documents, as `kubectl get -o json` of each would give.
+        self.assertIn("service/kubectl created", self.kubectl(
+            "apply", "-f", "-", stdin="\n".join(json.dumps(o) for o in objs)))
+        self.kubectl("patch", "service", "kubectl", "-n", NS, "--subresource=status", "--type=merge", "-p",
+                     json.dumps({"status": {"loadBalancer": {"ingress": [{"ip": "198.51.100.75"}]}}}))
+        self.wait_next_hops([N1], "applied with kubectl, Local policy on node-1", prefix=prefix)
+        self.took("kubectl apply + status patch at the ToR")
+        objs[1]["endpoints"] = [endpoint("10.244.3.13", N3)]
+        self.assertIn("endpointslice.discovery.k8s.io/kubectl-1 configured",
+                      self.kubectl("apply", "-f", "-", stdin=json.dumps(objs[1])))
+        self.wait_next_hops([N3], "endpoint moved with kubectl apply", prefix=prefix)
+        self.kubectl("delete", "service", "kubectl", "-n", NS)
+        self.kubectl("delete", "endpointslice", "kubectl-1", "-n", NS)
+        self.wait_paths(lambda ps: not ps, "withdrawn after kubectl delete", prefix=prefix)
+        self.took("withdrawn after kubectl delete")
 
 
 class SessionMark:

@@ -30,7 +30,7 @@ REQUIRED = {
     "test_gobgp": ["gobgpd", "gobgp"],
     "test_exabgp": ["exabgp"],
     "test_svcbgpd_tors": ["gobgpd", "gobgp", "exabgp", "/usr/lib/frr/bgpd", "vtysh"],
-    "test_e2e": ["/usr/lib/frr/bgpd", "vtysh", "openssl"],
+    "test_e2e": ["/usr/lib/frr/bgpd", "vtysh", "openssl", "kubectl"],
     "test_svcbgpc_live": ["bird", "birdc"],
     "test_deploy": ["kubectl"],
 }
