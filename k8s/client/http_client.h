@@ -3,7 +3,8 @@
 //
 // get() sends one GET, reads the response head, and hands the body to `on_body` piece by piece as
 // it arrives (chunked framing already removed), so a watch stream is decoded as it comes and a
-// LIST is parsed without holding its text. A 401 re-reads the token and retries once. Errors are
+// LIST is parsed without holding its text. send() makes the writes (POST, PUT, PATCH, DELETE) with
+// a JSON body. A 401 re-reads the token and retries once. Errors are
 // values: a transport failure is a message ("connect 10.0.0.1:6443: Connection refused", "TLS
 // handshake with api:6443: certificate verify failed (...)"), an HTTP error is a status.
 //
@@ -16,6 +17,7 @@
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
 #include <chrono>
+#include <cstdint>
 #include <expected>
 #include <functional>
 #include <memory>
@@ -50,6 +52,14 @@ class token_source {
   std::optional<std::chrono::steady_clock::time_point> read_at_;
 };
 
+enum class http_method : std::uint8_t { get, post, put, patch, del };
+
+// A request body and its media type ("application/json", "application/merge-patch+json", ...).
+struct http_body {
+  std::string content_type;
+  std::string text;
+};
+
 struct http_result {
   unsigned status = 0;
   std::string retry_after;  // the header, if present
@@ -75,6 +85,13 @@ class http_client {
   boost::asio::awaitable<std::expected<http_result, std::string>> get(
       std::string target, std::optional<std::chrono::milliseconds> timeout,
       std::function<void()> on_head, body_handler on_body);
+
+  // One request with a body; the whole answer's body is in `text` (an error's in error_body).
+  // Only a request that may be repeated (all but POST) is sent again on a fresh connection when a
+  // kept-alive one turns out closed before any answer.
+  boost::asio::awaitable<std::expected<http_result, std::string>> send(
+      http_method method, std::string target, http_body body, std::chrono::milliseconds timeout,
+      std::string* text);
 
   // Abort the exchange in progress (its get() returns an error) and drop the connection.
   void close();
