@@ -448,6 +448,9 @@ std::expected<node, parse_error> node_from_json(const boost::json::value& v) {
   }
   const path root;
   const path meta_path = root.field("metadata");  // named: a path points at its parent
+  if (auto uid = r.string(get(*meta, "uid"), meta_path.field("uid"))) {
+    n.uid = *uid;
+  }
   const path labels_path = meta_path.field("labels");
   if (const bj::object* labels = r.object(get(*meta, "labels"), labels_path)) {
     for (const auto& kv : *labels) {

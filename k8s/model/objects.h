@@ -88,6 +88,7 @@ struct node_address {
 
 struct node {
   object_meta meta;
+  std::string uid;  // metadata.uid: the owner of this node's BGPNodeStatus
   std::map<std::string, std::string> labels;
   bool network_unavailable = false;     // condition NetworkUnavailable=True
   bool unschedulable = false;           // spec.unschedulable: cordoned (kubectl cordon / drain)

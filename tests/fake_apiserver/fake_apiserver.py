@@ -446,9 +446,15 @@ class ApiHandler(http.server.BaseHTTPRequestHandler):
             "time": time.time(), "method": self.command, "path": url.path, "query": q, "raw_query": url.query,
             "headers": dict(self.headers.items()), "resource": None, "namespace": None, "name": None, "verb": None,
             "status": None})
-        # A body we do not read would be taken for the next request (writes read theirs).
-        if self.command not in WRITE_VERBS and (self.headers.get("Content-Length") not in (None, "0") or
-                                                self.headers.get("Transfer-Encoding")):
+        # A body we do not read would be taken for the next request: writes read theirs first, whatever the
+        # answer; other requests with one end the connection.
+        self.body = None
+        if self.command in WRITE_VERBS:
+            try:
+                self.body = self.read_body()
+            except ApiError as e:
+                return self.send_error_obj(e)
+        elif self.headers.get("Content-Length") not in (None, "0") or self.headers.get("Transfer-Encoding"):
             self.close_connection = True
         path = url.path
         if path in ("/healthz", "/readyz", "/livez"):
@@ -529,7 +535,7 @@ class ApiHandler(http.server.BaseHTTPRequestHandler):
         409, 429, 500/503, and timeout (the write is applied unless "applied": false, then a 504 after
         "seconds")."""
         app = self.server.app
-        body = self.read_body()
+        body = self.body
         if fault:
             t = fault["type"]
             if t == "409":
