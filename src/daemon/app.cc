@@ -13,6 +13,7 @@
 
 #include "bgp/session/speaker.h"
 #include "k8s/client/source.h"
+#include "k8s/client/status_writer.h"
 #include "k8s/directory/directory_source.h"
 #include "k8s/model/cache.h"
 #include "src/admin/server.h"
@@ -88,6 +89,8 @@ struct app::impl : engine::route_sink {
   k8s::cluster_cache cache;
   std::unique_ptr<k8s::directory_source> directory;
   std::unique_ptr<k8s::source> api;
+  // This node's BGPNodeStatus (API source only).
+  std::unique_ptr<k8s::client::status_writer> node_status;
   // The API source owns its cache; it hands it over with each batch.
   k8s::cluster_cache* api_cache = nullptr;
   std::unique_ptr<engine::reconciler> reconciler;
@@ -177,6 +180,44 @@ struct app::impl : engine::route_sink {
 
   k8s::cluster_cache* active_cache() { return directory ? &cache : api_cache; }
 
+  // What this node's BGPNodeStatus says; the writer sends it when it changed.
+  void report_node_status() {
+    if (!node_status || shutting_down || !reconciler || !speaker) {
+      return;
+    }
+    k8s::client::node_report r;
+    r.node = cfg.node_name;
+    r.local_asn = cfg.local_asn;
+    for (const auto& p : speaker->peers()) {
+      k8s::client::session_report s;
+      s.peer = p.config.name;
+      s.address = p.config.address.to_string();
+      s.peer_asn = p.config.asn;
+      s.state = p.held ? "Held" : std::string(bgp::fsm::to_string(p.state));
+      s.since = p.since;
+      s.last_error = p.last_error.value_or("");
+      s.prefixes_sent = p.routes_sent;
+      s.prefixes_received = p.routes_received;
+      r.sessions.push_back(std::move(s));
+    }
+    const auto counts = reconciler->current().announced_by_kind();
+    r.announced_cluster_ip = counts[static_cast<std::size_t>(engine::ip_kind::cluster_ip)];
+    r.announced_external_ip = counts[static_cast<std::size_t>(engine::ip_kind::external_ip)];
+    r.announced_load_balancer_ip =
+        counts[static_cast<std::size_t>(engine::ip_kind::load_balancer_ip)];
+    r.config_generation = reloads_ok;
+    r.config_valid = !last_reconfigure_error;
+    r.config_error = last_reconfigure_error.value_or("");
+    r.synced = synced() && table_ready;
+    std::string uid;
+    if (auto* c = active_cache()) {
+      if (const auto* n = c->find_node(cfg.node_name)) {
+        uid = n->uid;
+      }
+    }
+    node_status->report(r, uid);
+  }
+
   void start_api_source() {
     auto conn =
         cfg.source == config::k8s_source::in_cluster
@@ -191,6 +232,13 @@ struct app::impl : engine::route_sink {
     o.log = [](std::string_view m) { log::warn("kubernetes", {{"detail", std::string(m)}}); };
     o.info = [](std::string_view m) { log::info("kubernetes", {{"detail", std::string(m)}}); };
     log::info("watching the API server", {{"server", o.connection.url()}, {"node", cfg.node_name}});
+    k8s::client::status_writer_options so;
+    so.connection = o.connection;
+    so.node = cfg.node_name;
+    so.log = [](std::string_view m) { log::warn("node status", {{"detail", std::string(m)}}); };
+    so.info = [](std::string_view m) { log::info("node status", {{"detail", std::string(m)}}); };
+    node_status = std::make_unique<k8s::client::status_writer>(io, std::move(so));
+    node_status->start();
     api = std::make_unique<k8s::source>(io, std::move(o), [this](k8s::cluster_cache& c) {
       api_cache = &c;
       on_cluster_batch();
@@ -503,6 +551,7 @@ struct app::impl : engine::route_sink {
       speaker->set_table_ready();
       log::info("table ready: every Kubernetes resource synced, sending End-of-RIB");
     }
+    report_node_status();
   }
 
   void on_speaker_event(const bgp::speaker_event& e) {
@@ -513,6 +562,7 @@ struct app::impl : engine::route_sink {
                                             {"from", std::string(bgp::fsm::to_string(e.from))},
                                             {"to", std::string(bgp::fsm::to_string(e.to))},
                                             {"reason", e.text}});
+        report_node_status();
         break;
       case k::notification_sent:
       case k::notification_received: {
@@ -599,6 +649,9 @@ struct app::impl : engine::route_sink {
     if (api) {
       api->stop();
     }
+    if (node_status) {
+      node_status->stop();
+    }
     if (http) {
       http->stop();
     }
@@ -644,6 +697,7 @@ struct app::impl : engine::route_sink {
       if (!check_only) {
         ++reloads_rejected;
         last_reconfigure_error = r.errors.front();
+        report_node_status();
         log::error("config rejected, keeping the running one",
                    {{"file", config_path},
                     {"errors", std::to_string(r.errors.size())},
@@ -659,6 +713,7 @@ struct app::impl : engine::route_sink {
       if (!check_only) {
         ++reloads_refused;
         last_reconfigure_error = r.errors.front();
+        report_node_status();
         log::error("config refused, nothing applied: a key changed that only a restart applies",
                    {{"file", config_path},
                     {"keys", std::to_string(r.errors.size())},
@@ -696,6 +751,7 @@ struct app::impl : engine::route_sink {
     }
     last_reconfigured = std::chrono::system_clock::now();
     last_reconfigure_error.reset();
+    report_node_status();
     for (const auto& c : r.changes) {
       log::info("config reloaded", {{"change", c}});
     }

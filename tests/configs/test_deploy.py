@@ -22,7 +22,7 @@ DEPLOY = os.path.join(ROOT, "configs", "deploy")
 LISTEN_179 = os.path.join(DEPLOY, "overlays", "listen-179")
 
 # The order `kubectl apply -k` creates objects in is the order of the rendered stream.
-FIRST = ["Namespace", "ServiceAccount", "ClusterRole", "ClusterRoleBinding"]
+FIRST = ["Namespace", "CustomResourceDefinition", "ServiceAccount", "ClusterRole", "ClusterRoleBinding"]
 
 
 def render(folder):
@@ -101,7 +101,7 @@ class DeployManifests(unittest.TestCase):
         self.assertEqual(sorted(kinds[len(FIRST):]), ["ConfigMap", "DaemonSet", "Secret"], kinds)
         namespaces = {o["metadata"]["name"] for o in self.objects if o["kind"] == "Namespace"}
         for o in self.objects:
-            if o["kind"] not in ("Namespace", "ClusterRole", "ClusterRoleBinding"):
+            if o["kind"] not in ("Namespace", "CustomResourceDefinition", "ClusterRole", "ClusterRoleBinding"):
                 self.assertIn(o["metadata"].get("namespace"), namespaces, o["metadata"])
 
     def test_namespace_allows_host_network(self):
@@ -172,18 +172,22 @@ class DeployManifests(unittest.TestCase):
         self.assertIn("emptyDir", volume)
         self.assertFalse(mount.get("readOnly", False))
 
-    def test_service_account_and_rbac_are_read_only(self):
+    def test_service_account_and_rbac_are_least_privilege(self):
+        """Reads what the engine needs; writes only its node's BGPNodeStatus (create, then status patches)."""
         sa = find(self.objects, "ServiceAccount", self.pod["serviceAccountName"])
         self.assertEqual(sa["metadata"]["namespace"], self.ds["metadata"]["namespace"])
         role = find(self.objects, "ClusterRole", "svcbgp")
         granted = set()
         for rule in role["rules"]:
-            self.assertEqual(sorted(rule["verbs"]), ["get", "list", "watch"])
             for group in rule["apiGroups"]:
                 for r in rule["resources"]:
-                    granted.add((group, r))
-        self.assertEqual(granted, {("", "services"), ("", "nodes"),
-                                   ("discovery.k8s.io", "endpointslices")})
+                    for verb in rule["verbs"]:
+                        granted.add((group, r, verb))
+        reads = {(g, r, v) for g, r in (("", "services"), ("", "nodes"), ("discovery.k8s.io", "endpointslices"))
+                 for v in ("get", "list", "watch")}
+        writes = {("svcbgp.io", "bgpnodestatuses", "get"), ("svcbgp.io", "bgpnodestatuses", "create"),
+                  ("svcbgp.io", "bgpnodestatuses/status", "patch")}
+        self.assertEqual(granted, reads | writes)
         binding = find(self.objects, "ClusterRoleBinding", "svcbgp")
         self.assertEqual(binding["subjects"][0]["name"], sa["metadata"]["name"])
 

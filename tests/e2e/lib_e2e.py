@@ -165,6 +165,10 @@ class Topology:
 # The fake API server, run in the API namespace
 
 
+RESOURCES = {"Service": "services", "EndpointSlice": "endpointslices", "Node": "nodes",
+             "CustomResourceDefinition": "customresourcedefinitions"}
+
+
 class NsApiServer(control.FakeApiServer):
     """control.FakeApiServer started inside a namespace (API on API_V4, control on that namespace's loopback),
     restartable with the same port, certificates and token, and with every object it was given kept here so a
@@ -211,8 +215,16 @@ class NsApiServer(control.FakeApiServer):
         clients' watches fail, they reconnect, and their old RVs are too old -> 410 -> relist."""
         last_rv = int(self.state()["resourceVersion"])
         scenario = os.path.join(self.state_dir, f"restart-{self.restarts + 1}.json")
+        # As stored, with their uids and creation times (etcd keeps them; a Node's uid owns its
+        # BGPNodeStatus), not as applied.
+        stored = []
+        for (kind, ns, name), obj in self.objects.items():
+            o = self.get_object(RESOURCES[kind], ns, name)
+            o.update(kind=kind, apiVersion=obj["apiVersion"])
+            o["metadata"].pop("resourceVersion", None)
+            stored.append(o)
         with open(scenario, "w") as f:
-            json.dump({"objects": list(self.objects.values())}, f)
+            json.dump({"objects": stored}, f)
         self.stop_process()
         self.restarts += 1
         return self.start(start_rv=last_rv + 1000, scenario=scenario)
@@ -235,7 +247,7 @@ class NsApiServer(control.FakeApiServer):
         return super().apply(obj)
 
     def delete(self, resource, namespace, name):
-        kind = {"services": "Service", "endpointslices": "EndpointSlice", "nodes": "Node"}[resource]
+        kind = next(k for k, r in RESOURCES.items() if r == resource)
         self.objects.pop((kind, namespace or "", name), None)
         return super().delete(resource, namespace, name)
 
@@ -266,7 +278,7 @@ class DirectoryCluster:
             os.rename(tmp, dst)
 
     def delete(self, resource, namespace, name):
-        kind = {"services": "Service", "endpointslices": "EndpointSlice", "nodes": "Node"}[resource]
+        kind = next(k for k, r in RESOURCES.items() if r == resource)
         self.objects.pop((kind, namespace or "", name), None)
         os.unlink(self._file(kind, namespace, name))
 

@@ -21,12 +21,15 @@ import shutil
 import time
 import unittest
 
+import yaml
+
 from lib_e2e import (API_NS, API_V4, NODES, TOR_ASN, TOR_NS, TOR_V4, DirectoryCluster, Frr, FrrPoller, Neighbor,
                      NsApiServer, Svcbgpd, Topology, cleanup, endpoint, endpoint_slice, histogram_delta,
                      lb_service, make_tmp, node_object, quantile, run, selected_next_hops, tor_paths,
                      wait_until)
 
 SOURCE = os.environ.get("SVCBGP_E2E_SOURCE", "kubeconfig")
+REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 NS = "e2e"
 WEB, WEB_CLUSTER_IP, WEB_LB = "web", "10.96.70.10", "198.51.100.70"
 WEB_PREFIX = WEB_LB + "/32"
@@ -103,6 +106,9 @@ class EndToEnd(unittest.TestCase):
             os.mkdir(state)
             cls.api = cls.cluster = NsApiServer(API_NS, API_V4, state).start()
             kubernetes = {"source": "kubeconfig", "kubeconfig": cls.api.kubeconfig}
+            # Installed as `kubectl apply -k configs/deploy` installs it, before svcbgpd starts.
+            with open(os.path.join(REPO, "configs", "deploy", "crds", "bgpnodestatuses.yaml")) as f:
+                cls.api.apply(yaml.safe_load(f))
         cls.cluster.apply([node_object(n) for n in NODES])
         for n in NODES:
             shutdown = "withdraw" if n is N3 else "graceful-restart"
@@ -581,6 +587,52 @@ class EndToEnd(unittest.TestCase):
         self.kubectl("delete", "endpointslice", "kubectl-1", "-n", NS)
         self.wait_paths(lambda ps: not ps, "withdrawn after kubectl delete", prefix=prefix)
         self.took("withdrawn after kubectl delete")
+
+
+    def node_statuses(self):
+        return {o["metadata"]["name"]: o
+                for o in json.loads(self.kubectl("get", "bgpnodestatuses", "-o", "json"))["items"]}
+
+    def test_14_node_status(self):
+        """Issue 14: every node writes its BGPNodeStatus (owned by its Node): its sessions, what it
+        announces and its conditions, read with kubectl; a ToR session shut down shows on that node."""
+        if self.api is None:
+            self.skipTest("the directory source writes no status")
+
+        def all_up():
+            st = self.node_statuses()
+            if sorted(st) != sorted(n.name for n in NODES):
+                return None
+            for o in st.values():
+                conds = {c["type"]: c["status"] for c in o.get("status", {}).get("conditions", [])}
+                sessions = o.get("status", {}).get("sessions", [])
+                if conds.get("Synced") != "True" or conds.get("AllSessionsEstablished") != "True" or \
+                        [x["state"] for x in sessions] != ["Established"]:
+                    return None
+            return st
+        st = wait_until(all_up, STEP_TIMEOUT, 0.2, "three BGPNodeStatus objects, synced, sessions up")
+        self.took("every node's status written")
+        for n in NODES:
+            o = st[n.name]
+            node_uid = self.api.get_object("nodes", "", n.name)["metadata"]["uid"]
+            self.assertEqual(o["metadata"]["ownerReferences"][0]["uid"], node_uid)
+            self.assertEqual(o["status"]["localASN"], n.asn)
+            self.assertEqual(o["status"]["sessions"][0]["peerAddress"], TOR_V4)
+        self.frr.vtysh("configure terminal", f"router bgp {TOR_ASN}", f"neighbor {N1.v4} shutdown")
+        try:
+            def n1_down():
+                o = self.node_statuses()[N1.name]
+                conds = {c["type"]: c for c in o["status"]["conditions"]}
+                return conds if conds["AllSessionsEstablished"]["status"] == "False" else None
+            conds = wait_until(n1_down, STEP_TIMEOUT, 0.2, "node-1's status showing its session down")
+            self.took("node-1's session down in its status")
+            self.assertIn("tor", conds["AllSessionsEstablished"]["message"])
+            others = self.node_statuses()
+            for n in (N2, N3):
+                self.assertEqual([x["state"] for x in others[n.name]["status"]["sessions"]], ["Established"])
+        finally:
+            self.frr.vtysh("configure terminal", f"router bgp {TOR_ASN}", f"no neighbor {N1.v4} shutdown")
+        self.frr.wait_established(N1.v4, timeout=30)
 
 
 class SessionMark:
