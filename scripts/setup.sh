@@ -17,7 +17,7 @@ build_packages=(
 # Tests, sanitizers, fuzzing and benchmarks (setup.sh).
 test_packages=(
   clang libclang-rt-14-dev clang-format libgtest-dev libgmock-dev libbenchmark-dev git
-  python3-yaml
+  python3-yaml python3-jsonschema  # the fake API server; CRD schemas checked against what is written
   # tools the tests call: ip and netns, sysctl, packet captures, test certificates
   iproute2 procps tcpdump openssl
   # the real BGP daemons the interop suite peers with

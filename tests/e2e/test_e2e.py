@@ -21,6 +21,7 @@ import shutil
 import time
 import unittest
 
+import jsonschema
 import yaml
 
 from lib_e2e import (API_NS, API_V4, NODES, TOR_ASN, TOR_NS, TOR_V4, DirectoryCluster, Frr, FrrPoller, Neighbor,
@@ -612,8 +613,11 @@ class EndToEnd(unittest.TestCase):
             return st
         st = wait_until(all_up, STEP_TIMEOUT, 0.2, "three BGPNodeStatus objects, synced, sessions up")
         self.took("every node's status written")
+        with open(os.path.join(REPO, "configs", "deploy", "crds", "bgpnodestatuses.yaml")) as f:
+            schema = yaml.safe_load(f)["spec"]["versions"][0]["schema"]["openAPIV3Schema"]
         for n in NODES:
             o = st[n.name]
+            jsonschema.validate(o, schema)  # what the node writes is what the CRD declares
             node_uid = self.api.get_object("nodes", "", n.name)["metadata"]["uid"]
             self.assertEqual(o["metadata"]["ownerReferences"][0]["uid"], node_uid)
             self.assertEqual(o["status"]["localASN"], n.asn)
