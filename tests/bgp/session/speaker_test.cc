@@ -159,6 +159,14 @@ class speaker_test : public ::testing::Test {
     call([&] { sp_->start(); });
   }
 
+  // local() that also listens, on 127.0.0.1 and a free port.
+  static speaker_config listening() {
+    auto sc = local();
+    sc.listen_address = ip_address::parse("127.0.0.1");
+    sc.listen_port = free_port();
+    return sc;
+  }
+
   static speaker_config local() {
     speaker_config sc;
     sc.local_as = 65001;
@@ -528,9 +536,7 @@ TEST_F(speaker_test, the_listener_drops_low_ttl_packets_while_every_peer_uses_gt
   // Issue 13 (read): GTSM was only set per connection, so the listener accepted a handshake from
   // anywhere. RFC 5082 §3: with every peer under GTSM the listener takes TTL 255 only.
   scripted_peer tor;
-  auto sc = local();
-  sc.listen_address = ip_address::parse("127.0.0.1");
-  sc.listen_port = free_port();
+  auto sc = listening();
   auto gtsm = to(tor);
   gtsm.passive = true;
   gtsm.ttl_security = true;
@@ -546,9 +552,7 @@ TEST_F(speaker_test, the_listener_drops_low_ttl_packets_while_every_peer_uses_gt
 TEST_F(speaker_test, every_bgp_socket_has_no_delay) {
   // Issue 13: without TCP_NODELAY the End-of-RIB waited 41 ms behind Nagle and a delayed ACK.
   scripted_peer out_side;
-  auto sc = local();
-  sc.listen_address = ip_address::parse("127.0.0.1");
-  sc.listen_port = free_port();
+  auto sc = listening();
   auto passive = to(out_side, "127.0.0.4");
   passive.passive = true;
   start(sc, {to(out_side), passive});
@@ -564,9 +568,7 @@ TEST_F(speaker_test, every_bgp_socket_has_no_delay) {
 // RFC 4271 §6.8: both sides connect at once; the connection opened by the higher identifier wins.
 TEST_F(speaker_test, collision_keeps_the_peers_connection_when_its_identifier_is_higher) {
   scripted_peer out_side;  // the speaker connects here
-  auto sc = local();
-  sc.listen_address = ip_address::parse("127.0.0.1");
-  sc.listen_port = free_port();
+  auto sc = listening();
   start(sc, {to(out_side)});
   ASSERT_TRUE(out_side.accept());
   ASSERT_TRUE(out_side.read_until<open_message>());  // the speaker is in OpenSent
@@ -585,9 +587,7 @@ TEST_F(speaker_test, collision_keeps_the_peers_connection_when_its_identifier_is
 
 TEST_F(speaker_test, collision_keeps_our_connection_when_our_identifier_is_higher) {
   scripted_peer out_side;
-  auto sc = local();
-  sc.listen_address = ip_address::parse("127.0.0.1");
-  sc.listen_port = free_port();
+  auto sc = listening();
   start(sc, {to(out_side)});
   ASSERT_TRUE(out_side.accept());
   ASSERT_TRUE(out_side.read_until<open_message>());
@@ -608,9 +608,7 @@ TEST_F(speaker_test, a_late_open_on_a_held_connection_never_beats_an_established
   // Issue 13: the held-back connection's OPEN, arriving once the session was Established, tore the
   // session down with Cease 6/7. RFC 4271 §6.8: the new connection is the one closed.
   scripted_peer out_side;
-  auto sc = local();
-  sc.listen_address = ip_address::parse("127.0.0.1");
-  sc.listen_port = free_port();
+  auto sc = listening();
   start(sc, {to(out_side)});
   ASSERT_TRUE(out_side.accept());
   ASSERT_TRUE(out_side.read_until<open_message>());  // OpenSent
@@ -638,9 +636,7 @@ TEST_F(speaker_test, a_late_open_on_a_held_connection_never_beats_an_established
 TEST_F(speaker_test, a_held_connection_that_never_speaks_is_dropped) {
   // Issue 13: it stayed forever. Now it gets the hold time we offer.
   scripted_peer out_side;
-  auto sc = local();
-  sc.listen_address = ip_address::parse("127.0.0.1");
-  sc.listen_port = free_port();
+  auto sc = listening();
   auto pc = to(out_side);
   pc.hold_time = 3s;
   start(sc, {pc});
