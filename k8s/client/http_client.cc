@@ -201,11 +201,11 @@ struct http_client::impl {
     co_return std::expected<void, std::string>{};
   }
 
-  template <class Stream>
+  template <class Stream, class Request>
   asio::awaitable<std::expected<http_result, std::string>> exchange(
-      Stream& stream, const http::request<http::string_body>& req,
-      std::optional<std::chrono::milliseconds> timeout, bool& retry_fresh, bool reused,
-      const std::function<void()>& on_head, const body_handler& on_body) {
+      Stream& stream, const Request& req, std::optional<std::chrono::milliseconds> timeout,
+      bool& retry_fresh, bool reused, const std::function<void()>& on_head,
+      const body_handler& on_body) {
     retry_fresh = false;
     auto [wec, wn] = co_await http::async_write(stream, req, nothrow);
     if (wec) {
@@ -279,68 +279,6 @@ struct http_client::impl {
   std::array<char, 64 * 1024> chunk{};
   bool connected = false;
   bool shut = false;
-
-  asio::awaitable<std::expected<http_result, std::string>> request(
-      http_method method, std::string target, http_body body,
-      std::optional<std::chrono::milliseconds> timeout, std::function<void()> on_head,
-      body_handler on_body) {
-    auto& d = *this;
-    bool retried_401 = false;
-    bool retried_fresh = false;
-    for (;;) {
-      auto now = std::chrono::steady_clock::now();
-      auto deadline = now + (timeout ? *timeout : std::chrono::milliseconds(60'000));
-      bool reused = d.connected;
-      if (d.shut) {
-        co_return std::unexpected(std::string("client shut down"));
-      }
-      if (!d.connected) {
-        auto c = co_await d.connect(deadline);
-        if (d.shut) {
-          d.drop();
-          co_return std::unexpected(std::string("client shut down"));
-        }
-        if (!c) {
-          co_return std::unexpected(c.error());
-        }
-      }
-      d.lowest().expires_at(deadline);
-      http::request<http::string_body> req{verb_of(method), target, 11};
-      req.set(http::field::host, d.host_header);
-      req.set(http::field::user_agent, user_agent);
-      req.set(http::field::accept, "application/json");
-      if (method != http_method::get) {
-        if (!body.content_type.empty()) {
-          req.set(http::field::content_type, body.content_type);
-        }
-        req.body() = body.text;
-        req.prepare_payload();
-      }
-      if (d.tokens) {
-        auto token = d.tokens->get(now);
-        if (!token.empty()) {
-          req.set(http::field::authorization, "Bearer " + token);
-        }
-      }
-      bool retry_fresh = false;
-      std::expected<http_result, std::string> r;
-      if (d.tls) {
-        r = co_await d.exchange(*d.tls, req, timeout, retry_fresh, reused, on_head, on_body);
-      } else {
-        r = co_await d.exchange(*d.plain, req, timeout, retry_fresh, reused, on_head, on_body);
-      }
-      if (!r && retry_fresh && !retried_fresh && method != http_method::post) {
-        retried_fresh = true;  // the server closed an idle kept-alive connection
-        continue;
-      }
-      if (r && r->status == 401 && !retried_401 && d.tokens && !d.tokens->empty()) {
-        retried_401 = true;
-        d.tokens->reload(std::chrono::steady_clock::now());
-        continue;
-      }
-      co_return r;
-    }
-  }
 };
 
 http_client::http_client(asio::any_io_executor ex, connection_config config,
@@ -362,26 +300,128 @@ void http_client::shutdown() {
 asio::awaitable<std::expected<http_result, std::string>> http_client::get(
     std::string target, std::optional<std::chrono::milliseconds> timeout,
     std::function<void()> on_head, body_handler on_body) {
-  // A named body, not `{}`: GCC 12 frees a braced temporary in a co_await expression twice.
-  http_body none;
-  co_return co_await impl_->request(http_method::get, std::move(target), std::move(none), timeout,
-                                    std::move(on_head), std::move(on_body));
+  auto& d = *impl_;
+  bool retried_401 = false;
+  bool retried_fresh = false;
+  for (;;) {
+    auto now = std::chrono::steady_clock::now();
+    auto deadline = now + (timeout ? *timeout : std::chrono::milliseconds(60'000));
+    bool reused = d.connected;
+    if (d.shut) {
+      co_return std::unexpected(std::string("client shut down"));
+    }
+    if (!d.connected) {
+      auto c = co_await d.connect(deadline);
+      if (d.shut) {
+        d.drop();
+        co_return std::unexpected(std::string("client shut down"));
+      }
+      if (!c) {
+        co_return std::unexpected(c.error());
+      }
+    }
+    d.lowest().expires_at(deadline);
+    http::request<http::empty_body> req{http::verb::get, target, 11};
+    req.set(http::field::host, d.host_header);
+    req.set(http::field::user_agent, user_agent);
+    req.set(http::field::accept, "application/json");
+    if (d.tokens) {
+      auto token = d.tokens->get(now);
+      if (!token.empty()) {
+        req.set(http::field::authorization, "Bearer " + token);
+      }
+    }
+    bool retry_fresh = false;
+    std::expected<http_result, std::string> r;
+    if (d.tls) {
+      r = co_await d.exchange(*d.tls, req, timeout, retry_fresh, reused, on_head, on_body);
+    } else {
+      r = co_await d.exchange(*d.plain, req, timeout, retry_fresh, reused, on_head, on_body);
+    }
+    if (!r && retry_fresh && !retried_fresh) {
+      retried_fresh = true;  // the server closed an idle kept-alive connection
+      continue;
+    }
+    if (r && r->status == 401 && !retried_401 && d.tokens && !d.tokens->empty()) {
+      retried_401 = true;
+      d.tokens->reload(std::chrono::steady_clock::now());
+      continue;
+    }
+    co_return r;
+  }
 }
 
+// The exchange of get() with a body and the whole answer gathered; a loop of its own, so that the
+// LIST and WATCH path stays as it was.
 asio::awaitable<std::expected<http_result, std::string>> http_client::send(
     http_method method, std::string target, http_body body, std::chrono::milliseconds timeout,
     std::string* text) {
-  // Named arguments only (see get()).
-  std::optional<std::chrono::milliseconds> bound = timeout;
-  std::function<void()> on_head;
-  body_handler on_body = [text](std::string_view piece) {
+  auto& d = *impl_;
+  const std::optional<std::chrono::milliseconds> bound = timeout;
+  const std::function<void()> on_head;
+  const body_handler on_body = [text](std::string_view piece) {
     if (text) {
       text->append(piece);
     }
     return true;
   };
-  co_return co_await impl_->request(method, std::move(target), std::move(body), bound,
-                                    std::move(on_head), std::move(on_body));
+  bool retried_401 = false;
+  bool retried_fresh = false;
+  for (;;) {
+    auto now = std::chrono::steady_clock::now();
+    auto deadline = now + timeout;
+    bool reused = d.connected;
+    if (d.shut) {
+      co_return std::unexpected(std::string("client shut down"));
+    }
+    if (!d.connected) {
+      auto c = co_await d.connect(deadline);
+      if (d.shut) {
+        d.drop();
+        co_return std::unexpected(std::string("client shut down"));
+      }
+      if (!c) {
+        co_return std::unexpected(c.error());
+      }
+    }
+    d.lowest().expires_at(deadline);
+    http::request<http::string_body> req{verb_of(method), target, 11};
+    req.set(http::field::host, d.host_header);
+    req.set(http::field::user_agent, user_agent);
+    req.set(http::field::accept, "application/json");
+    if (!body.content_type.empty()) {
+      req.set(http::field::content_type, body.content_type);
+    }
+    req.body() = body.text;
+    req.prepare_payload();
+    if (d.tokens) {
+      auto token = d.tokens->get(now);
+      if (!token.empty()) {
+        req.set(http::field::authorization, "Bearer " + token);
+      }
+    }
+    bool retry_fresh = false;
+    std::expected<http_result, std::string> r;
+    if (text) {
+      text->clear();
+    }
+    if (d.tls) {
+      r = co_await d.exchange(*d.tls, req, bound, retry_fresh, reused, on_head, on_body);
+    } else {
+      r = co_await d.exchange(*d.plain, req, bound, retry_fresh, reused, on_head, on_body);
+    }
+    // Only a request that may be repeated: a POST may have been applied.
+    if (!r && retry_fresh && !retried_fresh && method != http_method::post) {
+      retried_fresh = true;  // the server closed an idle kept-alive connection
+      continue;
+    }
+    if (r && r->status == 401 && !retried_401 && d.tokens && !d.tokens->empty()) {
+      retried_401 = true;
+      d.tokens->reload(std::chrono::steady_clock::now());
+      continue;
+    }
+    co_return r;
+  }
 }
 
 }  // namespace svcbgp::k8s::client
