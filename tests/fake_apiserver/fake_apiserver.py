@@ -778,6 +778,9 @@ class ApiServer(http.server.ThreadingHTTPServer):
         self.app = app
         self.tls_ctx = tls_ctx
         super().__init__(addr, ApiHandler)
+        # A connection reset between select() and accept() leaves the queue empty: a blocking accept
+        # would then hold serve_forever, and shutdown() with it, for good.
+        self.socket.setblocking(False)
 
     def get_request(self):
         sock, addr = self.socket.accept()
@@ -849,6 +852,7 @@ class ControlServer(http.server.ThreadingHTTPServer):
     def __init__(self, addr, app):
         self.app = app
         super().__init__(addr, ControlHandler)
+        self.socket.setblocking(False)  # as ApiServer
 
 
 # -------------------------------------------------------------------------------------------------------------------
