@@ -566,7 +566,7 @@ class EndToEnd(unittest.TestCase):
     def test_13_kubectl_drives_the_cluster(self):
         """Issue 14: what a user does with kubectl reaches the ToR. A LoadBalancer Service and its
         EndpointSlice applied from a manifest, its IP written as a LoadBalancer controller does
-        (`patch --subresource=status`), an endpoint moved with `kubectl apply`, then both deleted."""
+        (read, then a write to the status subresource), an endpoint moved with `kubectl apply`, then both deleted."""
         if self.api is None:
             self.skipTest("the directory source has no API server for kubectl")
         prefix = "198.51.100.75/32"
@@ -576,8 +576,11 @@ class EndToEnd(unittest.TestCase):
         # One stream of two JSON documents, as `kubectl get -o json` of each would give.
         self.assertIn("service/kubectl created", self.kubectl(
             "apply", "-f", "-", stdin="\n".join(json.dumps(o) for o in objs)))
-        self.kubectl("patch", "service", "kubectl", "-n", NS, "--subresource=status", "--type=merge", "-p",
-                     json.dumps({"status": {"loadBalancer": {"ingress": [{"ip": "198.51.100.75"}]}}}))
+        # Read, change, PUT to /status: `replace --raw` is in Debian 12's kubectl 1.20 (`patch --subresource` is not).
+        live = json.loads(self.kubectl("get", "service", "kubectl", "-n", NS, "-o", "json"))
+        live["status"] = {"loadBalancer": {"ingress": [{"ip": "198.51.100.75"}]}}
+        self.kubectl("replace", "--raw", f"/api/v1/namespaces/{NS}/services/kubectl/status", "-f", "-",
+                     stdin=json.dumps(live))
         self.wait_next_hops([N1], "applied with kubectl, Local policy on node-1", prefix=prefix)
         self.took("kubectl apply + status patch at the ToR")
         objs[1]["endpoints"] = [endpoint("10.244.3.13", N3)]

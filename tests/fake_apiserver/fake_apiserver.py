@@ -101,6 +101,19 @@ def openapi_v3(path, kinds):
     return {"openapi": "3.0.0", "info": {"title": "Kubernetes", "version": "v1.31.0-fake"}, "paths": paths}
 
 
+def proto_string(field, text):
+    """One length-delimited protobuf field (wire type 2) holding a short string or message."""
+    b = text if isinstance(text, bytes) else text.encode()
+    return bytes([field << 3 | 2, len(b)]) + b
+
+
+# kubectl before 1.27 validates against OpenAPI v2 and asks for it as protobuf (gnostic's openapi_v2.Document) only;
+# a document without definitions makes it skip client-side validation, as it does for kinds it does not know.
+OPENAPI_V2_PB = proto_string(1, "2.0") + proto_string(2, proto_string(1, "Kubernetes") +
+                                                      proto_string(2, "v1.31.0-fake"))
+OPENAPI_V2_JSON = {"swagger": "2.0", "info": {"title": "Kubernetes", "version": "v1.31.0-fake"}, "paths": {}}
+
+
 def discovery(path, address, kinds):
     """Legacy discovery (/api, /apis and below), as kubectl reads it before anything else; generated
     from the kinds served now (custom resources only while their CRD exists). None: not a discovery
@@ -464,6 +477,10 @@ class ApiHandler(http.server.BaseHTTPRequestHandler):
                                          "platform": "linux/amd64"}))
         if not self.authenticated():
             return self.send(401, st.status_bytes(401, "Unauthorized", "Unauthorized"), pf=False)
+        if path == "/openapi/v2":
+            if "protobuf" in self.headers.get("Accept", ""):
+                return self.send(200, OPENAPI_V2_PB, "application/octet-stream")
+            return self.send(200, dumps(OPENAPI_V2_JSON))
         if path.startswith("/openapi/v3"):
             doc = openapi_v3(path, app.served_kinds())
             if doc is not None:
@@ -515,20 +532,44 @@ class ApiHandler(http.server.BaseHTTPRequestHandler):
             self.send_error_obj(e)
 
     def read_body(self):
-        if self.headers.get("Transfer-Encoding"):
-            self.close_connection = True
-            raise st.bad_request("chunked request bodies are not supported by this fake")
-        n = int(self.headers.get("Content-Length") or 0)
-        if n > MAX_BODY:
-            self.close_connection = True
-            raise st.ApiError(413, "RequestEntityTooLarge", "the request body is too large")
-        raw = self.rfile.read(n) if n else b""
+        te = self.headers.get("Transfer-Encoding")
+        if te:
+            if te.strip().lower() != "chunked":
+                self.close_connection = True
+                raise st.bad_request(f"unsupported Transfer-Encoding {te!r}")
+            raw = self.read_chunked()  # kubectl's --raw writes stream the file
+        else:
+            n = int(self.headers.get("Content-Length") or 0)
+            if n > MAX_BODY:
+                self.close_connection = True
+                raise st.ApiError(413, "RequestEntityTooLarge", "the request body is too large")
+            raw = self.rfile.read(n) if n else b""
         if not raw:
             return None
         try:
             return json.loads(raw)
         except ValueError as e:
             raise st.bad_request(f"the body of the request is not JSON: {e}") from None
+
+    def read_chunked(self):
+        """A chunked body (RFC 9112 §7.1), trailers skipped, held to MAX_BODY like a sized one."""
+        raw = b""
+        while True:
+            line = self.rfile.readline(1024)
+            try:
+                n = int(line.split(b";")[0].strip(), 16)
+            except ValueError:
+                self.close_connection = True
+                raise st.bad_request(f"malformed chunk size line {line[:40]!r}") from None
+            if len(raw) + n > MAX_BODY:
+                self.close_connection = True
+                raise st.ApiError(413, "RequestEntityTooLarge", "the request body is too large")
+            if n == 0:
+                while self.rfile.readline(1024).strip():
+                    pass
+                return raw
+            raw += self.rfile.read(n)
+            self.rfile.readline(8)
 
     def do_write(self, kind, verb, ns, name, sub, fault):
         """POST, PUT, PATCH and DELETE with resourceVersion preconditions (409), and faults on writes:
