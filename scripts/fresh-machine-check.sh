@@ -163,7 +163,8 @@ print("\n".join(w for w in words if not w.startswith("-")))
 PY
 )
   install -m 0755 "$release/src/build-release/src/daemon/svcbgpd" \
-    "$release/src/build-release/src/cli/svcbgpc" "$runtime/usr/local/bin/"
+    "$release/src/build-release/src/cli/svcbgpc" \
+    "$release/src/build-release/src/kubectl_svcbgp/kubectl-svcbgp" "$runtime/usr/local/bin/"
   cp configs/svcbgpd.yaml "$runtime/tmp/svcbgpd.yaml"
   chmod 0644 "$runtime/tmp/svcbgpd.yaml"
   step runtime in_root "$runtime" "set -e
@@ -171,6 +172,7 @@ PY
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends ${runtime_packages[*]}
     setpriv --reuid=65534 --regid=65534 --clear-groups svcbgpd --version
     setpriv --reuid=65534 --regid=65534 --clear-groups svcbgpc --version
+    setpriv --reuid=65534 --regid=65534 --clear-groups kubectl-svcbgp --version
     NODE_NAME=node-1 setpriv --reuid=65534 --regid=65534 --clear-groups \
       svcbgpd --config /tmp/svcbgpd.yaml --check" || status=1
 else

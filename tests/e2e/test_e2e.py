@@ -44,6 +44,12 @@ def svcbgpd_binary():
     return os.environ.get("SVCBGP_SVCBGPD", "")
 
 
+def kubectl_svcbgp_binary():
+    """$SVCBGP_KUBECTL_SVCBGP, or the plugin in svcbgpd's build tree (build/src/kubectl_svcbgp/kubectl-svcbgp)."""
+    return os.environ.get("SVCBGP_KUBECTL_SVCBGP") or os.path.join(
+        os.path.dirname(os.path.dirname(os.path.abspath(svcbgpd_binary()))), "kubectl_svcbgp", "kubectl-svcbgp")
+
+
 def snapshot_diff(a, b):
     """What differs between two tor_snapshot()s: {key: (before, after)}: the table version, and per prefix its
     paths (peer, AS path, best, multipath), each path's version and stale flag, and its lastUpdate."""
@@ -556,10 +562,15 @@ class EndToEnd(unittest.TestCase):
         self.frr.wait_established(N2.v4, timeout=30)
 
 
-    def kubectl(self, *args, stdin=None):
-        """kubectl in the API server's namespace with its kubeconfig, as a user would run it."""
-        env = dict(os.environ, KUBECONFIG=self.api.kubeconfig, HOME=self.tmp)
+    def kubectl(self, *args, stdin=None, check=True):
+        """kubectl in the API server's namespace with its kubeconfig, as a user would run it; the kubectl-svcbgp
+        plugin on its PATH. With check=False, the whole result."""
+        plugin_dir = os.path.dirname(os.path.abspath(kubectl_svcbgp_binary()))
+        env = dict(os.environ, KUBECONFIG=self.api.kubeconfig, HOME=self.tmp,
+                   PATH=plugin_dir + os.pathsep + os.environ.get("PATH", ""))
         r = run(["ip", "netns", "exec", API_NS, "kubectl", *args], input=stdin, env=env, check=False)
+        if not check:
+            return r
         self.assertEqual(r.returncode, 0, f"kubectl {' '.join(args)}: {r.stderr}")
         return r.stdout
 
@@ -625,6 +636,17 @@ class EndToEnd(unittest.TestCase):
             self.assertEqual(o["metadata"]["ownerReferences"][0]["uid"], node_uid)
             self.assertEqual(o["status"]["localASN"], n.asn)
             self.assertEqual(o["status"]["sessions"][0]["peerAddress"], TOR_V4)
+        # The cluster view: every node's session in one table, and an exit status of 0 while all are up.
+        r = self.kubectl("svcbgp", "peers", check=False)
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        self.assertEqual(r.stdout.splitlines()[0].split(), ["NODE", "LOCAL", "AS", "PEER", "PEER", "ADDRESS", "PEER",
+                                                            "AS", "STATE", "SINCE", "SENT", "RECEIVED", "LAST",
+                                                            "ERROR"])
+        rows = [line.split() for line in r.stdout.splitlines()[1:]]
+        self.assertEqual([row[:6] + row[8:] for row in rows],
+                         [[n.name, str(n.asn), "tor", TOR_V4, str(TOR_ASN), "Established", "0", "-"] for n in NODES])
+        for n, row in zip(NODES, rows):  # what each node's status says it sends
+            self.assertEqual(int(row[7]), st[n.name]["status"]["sessions"][0]["prefixesSent"])
         self.frr.vtysh("configure terminal", f"router bgp {TOR_ASN}", f"neighbor {N1.v4} shutdown")
         try:
             def n1_down():
@@ -634,6 +656,11 @@ class EndToEnd(unittest.TestCase):
             conds = wait_until(n1_down, STEP_TIMEOUT, 0.2, "node-1's status showing its session down")
             self.took("node-1's session down in its status")
             self.assertIn("tor", conds["AllSessionsEstablished"]["message"])
+            r = self.kubectl("svcbgp", "peers", check=False)
+            self.assertEqual(r.returncode, 1, r.stdout + r.stderr)  # for scripts and alerts: a session is down
+            self.assertRegex(r.stdout, rf"(?m)^{N1.name} +{N1.asn} +tor +{TOR_V4} +{TOR_ASN} +(Idle|Active|Connect) ")
+            r = self.kubectl("svcbgp", "nodes", "--node", N2.name, check=False)
+            self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
             others = self.node_statuses()
             for n in (N2, N3):
                 self.assertEqual([x["state"] for x in others[n.name]["status"]["sessions"]], ["Established"])

@@ -3,6 +3,8 @@
 protocol: 'tap').
 
     python3 tests/fake_apiserver/run_tap.py test_fake_apiserver [-k PATTERN]
+
+--dir DIR runs a module of another folder that drives this fake (control.py stays importable).
 """
 
 import argparse
@@ -93,7 +95,10 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("module")
     ap.add_argument("-k", dest="patterns", action="append")
+    ap.add_argument("--dir", help="the folder of the module (default: this one)")
     args = ap.parse_args()
+    if args.dir:
+        sys.path.insert(0, os.path.abspath(args.dir))
     module = args.module[:-3] if args.module.endswith(".py") else args.module
     loader = unittest.TestLoader()
     if args.patterns:
