@@ -60,7 +60,8 @@ std::string node_status_object(const std::string& node, const std::string& node_
 
 std::string node_status_patch(const node_report& r,
                               const std::vector<node_conditions::condition>& conditions,
-                              const std::string& resource_version) {
+                              const std::string& resource_version,
+                              const std::optional<heartbeat>& beat) {
   bj::array sessions;
   for (const auto& s : r.sessions) {
     bj::object o{{"peer", s.peer},
@@ -90,6 +91,10 @@ std::string node_status_patch(const node_report& r,
                                              {"externalIP", r.announced_external_ip},
                                              {"loadBalancerIP", r.announced_load_balancer_ip}}},
                     {"conditions", std::move(conds)}};
+  if (beat) {
+    status["heartbeatTime"] = rfc3339(beat->at);
+    status["heartbeatSeconds"] = beat->every.count();
+  }
   bj::object patch{{"status", std::move(status)}};
   if (!resource_version.empty()) {
     patch["metadata"] = bj::object{{"resourceVersion", resource_version}};

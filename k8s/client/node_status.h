@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -60,11 +61,19 @@ class node_conditions {
 // The object created when it is missing: no status (the status subresource writes that), owned by
 // the Node so that it goes with it.
 std::string node_status_object(const std::string& node, const std::string& node_uid);
+// When a status was written and how often it is written when nothing changes, so that a reader
+// can tell a node whose svcbgpd stopped from one whose sessions are simply unchanged.
+struct heartbeat {
+  std::chrono::system_clock::time_point at;
+  std::chrono::seconds every{0};
+};
+
 // A JSON merge patch of the status; with a resource version, a precondition: a write made from an
 // older read fails with 409 instead of overwriting.
 std::string node_status_patch(const node_report& r,
                               const std::vector<node_conditions::condition>& conditions,
-                              const std::string& resource_version);
+                              const std::string& resource_version,
+                              const std::optional<heartbeat>& beat = std::nullopt);
 
 std::string rfc3339(std::chrono::system_clock::time_point t);
 

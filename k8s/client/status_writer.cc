@@ -98,8 +98,12 @@ struct status_writer::impl : std::enable_shared_from_this<impl> {
   asio::awaitable<bool> write_once() {
     std::string text;
     const std::string status_path = object_path + "/status";
+    std::optional<heartbeat> beat;
+    if (opts.heartbeat.count() > 0) {
+      beat = heartbeat{std::chrono::system_clock::now(), opts.heartbeat};
+    }
     http_body patch{"application/merge-patch+json",
-                    node_status_patch(*pending, pending_conditions, resource_version)};
+                    node_status_patch(*pending, pending_conditions, resource_version, beat)};
     auto r = co_await call(http_method::patch, status_path, patch, text);
     if (!r) {
       fail(r.error());
@@ -152,8 +156,12 @@ struct status_writer::impl : std::enable_shared_from_this<impl> {
   // `self` keeps this alive while the loop runs.
   asio::awaitable<void> run([[maybe_unused]] std::shared_ptr<impl> self) {
     while (!stopped) {
-      if (!pending || desired == written) {
-        co_await sleep(std::chrono::steady_clock::time_point::max());
+      const bool beat_due = opts.heartbeat.count() > 0 && !written.empty() &&
+                            std::chrono::steady_clock::now() >= last_write + opts.heartbeat;
+      if (!pending || (desired == written && !beat_due)) {
+        co_await sleep(written.empty() || opts.heartbeat.count() == 0
+                           ? std::chrono::steady_clock::time_point::max()
+                           : last_write + opts.heartbeat);
         continue;
       }
       const auto earliest =

@@ -23,8 +23,9 @@ std::expected<options, std::string> parse_args(const std::vector<std::string_vie
     std::string_view a = args[i];
     auto value = [&](std::string_view flag) -> std::expected<std::string, std::string> {
       if (auto eq = a.find('='); a.starts_with("--") && eq != std::string_view::npos) {
-        if (eq + 1 == a.size())
+        if (eq + 1 == a.size()) {
           return std::unexpected(std::string(flag) + " needs a value");
+        }
         return std::string(a.substr(eq + 1));
       }
       if (i + 1 >= args.size() || args[i + 1].empty()) {
@@ -47,20 +48,24 @@ std::expected<options, std::string> parse_args(const std::vector<std::string_vie
       o.json = true;
     } else if (a == "-o" || is("--output")) {
       auto got = value(a == "-o" ? "-o" : "--output");
-      if (!got)
+      if (!got) {
         return std::unexpected(got.error());
-      if (*got != "json")
+      }
+      if (*got != "json") {
         return std::unexpected("-o " + *got + ": only json is supported");
+      }
       o.json = true;
     } else if (is("--node")) {
       auto got = value("--node");
-      if (!got)
+      if (!got) {
         return std::unexpected(got.error());
+      }
       o.node = *got;
     } else if (is("--kubeconfig")) {
       auto got = value("--kubeconfig");
-      if (!got)
+      if (!got) {
         return std::unexpected(got.error());
+      }
       o.kubeconfig = *got;
     } else if (a.starts_with("-")) {
       return std::unexpected("unknown option " + std::string(a));
@@ -76,8 +81,9 @@ std::expected<options, std::string> parse_args(const std::vector<std::string_vie
       return std::unexpected("unknown command " + std::string(a) + " (peers or nodes)");
     }
   }
-  if (!have_command)
+  if (!have_command) {
     return std::unexpected("a command is needed: peers or nodes");
+  }
   return o;
 }
 

@@ -24,19 +24,23 @@ struct reader {
   }
   std::string str(const bj::object& o, std::string_view key, std::string_view where) {
     auto* v = at(o, key);
-    if (!v)
+    if (!v) {
       return {};
-    if (!v->is_string())
+    }
+    if (!v->is_string()) {
       return fail(where, key, "expected a string"), std::string{};
+    }
     return std::string(v->get_string());
   }
   std::uint64_t num(const bj::object& o, std::string_view key, std::string_view where,
                     std::uint64_t max = UINT64_MAX) {
     auto* v = at(o, key);
-    if (!v)
+    if (!v) {
       return 0;
-    if (v->is_uint64() && v->get_uint64() <= max)
+    }
+    if (v->is_uint64() && v->get_uint64() <= max) {
       return v->get_uint64();
+    }
     if (v->is_int64() && v->get_int64() >= 0 && std::uint64_t(v->get_int64()) <= max) {
       return std::uint64_t(v->get_int64());
     }
@@ -45,29 +49,41 @@ struct reader {
   }
   const bj::object* obj(const bj::object& o, std::string_view key, std::string_view where) {
     auto* v = at(o, key);
-    if (!v)
+    if (!v) {
       return nullptr;
-    if (!v->is_object())
+    }
+    if (!v->is_object()) {
       return fail(where, key, "expected an object"), nullptr;
+    }
     return &v->get_object();
   }
   const bj::array* arr(const bj::object& o, std::string_view key, std::string_view where) {
     auto* v = at(o, key);
-    if (!v)
+    if (!v) {
       return nullptr;
-    if (!v->is_array())
+    }
+    if (!v->is_array()) {
       return fail(where, key, "expected a list"), nullptr;
+    }
     return &v->get_array();
   }
   void fail(std::string_view where, std::string_view key, std::string_view what) {
-    if (problem.empty())
+    if (problem.empty()) {
       problem = fmt::format("{}{}: {}", where, key, what);
+    }
   }
 };
 
 void read_status(const bj::object& st, node_row& n, reader& r) {
   n.local_asn = std::uint32_t(r.num(st, "localASN", "status.", UINT32_MAX));
   n.config_generation = r.num(st, "configGeneration", "status.");
+  if (auto beat = r.str(st, "heartbeatTime", "status."); !beat.empty()) {
+    n.heartbeat = parse_rfc3339(beat);
+    if (!n.heartbeat) {
+      r.fail("status.", "heartbeatTime", "not an RFC 3339 time");
+    }
+  }
+  n.heartbeat_every = std::chrono::seconds(r.num(st, "heartbeatSeconds", "status.", 86400 * 365));
   if (auto* a = r.obj(st, "announced", "status.")) {
     n.cluster_ips = r.num(*a, "clusterIP", "status.announced.");
     n.external_ips = r.num(*a, "externalIP", "status.announced.");
@@ -86,12 +102,14 @@ void read_status(const bj::object& st, node_row& n, reader& r) {
       s.address = r.str(o, "peerAddress", where);
       s.peer_asn = std::uint32_t(r.num(o, "peerASN", where, UINT32_MAX));
       s.state = r.str(o, "state", where);
-      if (s.state.empty())
+      if (s.state.empty()) {
         r.fail(where, "state", "missing");
+      }
       if (auto since = r.str(o, "since", where); !since.empty()) {
         s.since = parse_rfc3339(since);
-        if (!s.since)
+        if (!s.since) {
           r.fail(where, "since", "not an RFC 3339 time");
+        }
       }
       s.last_error = r.str(o, "lastError", where);
       s.sent = r.num(o, "prefixesSent", where);
@@ -102,8 +120,9 @@ void read_status(const bj::object& st, node_row& n, reader& r) {
   if (auto* cs = r.arr(st, "conditions", "status.")) {
     for (std::size_t i = 0; i < cs->size(); ++i) {
       std::string where = fmt::format("status.conditions[{}].", i);
-      if (!(*cs)[i].is_object())
+      if (!(*cs)[i].is_object()) {
         continue;
+      }
       const auto& o = (*cs)[i].get_object();
       condition_row c;
       c.type = r.str(o, "type", where);
@@ -120,19 +139,22 @@ std::string table(const std::vector<std::vector<std::string>>& rows) {
   std::vector<std::size_t> width;
   for (const auto& row : rows) {
     width.resize(std::max(width.size(), row.size()));
-    for (std::size_t i = 0; i < row.size(); ++i)
+    for (std::size_t i = 0; i < row.size(); ++i) {
       width[i] = std::max(width[i], row[i].size());
+    }
   }
   std::string out;
   for (const auto& row : rows) {
     std::string line;
     for (std::size_t i = 0; i < row.size(); ++i) {
       line += row[i];
-      if (i + 1 < row.size())
+      if (i + 1 < row.size()) {
         line.append(width[i] - row[i].size() + 3, ' ');
+      }
     }
-    while (!line.empty() && line.back() == ' ')
+    while (!line.empty() && line.back() == ' ') {
       line.pop_back();
+    }
     out += line + "\n";
   }
   return out;
@@ -142,17 +164,29 @@ std::string dash(std::string s) {
   return s.empty() ? "-" : bgp::printable(s);
 }
 
+// The node's line says only this when its status cannot be trusted for its sessions.
+bool unknown(const node_row& n) {
+  return !n.problem.empty() || !n.has_status || !n.stale.empty();
+}
+
 std::string problems(const node_row& n) {
-  if (!n.problem.empty())
+  if (!n.problem.empty()) {
     return "unreadable status: " + bgp::printable(n.problem);
-  if (!n.has_status)
+  }
+  if (!n.has_status) {
     return "no status written yet";
+  }
+  if (!n.stale.empty()) {
+    return n.stale;
+  }
   std::string out;
   for (const auto& c : n.conditions) {
-    if (c.status)
+    if (c.status) {
       continue;
-    if (!out.empty())
+    }
+    if (!out.empty()) {
       out += "; ";
+    }
     out += c.type + (c.message.empty() ? "" : ": " + bgp::printable(c.message));
   }
   return out.empty() ? "-" : out;
@@ -171,16 +205,18 @@ std::pair<std::size_t, std::size_t> node_row::sessions_up() const {
 
 bool node_row::unhealthy() const {
   auto [up, wanted] = sessions_up();
-  return !has_status || !problem.empty() || up != wanted;
+  return !has_status || !problem.empty() || !stale.empty() || up != wanted;
 }
 
 std::expected<status_page, std::string> parse_status_list(std::string_view json) {
   boost::system::error_code ec;
   bj::value v = bj::parse(json, ec);
-  if (ec)
+  if (ec) {
     return std::unexpected("the answer is not JSON: " + ec.message());
-  if (!v.is_object())
+  }
+  if (!v.is_object()) {
     return std::unexpected("the answer is not a JSON object");
+  }
   const auto& list = v.get_object();
   auto* kind = list.if_contains("kind");
   if (!kind || !kind->is_string() || kind->get_string() != "BGPNodeStatusList") {
@@ -196,27 +232,32 @@ std::expected<status_page, std::string> parse_status_list(std::string_view json)
       page.continue_token = std::string(c->get_string());
     }
   }
-  if (items->is_null())
+  if (items->is_null()) {
     return page;
+  }
   const auto& arr = items->get_array();
   for (std::size_t i = 0; i < arr.size(); ++i) {
     node_row n;
     reader r;
     const bj::object* meta = nullptr;
-    if (arr[i].is_object())
+    if (arr[i].is_object()) {
       meta = r.obj(arr[i].get_object(), "metadata", "");
-    if (meta)
+    }
+    if (meta) {
       n.node = r.str(*meta, "name", "metadata.");
-    if (n.node.empty())
+    }
+    if (n.node.empty()) {
       n.node = fmt::format("items[{}]", i);
+    }
     if (!arr[i].is_object()) {
       n.problem = "not an object";
     } else if (auto* st = r.obj(arr[i].get_object(), "status", "")) {
       n.has_status = true;
       read_status(*st, n, r);
     }
-    if (!r.problem.empty())
+    if (!r.problem.empty()) {
       n.problem = r.problem;
+    }
     page.nodes.push_back(std::move(n));
   }
   return page;
@@ -236,10 +277,12 @@ std::string describe_failure(unsigned status, std::string_view body) {
     }
   }
   std::string out = fmt::format("the API server answered {}", status);
-  if (status == 401)
+  if (status == 401) {
     out += " (Unauthorized: the kubeconfig's credentials were refused)";
-  if (status == 403)
+  }
+  if (status == 403) {
     out += " (Forbidden: listing bgpnodestatuses.svcbgp.io needs RBAC list)";
+  }
   return message.empty() ? out : out + ": " + message;
 }
 
@@ -255,26 +298,46 @@ bool any_unhealthy(const std::vector<node_row>& nodes) {
   return std::ranges::any_of(nodes, &node_row::unhealthy);
 }
 
+void mark_stale(std::vector<node_row>& nodes, time_point now) {
+  for (auto& n : nodes) {
+    if (!n.heartbeat || n.heartbeat_every.count() <= 0) {
+      continue;
+    }
+    if (now - *n.heartbeat > 3 * n.heartbeat_every) {
+      n.stale = fmt::format("stale: no heartbeat for {} (written every {}s): is svcbgpd running?",
+                            age(now - *n.heartbeat), n.heartbeat_every.count());
+    }
+  }
+}
+
 std::string age(std::chrono::system_clock::duration d) {
   using namespace std::chrono;
   auto s = duration_cast<seconds>(d).count();
-  if (s < 0)
+  if (s < 0) {
     return "0s";
+  }
   auto m = s / 60, h = s / 3600, days = h / 24, years = days / 365;
-  if (s < 120)
+  if (s < 120) {
     return fmt::format("{}s", s);
-  if (m < 10)
+  }
+  if (m < 10) {
     return s % 60 ? fmt::format("{}m{}s", m, s % 60) : fmt::format("{}m", m);
-  if (m < 180)
+  }
+  if (m < 180) {
     return fmt::format("{}m", m);
-  if (h < 8)
+  }
+  if (h < 8) {
     return m % 60 ? fmt::format("{}h{}m", h, m % 60) : fmt::format("{}h", h);
-  if (h < 48)
+  }
+  if (h < 48) {
     return fmt::format("{}h", h);
-  if (h < 24 * 8)
+  }
+  if (h < 24 * 8) {
     return h % 24 ? fmt::format("{}d{}h", days, h % 24) : fmt::format("{}d", days);
-  if (days < 365 * 2)
+  }
+  if (days < 365 * 2) {
     return fmt::format("{}d", days);
+  }
   if (days < 365 * 8) {
     return days % 365 ? fmt::format("{}y{}d", years, days % 365) : fmt::format("{}y", years);
   }
@@ -285,7 +348,7 @@ std::string render_peers(const std::vector<node_row>& nodes, time_point now) {
   std::vector<std::vector<std::string>> rows{{"NODE", "LOCAL AS", "PEER", "PEER ADDRESS", "PEER AS",
                                               "STATE", "SINCE", "SENT", "RECEIVED", "LAST ERROR"}};
   for (const auto& n : nodes) {
-    if (!n.problem.empty() || !n.has_status) {
+    if (unknown(n)) {
       rows.push_back({n.node, "-", "-", "-", "-", "Unknown", "-", "-", "-", problems(n)});
       continue;
     }
@@ -303,7 +366,7 @@ std::string render_nodes(const std::vector<node_row>& nodes) {
   std::vector<std::vector<std::string>> rows{{"NODE", "AS", "CONFIG", "SYNCED", "SESSIONS",
                                               "CLUSTER IPS", "EXTERNAL IPS", "LB IPS", "PROBLEMS"}};
   for (const auto& n : nodes) {
-    if (!n.problem.empty() || !n.has_status) {
+    if (unknown(n)) {
       rows.push_back({n.node, "-", "-", "-", "-", "-", "-", "-", problems(n)});
       continue;
     }
@@ -321,7 +384,7 @@ std::string render_nodes(const std::vector<node_row>& nodes) {
 std::string peers_json(const std::vector<node_row>& nodes) {
   bj::array out;
   for (const auto& n : nodes) {
-    if (!n.problem.empty() || !n.has_status) {
+    if (unknown(n)) {
       out.push_back(bj::object{{"node", n.node}, {"state", "Unknown"}, {"problem", problems(n)}});
       continue;
     }
@@ -329,12 +392,14 @@ std::string peers_json(const std::vector<node_row>& nodes) {
       bj::object o{{"node", n.node},           {"localASN", n.local_asn}, {"peer", s.peer},
                    {"peerAddress", s.address}, {"peerASN", s.peer_asn},   {"state", s.state},
                    {"wanted", s.wanted()}};
-      if (s.since)
+      if (s.since) {
         o["since"] = k8s::client::rfc3339(*s.since);
+      }
       o["prefixesSent"] = s.sent;
       o["prefixesReceived"] = s.received;
-      if (!s.last_error.empty())
+      if (!s.last_error.empty()) {
         o["lastError"] = s.last_error;
+      }
       out.push_back(std::move(o));
     }
   }
@@ -345,7 +410,7 @@ std::string nodes_json(const std::vector<node_row>& nodes) {
   bj::array out;
   for (const auto& n : nodes) {
     bj::object o{{"node", n.node}, {"healthy", !n.unhealthy()}};
-    if (!n.problem.empty() || !n.has_status) {
+    if (unknown(n)) {
       o["problem"] = problems(n);
       out.push_back(std::move(o));
       continue;
@@ -374,11 +439,13 @@ std::string nodes_json(const std::vector<node_row>& nodes) {
 std::optional<time_point> parse_rfc3339(std::string_view s) {
   auto digits = [&](std::size_t pos, std::size_t n) -> std::optional<int> {
     int v = 0;
-    if (pos + n > s.size())
+    if (pos + n > s.size()) {
       return std::nullopt;
+    }
     auto [p, ec] = std::from_chars(s.data() + pos, s.data() + pos + n, v);
-    if (ec != std::errc{} || p != s.data() + pos + n)
+    if (ec != std::errc{} || p != s.data() + pos + n) {
       return std::nullopt;
+    }
     return v;
   };
   auto sep = [&](std::size_t pos, std::string_view any) {
@@ -392,8 +459,9 @@ std::optional<time_point> parse_rfc3339(std::string_view s) {
   }
   using namespace std::chrono;
   year_month_day ymd{year{*y}, month{unsigned(*mo)}, day{unsigned(*d)}};
-  if (!ymd.ok())
+  if (!ymd.ok()) {
     return std::nullopt;
+  }
   std::size_t pos = 19;
   nanoseconds frac{0};
   if (sep(pos, ".")) {
@@ -406,8 +474,9 @@ std::optional<time_point> parse_rfc3339(std::string_view s) {
       }
       ++pos;
     }
-    if (pos == start)
+    if (pos == start) {
       return std::nullopt;
+    }
     frac = nanoseconds(v);
   }
   minutes offset{0};
@@ -415,17 +484,20 @@ std::optional<time_point> parse_rfc3339(std::string_view s) {
     ++pos;
   } else if (sep(pos, "+-")) {
     auto oh = digits(pos + 1, 2), om = digits(pos + 4, 2);
-    if (!oh || !om || !sep(pos + 3, ":") || *oh > 23 || *om > 59)
+    if (!oh || !om || !sep(pos + 3, ":") || *oh > 23 || *om > 59) {
       return std::nullopt;
+    }
     offset = hours(*oh) + minutes(*om);
-    if (s[pos] == '-')
+    if (s[pos] == '-') {
       offset = -offset;
+    }
     pos += 6;
   } else {
     return std::nullopt;
   }
-  if (pos != s.size())
+  if (pos != s.size()) {
     return std::nullopt;
+  }
   auto t = sys_days(ymd) + hours(*h) + minutes(*mi) + seconds(*se) + frac - offset;
   return time_point(duration_cast<system_clock::duration>(t.time_since_epoch()));
 }

@@ -3,7 +3,7 @@
 // and `now` in, text or JSON out. Golden tests compare the output exactly.
 //
 // A session the node's config asks for is every one not "Held" (held: the peer's node_selector
-// leaves this node out). A node whose status is missing or unreadable cannot vouch for its
+// leaves this node out). A node whose status is missing, unreadable or stale cannot vouch for its
 // sessions, so it counts as down too: the exit status is for alerts, and silence is not health.
 #pragma once
 
@@ -43,6 +43,9 @@ struct node_row {
   std::string node;
   bool has_status = false;  // false: svcbgpd has not written it yet
   std::string problem;      // why this item could not be read ("status.sessions[0].peerASN: ...")
+  std::optional<time_point> heartbeat;  // written again every heartbeat_every when nothing changes
+  std::chrono::seconds heartbeat_every{0};
+  std::string stale;  // set by mark_stale: no heartbeat for too long
   std::uint32_t local_asn = 0;
   std::uint64_t config_generation = 0;
   std::vector<session_row> sessions;
@@ -73,6 +76,10 @@ std::string describe_failure(unsigned status, std::string_view body);
 // Sorted by node name; with `node`, only that node's row (none when it has no status object).
 std::vector<node_row> select_nodes(std::vector<node_row> nodes, std::string_view node);
 bool any_unhealthy(const std::vector<node_row>& nodes);
+// A status whose heartbeat is more than three intervals old (svcbgpd stopped, or cannot reach the
+// API server) says nothing about the node now: marked, and unhealthy. One without a heartbeat
+// (an svcbgpd from before heartbeats) is taken as it is.
+void mark_stale(std::vector<node_row>& nodes, time_point now);
 
 // kubectl's age: "45s", "5m3s", "3h12m", "2d4h", ... as `kubectl get` prints AGE.
 std::string age(std::chrono::system_clock::duration d);

@@ -27,12 +27,14 @@ constexpr std::size_t max_answer = 256u << 20;  // a 5,000-node cluster's status
 
 std::expected<kc::connection_config, std::string> connection(const options& o) {
   auto text = [](const auto& r) -> std::expected<kc::connection_config, std::string> {
-    if (!r)
+    if (!r) {
       return std::unexpected(r.error().to_string());
+    }
     return *r;
   };
-  if (!o.kubeconfig.empty())
+  if (!o.kubeconfig.empty()) {
     return text(kc::load_kubeconfig(o.kubeconfig));
+  }
   const char* env = std::getenv("KUBECONFIG");
   const char* home = std::getenv("HOME");
   struct stat st {};
@@ -40,8 +42,9 @@ std::expected<kc::connection_config, std::string> connection(const options& o) {
     return text(kc::load_kubeconfig(""));
   }
   auto in = kc::in_cluster_inputs::from_environment();
-  if (in.service_host)
+  if (in.service_host) {
     return text(kc::load_in_cluster(in));
+  }
   return std::unexpected(
       "no kubeconfig: give --kubeconfig, set KUBECONFIG, write ~/.kube/config, or run in a pod");
 }
@@ -52,8 +55,9 @@ asio::awaitable<void> list_all(kc::http_client& client, std::vector<node_row>& o
   std::string cont;
   do {
     kc::query q{{"limit", "500"}};
-    if (!cont.empty())
+    if (!cont.empty()) {
       q["continue"] = cont;
+    }
     std::string target = std::string(kc::node_status_path) + "?" + kc::encode_query(q);
     std::string body;
     std::function<void()> on_head;
@@ -119,14 +123,15 @@ int main(int argc, char** argv) {
     std::cerr << "kubectl-svcbgp: " << conn->url() << ": " << error << "\n";
     return 2;
   }
+  const auto now = std::chrono::system_clock::now();
   nodes = select_nodes(std::move(nodes), opts->node);
+  mark_stale(nodes, now);
   if (nodes.empty() && !opts->node.empty()) {
     std::cerr << "kubectl-svcbgp: node " << opts->node << " has no BGPNodeStatus\n";
     return 1;
   }
   if (opts->what == command::peers) {
-    std::cout << (opts->json ? peers_json(nodes)
-                             : render_peers(nodes, std::chrono::system_clock::now()));
+    std::cout << (opts->json ? peers_json(nodes) : render_peers(nodes, now));
   } else {
     std::cout << (opts->json ? nodes_json(nodes) : render_nodes(nodes));
   }

@@ -130,6 +130,34 @@ TEST(cluster_view, an_unreadable_item_is_named_and_hides_nothing_else) {
             std::string::npos);
 }
 
+// A status not written again for three heartbeats says nothing about the node now.
+TEST(cluster_view, a_status_without_a_recent_heartbeat_is_stale) {
+  auto page = parse_status_list(R"({"kind":"BGPNodeStatusList","items":[
+    {"metadata":{"name":"old"},"status":{"localASN":64601,"heartbeatTime":"2026-12-07T11:50:00Z",
+     "heartbeatSeconds":60,"sessions":[{"peer":"tor","state":"Established"}]}},
+    {"metadata":{"name":"recent"},"status":{"localASN":64602,"heartbeatTime":"2026-12-07T11:57:30Z",
+     "heartbeatSeconds":60,"sessions":[{"peer":"tor","state":"Established"}]}},
+    {"metadata":{"name":"unbeating"},"status":{"localASN":64603,
+     "sessions":[{"peer":"tor","state":"Established"}]}}]})");
+  ASSERT_TRUE(page.has_value()) << page.error();
+  auto nodes = select_nodes(page->nodes, "");
+  mark_stale(nodes, at("2026-12-07T12:00:00Z"));
+  EXPECT_EQ(nodes[0].stale, "stale: no heartbeat for 10m (written every 60s): is svcbgpd running?");
+  EXPECT_TRUE(nodes[0].unhealthy());
+  EXPECT_EQ(nodes[1].stale, "");  // 2m30s: within three heartbeats
+  EXPECT_FALSE(nodes[1].unhealthy());
+  EXPECT_EQ(nodes[2].stale, "");  // no heartbeat written: taken as it is
+  EXPECT_FALSE(nodes[2].unhealthy());
+  EXPECT_EQ(
+      render_nodes(nodes),
+      "NODE        AS      CONFIG   SYNCED   SESSIONS   CLUSTER IPS   EXTERNAL IPS   LB IPS   "
+      "PROBLEMS\n"
+      "old         -       -        -        -          -             -              -        "
+      "stale: no heartbeat for 10m (written every 60s): is svcbgpd running?\n"
+      "recent      64602   0        -        1/1        0             0              0        -\n"
+      "unbeating   64603   0        -        1/1        0             0              0        -\n");
+}
+
 TEST(cluster_view, answers_that_are_not_a_status_list) {
   EXPECT_EQ(parse_status_list("<html>").error().substr(0, 22), "the answer is not JSON");
   EXPECT_EQ(parse_status_list(R"({"kind":"Status","code":500})").error(),
@@ -166,8 +194,9 @@ TEST(cluster_view, ages_as_kubectl_prints_them) {
       {48h, "2d"},           {52h, "2d4h"},     {24h * 8, "8d"},
       {24h * 729, "729d"},   {24h * 730, "2y"}, {24h * 731, "2y1d"},
       {24h * 365 * 9, "9y"}};
-  for (auto [d, want] : cases)
+  for (auto [d, want] : cases) {
     EXPECT_EQ(age(d), want) << d.count() << "s";
+  }
 }
 
 TEST(cluster_view, rfc3339_times) {

@@ -7,6 +7,7 @@ scripts and alerts read, where the credentials come from, and what each failure 
 """
 
 import copy
+import datetime
 import json
 import os
 import re
@@ -176,6 +177,23 @@ class KubectlSvcbgp(unittest.TestCase):
         r = self.svcbgp("--help")
         self.assertEqual(r.returncode, 0)
         self.assertTrue(r.stdout.startswith("usage: kubectl svcbgp peers|nodes"))
+
+    def test_a_status_whose_heartbeat_stopped_is_stale(self):
+        """svcbgpd writes its status again every heartbeatSeconds; one not written for three of them (the daemon
+        stopped, or cannot reach the API server) no longer vouches for its sessions."""
+        items = fixture_items()
+        now = datetime.datetime.now(datetime.timezone.utc)
+        for o, ago in ((items[0], 600), (items[1], 30)):
+            o["status"]["heartbeatTime"] = (now - datetime.timedelta(seconds=ago)).strftime("%Y-%m-%dT%H:%M:%SZ")
+            o["status"]["heartbeatSeconds"] = 60
+        self.install(items)
+        r = self.svcbgp("nodes", "--node", "node-2")
+        self.assertEqual(r.returncode, 1, r.stdout)
+        self.assertRegex(r.stdout, r"(?m)^node-2 +- .* stale: no heartbeat for 10m\d?s? \(written every 60s\): "
+                                   r"is svcbgpd running\?$")
+        items[0]["status"]["heartbeatTime"] = now.strftime("%Y-%m-%dT%H:%M:%SZ")
+        self.api.apply(items[0])
+        self.assertEqual(self.svcbgp("nodes", "--node", "node-2").returncode, 0)
 
     def test_an_unreadable_status_is_named_and_the_rest_shown(self):
         items = fixture_items()

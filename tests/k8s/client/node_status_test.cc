@@ -45,6 +45,14 @@ TEST(node_status, the_patch_carries_sessions_counts_conditions_and_a_preconditio
   EXPECT_EQ(conds[2].at("message"), "1 down; tor2 is Active");
   // Without a resource version, no precondition.
   EXPECT_FALSE(bj::parse(node_status_patch(report(), {}, "")).as_object().contains("metadata"));
+  EXPECT_FALSE(st.as_object().contains("heartbeatTime"));
+}
+
+TEST(node_status, a_heartbeat_says_when_and_how_often) {
+  const auto t = std::chrono::system_clock::time_point{} + 3000s;
+  const auto v = bj::parse(node_status_patch(report(), {}, "", heartbeat{t, 60s}));
+  EXPECT_EQ(v.at("status").at("heartbeatTime"), "1970-01-01T00:50:00Z");
+  EXPECT_EQ(v.at("status").at("heartbeatSeconds"), 60);
 }
 
 TEST(node_status, a_condition_keeps_its_time_until_its_status_changes) {

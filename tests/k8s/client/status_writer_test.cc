@@ -1,5 +1,6 @@
 // k8s::client::status_writer against the fake API server: the CRD missing, then installed; only
-// changes written, at most once per interval; a conflict read and written again.
+// changes written, at most once per interval, and a heartbeat when nothing changes; a conflict
+// read and written again.
 #include "k8s/client/status_writer.h"
 
 #include <gtest/gtest.h>
@@ -24,7 +25,7 @@ const char* crd = R"({"apiVersion":"apiextensions.k8s.io/v1","kind":"CustomResou
 
 class StatusWriterTest : public ::testing::Test {
  protected:
-  void make(std::chrono::milliseconds interval = 100ms) {
+  void make(std::chrono::milliseconds interval = 100ms, std::chrono::seconds heartbeat = 60s) {
     ASSERT_TRUE(fake_.ok()) << fake_.error();
     auto cfg = load_kubeconfig(fake_.kubeconfig);
     ASSERT_TRUE(cfg) << cfg.error().to_string();
@@ -32,6 +33,7 @@ class StatusWriterTest : public ::testing::Test {
     o.connection = *cfg;
     o.node = "node-1";
     o.min_interval = interval;
+    o.heartbeat = heartbeat;
     o.missing_crd_retry = 200ms;
     o.log = [this](std::string_view m) { logs_.emplace_back(m); };
     writer_ = std::make_unique<status_writer>(io_, std::move(o));
@@ -99,6 +101,24 @@ TEST_F(StatusWriterTest, OnlyChangesAreWrittenAtMostOncePerInterval) {
   EXPECT_GE(std::chrono::steady_clock::now() - first, 300ms);
   EXPECT_EQ(object().at("status").at("sessions").at(0).at("state"), "Established");
   EXPECT_EQ(fake_.requests("verb=patch&resource=bgpnodestatuses").size(), 3u);  // 404, 2 writes
+}
+
+// Nothing changes, and the status is written again after `heartbeat` with a later heartbeatTime:
+// what lets kubectl svcbgp tell a stopped svcbgpd from a quiet one.
+TEST_F(StatusWriterTest, AnUnchangedStatusIsWrittenAgainEveryHeartbeat) {
+  fake_.apply(bj::parse(crd));
+  make(100ms, 1s);
+  writer_->report(report("Established"), "uid-1");
+  ASSERT_TRUE(run_until([&] { return writer_->stats().writes == 1; }));
+  const auto first = std::chrono::steady_clock::now();
+  auto o = object();
+  const std::string beat1(o.at("status").at("heartbeatTime").as_string());
+  EXPECT_EQ(o.at("status").at("heartbeatSeconds"), 1);
+  ASSERT_TRUE(run_until([&] { return writer_->stats().writes == 2; }, 5s));
+  EXPECT_GE(std::chrono::steady_clock::now() - first, 900ms);
+  const std::string beat2(object().at("status").at("heartbeatTime").as_string());
+  EXPECT_LT(beat1, beat2);  // RFC 3339 in UTC sorts as time does
+  EXPECT_EQ(object().at("status").at("sessions").at(0).at("state"), "Established");
 }
 
 TEST_F(StatusWriterTest, AConflictIsReadAndWrittenAgain) {
