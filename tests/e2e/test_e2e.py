@@ -642,11 +642,18 @@ class EndToEnd(unittest.TestCase):
         self.assertEqual(r.stdout.splitlines()[0].split(), ["NODE", "LOCAL", "AS", "PEER", "PEER", "ADDRESS", "PEER",
                                                             "AS", "STATE", "SINCE", "SENT", "RECEIVED", "LAST",
                                                             "ERROR"])
-        rows = [line.split() for line in r.stdout.splitlines()[1:]]
-        self.assertEqual([row[:6] + row[8:] for row in rows],
-                         [[n.name, str(n.asn), "tor", TOR_V4, str(TOR_ASN), "Established", "0", "-"] for n in NODES])
-        for n, row in zip(NODES, rows):  # what each node's status says it sends
-            self.assertEqual(int(row[7]), st[n.name]["status"]["sessions"][0]["prefixesSent"])
+
+        def view_is_the_statuses():
+            """Every column but SINCE (an age) as the statuses hold it; read again in case one was rewritten."""
+            out = self.kubectl("svcbgp", "peers", check=False).stdout
+            rows = [line.split() for line in out.splitlines()[1:]]
+            now = self.node_statuses()
+            want = [[n.name, str(n.asn), "tor", TOR_V4, str(TOR_ASN), "Established",
+                     str(now[n.name]["status"]["sessions"][0]["prefixesSent"]),
+                     str(now[n.name]["status"]["sessions"][0]["prefixesReceived"]), "-"] for n in NODES]
+            got = [row[:6] + row[7:] for row in rows]
+            return got if got == want else None
+        wait_until(view_is_the_statuses, STEP_TIMEOUT, 0.2, "kubectl svcbgp peers showing every node's session")
         self.frr.vtysh("configure terminal", f"router bgp {TOR_ASN}", f"neighbor {N1.v4} shutdown")
         try:
             def n1_down():
