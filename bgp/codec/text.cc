@@ -1,5 +1,7 @@
 #include "bgp/codec/text.h"
 
+#include <algorithm>
+
 namespace svcbgp::bgp {
 
 std::string printable(std::string_view s, bool quote) {
@@ -44,6 +46,32 @@ std::string printable(std::string_view s, bool quote) {
     }
     escape(c);
     ++i;
+  }
+  return out;
+}
+
+std::string columns(const std::vector<std::vector<std::string>>& rows, std::size_t gap) {
+  std::vector<std::size_t> width;
+  for (const auto& row : rows) {
+    width.resize(std::max(width.size(), row.size()));
+    for (std::size_t i = 0; i < row.size(); ++i) {
+      width[i] = std::max(width[i], row[i].size());
+    }
+  }
+  std::string out;
+  for (const auto& row : rows) {
+    std::string line;
+    for (std::size_t i = 0; i < row.size(); ++i) {
+      line += row[i];
+      if (i + 1 < row.size()) {
+        line.append(width[i] - row[i].size() + gap, ' ');
+      }
+    }
+    while (!line.empty() && line.back() == ' ') {
+      line.pop_back();
+    }
+    out += line;
+    out += '\n';
   }
   return out;
 }

@@ -4,6 +4,7 @@
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace svcbgp::bgp {
 
@@ -11,5 +12,10 @@ namespace svcbgp::bgp {
 // a well-formed UTF-8 sequence (RFC 3629 §4) become "\xNN"; tab is kept. With `quote`, '"' and
 // '\\' are escaped too, for text shown between quotes.
 std::string printable(std::string_view s, bool quote = false);
+
+// Rows laid out in columns as wide as their widest cell, `gap` spaces apart: one line per row,
+// "\n"-terminated, trailing blanks dropped (svcbgpc's tables, kubectl svcbgp's). Cells are taken
+// as they are: make them printable first, so that escapes count in the widths.
+std::string columns(const std::vector<std::vector<std::string>>& rows, std::size_t gap);
 
 }  // namespace svcbgp::bgp

@@ -535,30 +535,14 @@ std::string render_services(const v1::ListServicesResponse& services) {
       reason += " (" + d.detail() + ")";
     }
     // Escaped before the columns are measured, so that they stay aligned.
-    rows.push_back({printable(d.namespace_() + "/" + d.name()), d.kind(), d.ip(),
-                    d.traffic_policy(),
+    rows.push_back({printable(d.namespace_() + "/" + d.name()), printable(d.kind()),
+                    printable(d.ip()), printable(d.traffic_policy()),
                     std::to_string(d.local_ready()) + "/" + std::to_string(d.local_draining()),
                     std::to_string(d.ready_endpoints()),
-                    d.announced() ? d.announced_as() : std::string("no"), printable(reason)});
+                    d.announced() ? printable(d.announced_as()) : std::string("no"),
+                    printable(reason)});
   }
-  std::vector<std::size_t> width(rows[0].size(), 0);
-  for (const auto& r : rows) {
-    for (std::size_t i = 0; i < r.size(); ++i) {
-      width[i] = std::max(width[i], r[i].size());
-    }
-  }
-  std::string out;
-  for (const auto& r : rows) {
-    std::string line;
-    for (std::size_t i = 0; i < r.size(); ++i) {
-      line += r[i];
-      if (i + 1 < r.size()) {
-        line += std::string(width[i] - r[i].size() + 2, ' ');
-      }
-    }
-    put(out, line);
-  }
-  return out;
+  return bgp::columns(rows, 2);
 }
 
 std::string render_peer_action(const google::protobuf::RepeatedPtrField<std::string>& peers,

@@ -134,32 +134,6 @@ void read_status(const bj::object& st, node_row& n, reader& r) {
   }
 }
 
-// kubectl's columns: each as wide as its widest cell, three spaces apart, no trailing blanks.
-std::string table(const std::vector<std::vector<std::string>>& rows) {
-  std::vector<std::size_t> width;
-  for (const auto& row : rows) {
-    width.resize(std::max(width.size(), row.size()));
-    for (std::size_t i = 0; i < row.size(); ++i) {
-      width[i] = std::max(width[i], row[i].size());
-    }
-  }
-  std::string out;
-  for (const auto& row : rows) {
-    std::string line;
-    for (std::size_t i = 0; i < row.size(); ++i) {
-      line += row[i];
-      if (i + 1 < row.size()) {
-        line.append(width[i] - row[i].size() + 3, ' ');
-      }
-    }
-    while (!line.empty() && line.back() == ' ') {
-      line.pop_back();
-    }
-    out += line + "\n";
-  }
-  return out;
-}
-
 std::string dash(std::string s) {
   return s.empty() ? "-" : bgp::printable(s);
 }
@@ -359,7 +333,7 @@ std::string render_peers(const std::vector<node_row>& nodes, time_point now) {
                       std::to_string(s.received), dash(s.last_error)});
     }
   }
-  return table(rows);
+  return bgp::columns(rows, 3);  // kubectl's spacing
 }
 
 std::string render_nodes(const std::vector<node_row>& nodes) {
@@ -378,7 +352,7 @@ std::string render_nodes(const std::vector<node_row>& nodes) {
                     std::to_string(n.external_ips), std::to_string(n.load_balancer_ips),
                     problems(n)});
   }
-  return table(rows);
+  return bgp::columns(rows, 3);  // kubectl's spacing
 }
 
 std::string peers_json(const std::vector<node_row>& nodes) {

@@ -43,5 +43,15 @@ TEST(notification_text, cease_with_message_cuts_at_a_character_boundary) {
             (std::vector<std::uint8_t>{3, 'b', 'y', 'e'}));
 }
 
+TEST(columns, as_wide_as_the_widest_cell_and_no_trailing_blanks) {
+  EXPECT_EQ(
+      columns({{"NAME", "STATE", "INFO"}, {"tor1", "Established", ""}, {"t", "Active", "x"}}, 2),
+      "NAME  STATE        INFO\n"
+      "tor1  Established\n"
+      "t     Active       x\n");
+  EXPECT_EQ(columns({{"A", "B"}, {"long", "b"}}, 3), "A      B\nlong   b\n");
+  EXPECT_EQ(columns({}, 2), "");
+}
+
 }  // namespace
 }  // namespace svcbgp::bgp
