@@ -6,6 +6,8 @@
 #include <set>
 #include <tuple>
 
+#include "bgp/codec/ext_community.h"
+
 namespace svcbgp::admin {
 
 std::string family_name(bgp::family f) {
@@ -309,9 +311,7 @@ void to_proto(const bgp::path_attributes& a, v1::Attributes* out) {
     out->add_large_communities(c.to_string());
   }
   for (auto c : a.extended_communities) {
-    char buf[20];
-    std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(c));
-    out->add_extended_communities(buf);
+    out->add_extended_communities(bgp::ext_community_to_string(c));
   }
   if (a.originator_id) {
     out->set_originator_id(a.originator_id->to_string());

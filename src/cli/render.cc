@@ -429,7 +429,7 @@ void route_attributes(std::string& out, const v1::Attributes& a) {
   if (a.extended_communities_size() > 0) {
     std::vector<std::string> cs;
     for (const auto& c : a.extended_communities()) {
-      cs.push_back("(0x" + c + ")");
+      cs.push_back(printable(c));
     }
     put(out, "\tBGP.ext_community: " + join(cs, " "));
   }

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "bgp/codec/ext_community.h"
+
 namespace svcbgp::testing {
 
 namespace {
@@ -24,6 +26,7 @@ bgp::attributes_ptr exported_attrs(bool v6) {
   }
   a.communities = {(65000u << 16) | 100u};
   a.large_communities = {{64512, 1, 2}};
+  a.extended_communities = {bgp::link_bandwidth(64512, 125'000'000.0f, false)};  // weighted ECMP
   return std::make_shared<const bgp::path_attributes>(std::move(a));
 }
 
