@@ -381,6 +381,9 @@ void to_proto(const engine::decision& d, v1::ServiceDecision* out) {
   out->set_ready_endpoints(d.ready_endpoints);
   out->set_local_ready(d.local_ready);
   out->set_local_draining(d.local_draining);
+  if (d.weight) {
+    out->set_weight(*d.weight);
+  }
 }
 
 void to_proto(const bgp::speaker_event& e, v1::PeerEvent* out) {

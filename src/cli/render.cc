@@ -527,8 +527,14 @@ std::string render_ip_owner(const v1::ListServicesResponse& services, std::strin
 // show services
 
 std::string render_services(const v1::ListServicesResponse& services) {
+  // WEIGHT only when weighted ECMP gives some route a weight: otherwise it says nothing.
+  const bool weights =
+      std::ranges::any_of(services.services(), [](const auto& d) { return d.has_weight(); });
   std::vector<std::vector<std::string>> rows;
   rows.push_back({"SERVICE", "KIND", "IP", "POLICY", "LOCAL", "READY", "ANNOUNCED", "REASON"});
+  if (weights) {
+    rows[0].insert(rows[0].begin() + 6, "WEIGHT");
+  }
   for (const auto& d : services.services()) {
     std::string reason = d.reason();
     if (!d.detail().empty()) {
@@ -541,6 +547,10 @@ std::string render_services(const v1::ListServicesResponse& services) {
                     std::to_string(d.ready_endpoints()),
                     d.announced() ? printable(d.announced_as()) : std::string("no"),
                     printable(reason)});
+    if (weights) {
+      rows.back().insert(rows.back().begin() + 6,
+                         d.has_weight() ? std::to_string(d.weight()) : std::string("-"));
+    }
   }
   return bgp::columns(rows, 2);
 }

@@ -631,7 +631,7 @@ std::expected<daemon_config, std::vector<config_error>> parse(std::string_view y
                   "node_drain", "allow_special_ranges", "deprefer_prepend", "empty_services",
                   "aggregation_length_v4", "aggregation_length_v6", "communities",
                   "large_communities", "max_annotation_communities", "forbidden_communities",
-                  "local_pref", "med", "batch_delay_ms"})) {
+                  "local_pref", "med", "batch_delay_ms", "weighted_ecmp"})) {
     if (auto k = v["cluster_ips"]) {
       parse_kind(w, k, "advertise.cluster_ips", a.cluster_ips, {"mode"}, v,
                  [&](const std::string&, const YAML::Node& n) {
@@ -730,6 +730,25 @@ std::expected<daemon_config, std::vector<config_error>> parse(std::string_view y
     if (auto x = v["med"]) {
       if (auto n = w.number(x, "advertise.med", 0, 4294967295u)) {
         a.med = static_cast<std::uint32_t>(*n);
+      }
+    }
+    if (auto x = v["weighted_ecmp"];
+        x &&
+        w.map(x, "advertise.weighted_ecmp", {"enabled", "bandwidth_per_endpoint", "transitive"})) {
+      auto& we = a.weighted_ecmp;
+      if (x["enabled"]) {
+        we.enabled = w.boolean(x["enabled"], "advertise.weighted_ecmp.enabled").value_or(false);
+      }
+      if (x["bandwidth_per_endpoint"]) {
+        // Mbit/s: 100 Gbit/s an endpoint at most keeps a large node's sum a finite float.
+        we.bandwidth_per_endpoint_mbps = static_cast<std::uint32_t>(
+            w.number(x["bandwidth_per_endpoint"], "advertise.weighted_ecmp.bandwidth_per_endpoint",
+                     1, 100000)
+                .value_or(we.bandwidth_per_endpoint_mbps));
+      }
+      if (x["transitive"]) {
+        we.transitive =
+            w.boolean(x["transitive"], "advertise.weighted_ecmp.transitive").value_or(false);
       }
     }
     if (auto x = v["batch_delay_ms"]) {

@@ -767,6 +767,7 @@ struct app::impl : engine::route_sink {
     snap.notifications = &notifications;
     snap.sources = sources();
     snap.announced = reconciler->current().announced_by_kind();
+    snap.weight_updates = reconciler->current().weight_updates();
     snap.reloads_ok = reloads_ok;
     snap.reloads_rejected = reloads_rejected;
     snap.reloads_refused = reloads_refused;

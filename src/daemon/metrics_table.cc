@@ -127,6 +127,9 @@ std::string render_metrics(const metrics_snapshot& s) {
   for (const auto& [kind, v] : announced) {
     w.sample("svcbgp_services_announced", {{"kind", kind}}, static_cast<double>(v));
   }
+  w.family("svcbgp_weight_updates_total", "counter",
+           "Prefixes re-sent only because their weighted-ECMP link bandwidth changed.");
+  w.sample("svcbgp_weight_updates_total", {}, static_cast<double>(s.weight_updates));
   w.write_histogram("svcbgp_reconcile_duration_seconds", "Time of one route selection run.", {},
                     *s.reconcile);
   w.write_histogram("svcbgp_event_to_update_seconds",

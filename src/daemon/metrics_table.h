@@ -25,6 +25,8 @@ struct metrics_snapshot {
   std::vector<admin::source_status> sources;
   // Service IPs announced, by engine::ip_kind (cluster, external, load balancer).
   std::array<std::size_t, 3> announced{};
+  // Prefixes re-sent only because their weighted-ECMP weight changed (a reload starts it again).
+  std::uint64_t weight_updates = 0;
   std::uint64_t reloads_ok = 0;
   std::uint64_t reloads_rejected = 0;
   std::uint64_t reloads_refused = 0;

@@ -118,6 +118,15 @@ service_annotations parse_annotations(const std::map<std::string, std::string>& 
       out.local_pref = lp;
     }
   }
+  if (auto it = annotations.find(std::string(annotation_weighted_ecmp)); it != annotations.end()) {
+    const auto v = trim(it->second);
+    if (v == "true" || v == "false") {
+      out.weighted_ecmp = v == "true";
+    } else {
+      out.problems.push_back(std::string(annotation_weighted_ecmp) + ": must be \"true\" or " +
+                             "\"false\", not '" + it->second + "'");
+    }
+  }
   return out;
 }
 

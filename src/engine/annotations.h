@@ -18,12 +18,14 @@ inline constexpr std::string_view annotation_advertise = "svcbgp.io/advertise";
 inline constexpr std::string_view annotation_communities = "svcbgp.io/communities";
 inline constexpr std::string_view annotation_large_communities = "svcbgp.io/large-communities";
 inline constexpr std::string_view annotation_local_pref = "svcbgp.io/local-pref";
+inline constexpr std::string_view annotation_weighted_ecmp = "svcbgp.io/weighted-ecmp";
 
 struct service_annotations {
   bool opted_out = false;                   // svcbgp.io/advertise: "false"
   std::vector<std::uint32_t> communities;   // empty when absent or bad
   std::vector<bgp::large_community> large;  // empty when absent or bad
   std::optional<std::uint32_t> local_pref;  // absent when absent or bad
+  std::optional<bool> weighted_ecmp;        // "true" | "false"; absent when absent or bad
   std::vector<std::string> problems;        // "svcbgp.io/communities: bad community '65000:x'"
 };
 

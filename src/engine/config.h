@@ -47,6 +47,17 @@ inline std::vector<std::uint32_t> default_forbidden_communities() {
           0xffffff04u};  // NOPEER
 }
 
+// Local-policy IPs carry the link bandwidth extended community in proportion to this node's ready
+// local endpoints, so that a ToR doing weighted ECMP spreads traffic by pod, not by node
+// (draft-ietf-idr-link-bandwidth; FRR since 7.4).
+struct weighted_ecmp_config {
+  bool enabled = false;  // the svcbgp.io/weighted-ecmp annotation opts a service in or out
+  std::uint32_t bandwidth_per_endpoint_mbps =
+      1000;                 // Mbit/s, as FRR's `set extcommunity bandwidth`
+  bool transitive = false;  // type 0x00 instead of 0x40, for ToRs that want it
+  friend bool operator==(const weighted_ecmp_config&, const weighted_ecmp_config&) = default;
+};
+
 struct advertise_config {
   kind_config cluster_ips;
   cluster_ip_mode cluster_ips_mode = cluster_ip_mode::aggregate;
@@ -72,6 +83,7 @@ struct advertise_config {
   std::uint32_t local_pref = 100;  // iBGP
   std::optional<std::uint32_t> med;
   std::chrono::milliseconds batch_delay{10};
+  weighted_ecmp_config weighted_ecmp;
   friend bool operator==(const advertise_config&, const advertise_config&) = default;
 };
 

@@ -162,8 +162,9 @@ rule_context make_rule_context(const engine_config& cfg, const k8s::node* n) {
 }
 
 std::size_t route_intent_hash::operator()(const route_intent& i) const noexcept {
-  std::size_t h =
-      std::hash<std::uint32_t>{}(i.local_pref) ^ (i.deprefer ? 0x9e3779b97f4a7c15ULL : 0);
+  std::size_t h = std::hash<std::uint32_t>{}(i.local_pref) ^
+                  (i.deprefer ? 0x9e3779b97f4a7c15ULL : 0) ^
+                  (i.weighted ? std::hash<std::uint32_t>{}(i.endpoints + 1) << 1 : 0);
   auto mix = [&h](std::uint64_t v) {
     h ^= std::hash<std::uint64_t>{}(v) + 0x9e3779b9 + (h << 6) + (h >> 2);
   };
@@ -365,6 +366,13 @@ service_outcome evaluate_service(const k8s::service& svc,
       intent.large = sorted_union({&adv.large_communities, &kc.large_communities, &ann.large});
       intent.local_pref = ann.local_pref.value_or(adv.local_pref);
       intent.deprefer = deprefer;
+      // Cluster policy: every node forwards anywhere, so no node weighs more than another.
+      if (d.policy == k8s::traffic_policy::local &&
+          ann.weighted_ecmp.value_or(adv.weighted_ecmp.enabled)) {
+        intent.weighted = true;
+        intent.endpoints = deprefer ? 0 : fc.local_ready;
+        d.weight = intent.endpoints;
+      }
       out.contributions.push_back(
           contribution{*announce, c.kind, std::move(intent), out.decisions.size()});
     }

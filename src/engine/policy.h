@@ -46,6 +46,10 @@ struct route_intent {
   std::vector<bgp::large_community> large;  // sorted, unique
   std::uint32_t local_pref = 100;
   bool deprefer = false;  // only draining local endpoints, terminating_endpoints: deprefer
+  // Weighted ECMP (Local policy): the ready local endpoints the IP's weight counts from this
+  // service; 0 with `weighted` is the smallest weight (a depreferred or terminating-only path).
+  bool weighted = false;
+  std::uint32_t endpoints = 0;
   friend bool operator==(const route_intent&, const route_intent&) = default;
 };
 

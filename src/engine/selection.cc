@@ -14,6 +14,7 @@
 
 #include <boost/unordered/unordered_flat_map.hpp>
 
+#include "bgp/codec/ext_community.h"
 #include "src/engine/policy.h"
 
 namespace svcbgp::engine {
@@ -125,9 +126,13 @@ struct service_state {
   void append_to(const k8s::object_key& key, std::vector<decision>& out) const {
     for (std::size_t i = 0; i < decisions.size(); ++i) {
       const auto& d = decisions[i];
+      std::optional<std::uint32_t> weight;  // kept in the intent, not in every decision (P3)
+      if (d.intent && d.intent->weighted) {
+        weight = d.intent->endpoints;
+      }
       out.push_back({key, d.kind, d.ip, d.announced_as, d.policy, d.announced, d.why,
                      details ? (*details)[i] : std::string(), d.ready_endpoints, d.local_ready,
-                     d.local_draining});
+                     d.local_draining, weight});
     }
   }
 };
@@ -372,6 +377,26 @@ struct selector::impl {
     services.insert_or_assign(key, std::move(st));
   }
 
+  std::uint64_t weight_updates = 0;  // prefixes re-sent only because their weight changed
+
+  static bool only_weight_differs(const bgp::path_attributes& a, const bgp::path_attributes& b) {
+    if (a.extended_communities == b.extended_communities) {
+      return false;
+    }
+    auto same = a;
+    same.extended_communities = b.extended_communities;
+    return same == b;
+  }
+
+  // Bytes per second for `endpoints` ready local endpoints; 0 endpoints (only terminating or
+  // depreferred ones) is the smallest weight a ToR can still give: 1 byte/s.
+  std::uint64_t link_bandwidth_of(std::uint64_t endpoints) const {
+    const auto& w = cfg.advertise.weighted_ecmp;
+    const double bytes =
+        endpoints == 0 ? 1.0 : double(endpoints) * w.bandwidth_per_endpoint_mbps * 125'000.0;
+    return bgp::link_bandwidth(cfg.local_asn, static_cast<float>(bytes), w.transitive);
+  }
+
   // The merged attributes of a prefix for peers taking `kind_mask` kinds over iBGP or eBGP;
   // nullptr when no service of those kinds asks for it (advertisement.md "Shared IPs").
   bgp::attributes_ptr merge(const prefix_state& ps, std::uint8_t kind_mask, bool ibgp) {
@@ -380,6 +405,8 @@ struct selector::impl {
     std::uint32_t local_pref = 0;
     bool any = false;
     bool all_deprefer = true;
+    bool all_weighted = true;
+    std::uint64_t endpoints = 0;
     std::size_t sources = 0;
     ps.for_each([&](const intent_count& a) {
       if ((kind_mask & (1U << static_cast<unsigned>(a.kind))) == 0) {
@@ -389,6 +416,8 @@ struct selector::impl {
       any = true;
       ++sources;
       all_deprefer = all_deprefer && intent->deprefer;
+      all_weighted = all_weighted && intent->weighted;
+      endpoints += std::uint64_t{intent->endpoints} * a.count;  // a shared IP sums its services
       local_pref = std::max(local_pref, intent->local_pref);
       communities.insert(communities.end(), intent->communities.begin(), intent->communities.end());
       large.insert(large.end(), intent->large.begin(), intent->large.end());
@@ -419,6 +448,9 @@ struct selector::impl {
       }
     }
     a.local_pref = local_pref;  // the speaker strips it on eBGP (RFC 4271 §5.1.5)
+    if (all_weighted) {
+      a.extended_communities.push_back(link_bandwidth_of(endpoints));
+    }
     return attrs.get(std::move(a));
   }
 
@@ -427,6 +459,7 @@ struct selector::impl {
     auto pit = prefixes.find(p);
     std::array<std::optional<bgp::attributes_ptr>, 16> memo;
     const bool v6 = p.addr.v6;
+    bool weight_changed = false;
     for (auto& peer : tables) {
       const profile& pr = peer.prof;
       bgp::attributes_ptr want;
@@ -448,6 +481,7 @@ struct selector::impl {
         peer.routes.emplace(p, std::move(want));
         changed = true;
       } else if (rit->second != want) {
+        weight_changed = weight_changed || only_weight_differs(*rit->second, *want);
         rit->second = std::move(want);
         changed = true;
       }
@@ -458,6 +492,7 @@ struct selector::impl {
         }
       }
     }
+    weight_updates += weight_changed ? 1 : 0;
     if (pit != prefixes.end() && pit->second.empty()) {
       prefixes.erase(pit);
     }
@@ -597,6 +632,10 @@ std::vector<decision> selector::decisions() const {
 
 std::array<std::size_t, 3> selector::announced_by_kind() const {
   return impl_->announced;
+}
+
+std::uint64_t selector::weight_updates() const {
+  return impl_->weight_updates;
 }
 
 std::vector<decision> selector::decisions_for(const k8s::object_key& service) const {

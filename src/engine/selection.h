@@ -12,6 +12,7 @@
 #include <array>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -55,6 +56,9 @@ struct decision {
   std::uint32_t ready_endpoints = 0;  // in the IP's family, cluster-wide
   std::uint32_t local_ready = 0;      // on this node
   std::uint32_t local_draining = 0;   // terminating but serving, on this node
+  // Weighted ECMP: the endpoints this service weighs the IP by here (0: the smallest weight);
+  // nullopt when the route carries no weight.
+  std::optional<std::uint32_t> weight;
   friend bool operator==(const decision&, const decision&) = default;
 };
 
@@ -83,6 +87,8 @@ class selector {
   // services change, O(1).
   std::array<std::size_t, 3> announced_by_kind() const;
   std::vector<decision> decisions_for(const k8s::object_key& service) const;
+  // Prefixes whose route changed only in its weight (weighted ECMP), since the start.
+  std::uint64_t weight_updates() const;
   // Peers whose route set changed in the last full()/update().
   const std::vector<std::string>& changed_peers() const;
   // The prefixes whose route to `peer` changed in the last update() (announced, changed or

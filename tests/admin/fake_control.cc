@@ -150,6 +150,7 @@ fake_control::fake_control() {
       make_decision("shop", "web", k::load_balancer_ip, "198.51.100.10", true, r::announced,
                     "198.51.100.10/32", k8s::traffic_policy::local, 3, 2, 1),
   };
+  decisions_.back().weight = 2;  // weighted ECMP: its 2 ready local endpoints
 }
 
 void fake_control::check_thread() {

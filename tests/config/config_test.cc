@@ -119,6 +119,26 @@ TEST(config, received_routes_are_bounded_by_default) {
   EXPECT_EQ(errors[0].rfind("peers[0].max_prefixes_action: ", 0), 0u) << errors[0];
 }
 
+TEST(config, weighted_ecmp) {
+  // Issue 16: off by default; 1 Gbit/s an endpoint, non-transitive.
+  auto c = parse("local_asn: 65001\n", fake_env({{"NODE_NAME", "n1"}}));
+  ASSERT_TRUE(c);
+  EXPECT_EQ(c->advertise.weighted_ecmp, engine::weighted_ecmp_config{});
+  EXPECT_FALSE(c->advertise.weighted_ecmp.enabled);
+  EXPECT_EQ(c->advertise.weighted_ecmp.bandwidth_per_endpoint_mbps, 1000u);
+  c = parse(
+      "local_asn: 65001\nadvertise:\n  weighted_ecmp: {enabled: true, bandwidth_per_endpoint: 25,"
+      " transitive: true}\n",
+      fake_env({{"NODE_NAME", "n1"}}));
+  ASSERT_TRUE(c);
+  EXPECT_EQ(c->advertise.weighted_ecmp, (engine::weighted_ecmp_config{true, 25, true}));
+  EXPECT_EQ(errors_of("local_asn: 65001\nadvertise:\n  weighted_ecmp: {bandwidth_per_endpoint: 0,"
+                      " weight: 2}\n"),
+            (std::vector<std::string>{
+                "advertise.weighted_ecmp.weight: unknown key",
+                "advertise.weighted_ecmp.bandwidth_per_endpoint: must be 1..100000"}));
+}
+
 TEST(config, allowed_cidrs_reaching_special_ranges_need_allow_special_ranges) {
   // Issue 13: 0.0.0.0/0, ::/0, loopback, link-local, multicast and the node's and peers' own
   // addresses were accepted as allowed CIDRs without a word.

@@ -33,6 +33,7 @@ struct fixture {
     snap.sources.push_back(s);
     snap.notifications = &notifications;
     snap.announced = {1, 0, 5};
+    snap.weight_updates = 4;
     snap.reloads_ok = 2;
     snap.reloads_refused = 1;
     reconcile.observe(0.001);
@@ -72,6 +73,7 @@ TEST(metrics_table, what_a_scrape_shows_for_one_peer_and_one_resource) {
            "svcbgp_config_reloads_total{result=\"refused\"} 1",
            "svcbgp_services_announced{kind=\"ClusterIP\"} 1",
            "svcbgp_services_announced{kind=\"LoadBalancerIP\"} 5",
+           "svcbgp_weight_updates_total 4",
            "svcbgp_reconcile_duration_seconds_count 1",
        }) {
     EXPECT_TRUE(lines.count(want)) << want;

@@ -10,8 +10,10 @@
 #include <map>
 #include <set>
 
+#include "bgp/codec/ext_community.h"
 #include "k8s/model/cache.h"
 #include "k8s/model/manifest.h"
+#include "src/config/config.h"
 #include "src/engine/selection.h"
 #include "tests/engine/test_util.h"
 
@@ -83,61 +85,27 @@ ip_kind kind_of(const std::string& s) {
   throw std::runtime_error("bad kind in case: " + s);
 }
 
-kind_config kind_config_of(const YAML::Node& n) {
-  kind_config k;
-  for (const auto& c : n["cidrs"]) {
-    k.cidrs.push_back(prefix_of(c.as<std::string>()));
-  }
-  k.communities = communities_of(n["communities"]);
-  k.large_communities = large_of(n["large_communities"]);
-  return k;
-}
-
 // The `config:` of a case: the engine's part of svcbgpd.yaml (interfaces.md), same key names.
+// `advertise:` goes through svcbgpd's own config parser, so a case sees the defaults and checks a
+// user gets; peers are the engine's view of them (name, ibgp, families, advertise, node_selector).
 engine_config config_of(const YAML::Node& n) {
   engine_config cfg;
   cfg.node_name = n["node_name"].as<std::string>("testnode");
   cfg.local_asn = n["local_asn"].as<std::uint32_t>(64512);
   cfg.node_selector = labels_of(n["node_selector"]);
-  const auto a = n["advertise"];
-  auto& adv = cfg.advertise;
-  if (a["cluster_ips"]) {
-    adv.cluster_ips = kind_config_of(a["cluster_ips"]);
-    const auto mode = a["cluster_ips"]["mode"].as<std::string>("aggregate");
-    adv.cluster_ips_mode =
-        mode == "per-service" ? cluster_ip_mode::per_service : cluster_ip_mode::aggregate;
+  YAML::Node file;
+  file["node_name"] = cfg.node_name;
+  file["local_asn"] = cfg.local_asn;
+  if (n["advertise"]) {
+    file["advertise"] = YAML::Clone(n["advertise"]);
   }
-  if (a["external_ips"]) {
-    adv.external_ips = kind_config_of(a["external_ips"]);
+  YAML::Emitter text;
+  text << file;
+  auto parsed = config::parse(text.c_str(), config::environment{});
+  if (!parsed) {
+    throw std::runtime_error("bad advertise in case: " + parsed.error().front().to_string());
   }
-  if (a["load_balancer_ips"]) {
-    adv.load_balancer_ips = kind_config_of(a["load_balancer_ips"]);
-    adv.load_balancer_class = a["load_balancer_ips"]["class"].as<std::string>("");
-  }
-  const auto term = a["terminating_endpoints"].as<std::string>("deprefer");
-  adv.terminating_endpoints = term == "withdraw" ? terminating_mode::withdraw
-                              : term == "keep"   ? terminating_mode::keep
-                                                 : terminating_mode::deprefer;
-  const auto drain = a["node_drain"].as<std::string>("deprefer");
-  adv.node_drain = drain == "withdraw" ? node_drain_mode::withdraw
-                   : drain == "ignore" ? node_drain_mode::ignore
-                                       : node_drain_mode::deprefer;
-  adv.deprefer_prepend = a["deprefer_prepend"].as<std::uint32_t>(3);
-  adv.empty_services = a["empty_services"].as<std::string>("withdraw") == "keep"
-                           ? empty_services_mode::keep
-                           : empty_services_mode::withdraw;
-  if (a["aggregation_length_v4"]) {
-    adv.aggregation_length_v4 = static_cast<std::uint8_t>(a["aggregation_length_v4"].as<int>());
-  }
-  if (a["aggregation_length_v6"]) {
-    adv.aggregation_length_v6 = static_cast<std::uint8_t>(a["aggregation_length_v6"].as<int>());
-  }
-  adv.communities = communities_of(a["communities"]);
-  adv.large_communities = large_of(a["large_communities"]);
-  adv.local_pref = a["local_pref"].as<std::uint32_t>(100);
-  if (a["med"]) {
-    adv.med = a["med"].as<std::uint32_t>();
-  }
+  cfg.advertise = parsed->advertise;
   for (const auto& p : n["peers"]) {
     peer_target t;
     t.name = p["name"].as<std::string>();
@@ -282,6 +250,17 @@ TEST_P(selection_case, routes_and_decisions_match_expectation) {
       if (spec["med"]) {
         EXPECT_EQ(a.med, spec["med"].as<std::uint32_t>()) << where;
       }
+      // Weighted ECMP: exactly one link bandwidth community when the case names one, else none.
+      if (spec["link_bandwidth"]) {
+        ASSERT_EQ(a.extended_communities.size(), 1u) << where;
+        const auto lb = bgp::parse_link_bandwidth(a.extended_communities[0]);
+        ASSERT_TRUE(lb.has_value()) << where;
+        EXPECT_EQ(lb->bytes_per_second, spec["link_bandwidth"].as<float>()) << where;
+        EXPECT_EQ(lb->asn, cfg.local_asn) << where;
+        EXPECT_EQ(lb->transitive, spec["transitive"].as<bool>(false)) << where;
+      } else {
+        EXPECT_TRUE(a.extended_communities.empty()) << where;
+      }
       // The engine's path holds only the deprefer prepends of our own AS.
       const auto prepend = spec["prepend"].as<std::size_t>(0);
       std::vector<std::uint32_t> want_path(prepend, cfg.local_asn);
@@ -343,6 +322,10 @@ TEST_P(selection_case, routes_and_decisions_match_expectation) {
       }
       if (e["local_draining"]) {
         EXPECT_EQ(got[i].local_draining, e["local_draining"].as<std::uint32_t>()) << got_lines[i];
+      }
+      if (e["weight"]) {
+        const auto w = e["weight"].as<std::string>();
+        EXPECT_EQ(got[i].weight ? std::to_string(*got[i].weight) : "none", w) << got_lines[i];
       }
     }
   }

@@ -65,6 +65,8 @@ class generator {
     if (chance(30)) {
       a.med = 10;
     }
+    a.weighted_ecmp.enabled = chance(40);
+    a.weighted_ecmp.transitive = chance(20);
     const int peers = 1 + pick(3);
     for (int i = 0; i < peers; ++i) {
       peer_target p;
@@ -153,6 +155,10 @@ class generator {
     }
     if (chance(15)) {
       s.annotations["svcbgp.io/local-pref"] = one_of(std::vector<std::string>{"200", "50", "x"});
+    }
+    if (chance(15)) {
+      s.annotations["svcbgp.io/weighted-ecmp"] =
+          one_of(std::vector<std::string>{"true", "false", "yes"});
     }
     return s;
   }
