@@ -740,10 +740,10 @@ std::expected<daemon_config, std::vector<config_error>> parse(std::string_view y
         we.enabled = w.boolean(x["enabled"], "advertise.weighted_ecmp.enabled").value_or(false);
       }
       if (x["bandwidth_per_endpoint"]) {
-        // Mbit/s: 100 Gbit/s an endpoint at most keeps a large node's sum a finite float.
+        // Mbit/s; FRR holds a path's bandwidth in 32 bits of bytes/s (34 Gbit/s) in all.
         we.bandwidth_per_endpoint_mbps = static_cast<std::uint32_t>(
             w.number(x["bandwidth_per_endpoint"], "advertise.weighted_ecmp.bandwidth_per_endpoint",
-                     1, 100000)
+                     1, 10000)
                 .value_or(we.bandwidth_per_endpoint_mbps));
       }
       if (x["transitive"]) {

@@ -52,8 +52,10 @@ inline std::vector<std::uint32_t> default_forbidden_communities() {
 // (draft-ietf-idr-link-bandwidth; FRR since 7.4).
 struct weighted_ecmp_config {
   bool enabled = false;  // the svcbgp.io/weighted-ecmp annotation opts a service in or out
-  std::uint32_t bandwidth_per_endpoint_mbps =
-      1000;                 // Mbit/s, as FRR's `set extcommunity bandwidth`
+  // Mbit/s, as FRR's `set extcommunity bandwidth`. Only the ratios matter to ECMP; small values
+  // keep a node's sum inside the 32 bits of bytes/s FRR holds it in (34 Gbit/s: 3,400 endpoints
+  // here).
+  std::uint32_t bandwidth_per_endpoint_mbps = 10;
   bool transitive = false;  // type 0x00 instead of 0x40, for ToRs that want it
   friend bool operator==(const weighted_ecmp_config&, const weighted_ecmp_config&) = default;
 };

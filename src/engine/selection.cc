@@ -392,8 +392,10 @@ struct selector::impl {
   // depreferred ones) is the smallest weight a ToR can still give: 1 byte/s.
   std::uint64_t link_bandwidth_of(std::uint64_t endpoints) const {
     const auto& w = cfg.advertise.weighted_ecmp;
-    const double bytes =
+    double bytes =
         endpoints == 0 ? 1.0 : double(endpoints) * w.bandwidth_per_endpoint_mbps * 125'000.0;
+    // FRR reads the float into 32 bits of bytes/s: held to the largest float below 2^32.
+    bytes = std::min(bytes, 4294967040.0);
     return bgp::link_bandwidth(cfg.local_asn, static_cast<float>(bytes), w.transitive);
   }
 

@@ -120,12 +120,12 @@ TEST(config, received_routes_are_bounded_by_default) {
 }
 
 TEST(config, weighted_ecmp) {
-  // Issue 16: off by default; 1 Gbit/s an endpoint, non-transitive.
+  // Issue 16: off by default; 10 Mbit/s an endpoint, non-transitive.
   auto c = parse("local_asn: 65001\n", fake_env({{"NODE_NAME", "n1"}}));
   ASSERT_TRUE(c);
   EXPECT_EQ(c->advertise.weighted_ecmp, engine::weighted_ecmp_config{});
   EXPECT_FALSE(c->advertise.weighted_ecmp.enabled);
-  EXPECT_EQ(c->advertise.weighted_ecmp.bandwidth_per_endpoint_mbps, 1000u);
+  EXPECT_EQ(c->advertise.weighted_ecmp.bandwidth_per_endpoint_mbps, 10u);
   c = parse(
       "local_asn: 65001\nadvertise:\n  weighted_ecmp: {enabled: true, bandwidth_per_endpoint: 25,"
       " transitive: true}\n",
@@ -136,7 +136,7 @@ TEST(config, weighted_ecmp) {
                       " weight: 2}\n"),
             (std::vector<std::string>{
                 "advertise.weighted_ecmp.weight: unknown key",
-                "advertise.weighted_ecmp.bandwidth_per_endpoint: must be 1..100000"}));
+                "advertise.weighted_ecmp.bandwidth_per_endpoint: must be 1..10000"}));
 }
 
 TEST(config, allowed_cidrs_reaching_special_ranges_need_allow_special_ranges) {

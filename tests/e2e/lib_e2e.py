@@ -350,7 +350,7 @@ class Svcbgpd(Daemon):
             "advertise": {
                 "cluster_ips": {"cidrs": ["10.96.0.0/16"], "mode": "per-service"},
                 "external_ips": {"cidrs": ["192.0.2.0/24"]},
-                "load_balancer_ips": {"cidrs": ["198.51.100.0/24"]},
+                "load_balancer_ips": {"cidrs": ["198.51.100.0/24", "2001:db8:5b::/64"]},
                 "terminating_endpoints": "deprefer",
                 "batch_delay_ms": 10,
                 "communities": [],
@@ -469,7 +469,7 @@ def quantile(hist, q):
 
 def tor_paths(frr, prefix):
     """Paths FRR holds for prefix: [{peer, next_hop, as_path, best, multipath, stale, last_update, valid}]."""
-    d = frr.vjson(f"show bgp ipv4 unicast {prefix} json")
+    d = frr.vjson(f"show bgp {'ipv6' if ':' in prefix else 'ipv4'} unicast {prefix} json")
     out = []
     for p in d.get("paths", []) or []:
         asp = p.get("aspath", p.get("path"))

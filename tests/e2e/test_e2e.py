@@ -1,6 +1,6 @@
 """End to end: three svcbgpd nodes, one FRR ToR with ECMP, the fake Kubernetes API server driving the cluster.
 
-Topology (lib_e2e.py): FRR bgpd alone (-Z) in sbe2e-tor, AS 65070, `maximum-paths 8` and
+Topology (lib_e2e.py): FRR bgpd with zebra (the weighted-ECMP case reads zebra's RIB) in sbe2e-tor, AS 65070, `maximum-paths 8` and
 `bgp bestpath as-path multipath-relax` (the nodes have different ASNs: 64601..64603), `no bgp ebgp-requires-policy`,
 graceful restart on; node-1..node-3 each in its own namespace on the ToR's bridge (10.99.70.11..13/24) running
 svcbgpd with `kubernetes.source: kubeconfig` against the fake API server in sbe2e-api (https://10.99.71.1, reached
@@ -99,7 +99,7 @@ class EndToEnd(unittest.TestCase):
         cls.topo = Topology(NODES).up()
         neighbors = [Neighbor(n.v4, n.asn, hold_time=9, keepalive=3, connect_retry=1, graceful_restart=True)
                      for n in NODES]
-        cls.frr = Frr(TOR_NS, TOR_ASN, TOR_V4, neighbors, stalepath_time=300, tmp_parent=cls.tmp,
+        cls.frr = Frr(TOR_NS, TOR_ASN, TOR_V4, neighbors, stalepath_time=300, tmp_parent=cls.tmp, zebra=True,
                       global_lines=["debug bgp updates in"],  # withdrawals received show in frr.log
                       router_lines=["bgp bestpath as-path multipath-relax", "timers bgp 3 9"],
                       af_lines={"ipv4": ["maximum-paths 8"], "ipv6": ["maximum-paths 8"]}).start()
@@ -675,6 +675,78 @@ class EndToEnd(unittest.TestCase):
             self.frr.vtysh("configure terminal", f"router bgp {TOR_ASN}", f"no neighbor {N1.v4} shutdown")
         self.frr.wait_established(N1.v4, timeout=30)
 
+    def zebra_weights(self, prefix):
+        """The ToR's installed next hops for prefix in zebra's RIB: {node name: weight}."""
+        fam = "ipv6" if ":" in prefix else "ip"
+        routes = self.frr.vjson(f"show {fam} route {prefix} json").get(prefix, [])
+        by_addr = {n.v4: n.name for n in NODES} | {n.v6: n.name for n in NODES}
+        out = {}
+        for r in routes:
+            if not r.get("selected"):
+                continue
+            for nh in r.get("nexthops", []):
+                if nh.get("active") and nh.get("ip") in by_addr:
+                    out[by_addr[nh["ip"]]] = nh.get("weight", 1)
+        return out
+
+    def test_15_weighted_ecmp(self):
+        """Issue 16: a Local service with 1, 2 and 3 ready endpoints on the three nodes reaches zebra's RIB at the
+        ToR with next-hop weights 1:2:3 (FRR's bgpd turns each path's link bandwidth into bw x 100 / sum);
+        moving an endpoint changes the weights and nothing else; opted out, the next hops are equal again. The
+        same for an IPv6 service."""
+        for ip, cluster_ip, v6 in (("198.51.100.77", "10.96.70.25", False), ("2001:db8:5b::77", "fd99:96::77", True)):
+            with self.subTest(ip=ip):
+                self.t0 = time.monotonic()
+                prefix = ip + ("/128" if v6 else "/32")
+                name = "weighted6" if v6 else "weighted"
+                base = "fd99:244::" if v6 else "10.244.0."
+
+                def slice_for(counts):
+                    eps, k = [], 1
+                    for n, c in zip(NODES, counts):
+                        for _ in range(c):
+                            eps.append(endpoint(f"{base}{k}", n))
+                            k += 1
+                    out = endpoint_slice(f"{name}-1", NS, name, eps)
+                    out["addressType"] = "IPv6" if v6 else "IPv4"
+                    return out
+
+                def weights_become(counts, what):
+                    total = sum(counts)
+                    want = {n.name: 100 * c // total for n, c in zip(NODES, counts)}
+                    return wait_until(lambda: self.zebra_weights(prefix) == want, STEP_TIMEOUT, 0.2,
+                                      f"{prefix}: {what}: zebra weights {want}, last {self.zebra_weights(prefix)}")
+
+                def svc(weighted):
+                    out = lb_service(name, NS, cluster_ip, ip, policy="Local",
+                                     annotations={"svcbgp.io/weighted-ecmp": "true" if weighted else "false"})
+                    if v6:
+                        out["spec"]["ipFamilies"] = ["IPv6"]
+                    return out
+
+                def paths_but_weights():
+                    return sorted((p["next_hop"], p["as_path"]) for p in tor_paths(self.frr, prefix))
+
+                self.cluster.apply(svc(True))
+                self.cluster.apply(slice_for([1, 2, 3]))
+                weights_become([1, 2, 3], "1, 2 and 3 endpoints")
+                self.took(f"{prefix} weighted 1:2:3 in zebra")
+                before = paths_but_weights()
+                self.cluster.apply(slice_for([2, 2, 2]))  # one endpoint moved from node-3 to node-1
+                weights_become([2, 2, 2], "an endpoint moved from node-3 to node-1")
+                self.took(f"{prefix} weights after an endpoint moved")
+                self.assertEqual(paths_but_weights(), before)
+                self.cluster.apply(slice_for([1, 2, 3]))
+                weights_become([1, 2, 3], "moved back")
+                self.cluster.apply(svc(False))  # opted out: no link bandwidth, equal-cost again
+                wait_until(lambda: len(set(self.zebra_weights(prefix).values())) == 1 and
+                           len(self.zebra_weights(prefix)) == 3, STEP_TIMEOUT, 0.2,
+                           f"{prefix}: equal weights once opted out")
+                self.assertEqual(paths_but_weights(), before)
+                self.cluster.delete("services", NS, name)
+                self.cluster.delete("endpointslices", NS, f"{name}-1")
+                self.wait_paths(lambda ps: not ps, "withdrawn", prefix=prefix)
+
 
 class SessionMark:
     def __init__(self, established, dropped, up_epoch):
@@ -686,6 +758,7 @@ class SessionMark:
 
     def __repr__(self):
         return f"established {self.established}, dropped {self.dropped}, up since {self.up_epoch}"
+
 
 
 if __name__ == "__main__":

@@ -44,8 +44,9 @@ addressType: IPv4
 endpoints:
 )";
   for (int i = 0; i < local + remote; ++i) {
-    s += "- {addresses: [10.244.0." + std::to_string(i + 1) + "], conditions: {ready: true}, " +
-         "nodeName: " + (i < local ? "testnode" : "node2") + "}\n";
+    s += "- {addresses: [10.244." + std::to_string(i / 250) + "." + std::to_string(i % 250 + 1) +
+         "], conditions: {ready: true}, " + "nodeName: " + (i < local ? "testnode" : "node2") +
+         "}\n";
   }
   return s;
 }
@@ -119,6 +120,13 @@ TEST_F(weights, an_endpoint_elsewhere_changes_nothing_here) {
   ASSERT_NE(changed, nullptr);
   EXPECT_TRUE(changed->empty());
   EXPECT_TRUE(sel_->changed_peers().empty());
+}
+
+// FRR reads the bandwidth into 32 bits of bytes/s: past that it is held at the largest float below
+// 2^32 (5,000 endpoints x 8 Mbit/s would be 5e9 bytes/s).
+TEST_F(weights, a_sum_past_32_bits_of_bytes_per_second_is_held_below_it) {
+  update(slice_yaml(5000, 0));
+  EXPECT_EQ(bandwidth(), 4294967040.0f);
 }
 
 }  // namespace
