@@ -54,7 +54,8 @@ class FakeApi:
         return time.monotonic() - t
 
 
-def svcbgpd_config(work, kubeconfig, sinks, node="node-1", cluster_ips_per_service=False, batch_delay_ms=10):
+def svcbgpd_config(work, kubeconfig, sinks, node="node-1", cluster_ips_per_service=False, batch_delay_ms=10,
+                   weighted_ecmp=False):
     path = os.path.join(work, "svcbgpd.yaml")
     peers = "".join(f"""  - name: sink{i}
     address: {sink_addr(i)}
@@ -79,6 +80,7 @@ peers:
   load_balancer_ips: {{ cidrs: [172.16.0.0/12, "fd00:172:16::/64"] }}
   communities: []
   batch_delay_ms: {batch_delay_ms}
+  weighted_ecmp: {{ enabled: {"true" if weighted_ecmp else "false"} }}
   # The generated ClusterIPs fill 10.96.0.0/12, which holds this namespace's 10.99.90.x.
   allow_special_ranges: true
 kubernetes:
