@@ -95,11 +95,11 @@ addressType: IPv4
 endpoints:
   - {addresses: [10.244.2.5], nodeName: node-b, conditions: {ready: true}}
 """,
-    # LoadBalancer, Local policy, dual stack (an IPv6 LB IP), its endpoints on this node.
+    # LoadBalancer, Local policy, dual stack (an IPv6 LB IP), its endpoints on this node, weighted ECMP.
     "api.yaml": """\
 apiVersion: v1
 kind: Service
-metadata: {name: api, namespace: shop}
+metadata: {name: api, namespace: shop, annotations: {svcbgp.io/weighted-ecmp: "true"}}
 spec:
   type: LoadBalancer
   clusterIP: 10.96.0.11
@@ -354,11 +354,23 @@ def parse_counts(text):
     return out, total
 
 
-def parse_services(text):
-    """[(service, kind, ip, policy, local, ready, announced, reason)] from the SERVICE table."""
+def parse_services(text, weights=None):
+    """[(service, kind, ip, policy, local, ready, announced, reason)] from the SERVICE table; the WEIGHT
+    column, shown when weighted ECMP weighs a route, goes into `weights` {(service, ip): weight}."""
     lines = text.splitlines()
     assert lines and lines[0].startswith("SERVICE"), text
-    return [tuple(line.split()) for line in lines[1:] if line.strip() and not line.startswith("IP ")]
+    has_weight = "WEIGHT" in lines[0].split()
+    rows = []
+    for line in lines[1:]:
+        if not line.strip() or line.startswith("IP "):
+            continue
+        f = line.split()
+        if has_weight:
+            if weights is not None:
+                weights[(f[0], f[2])] = f[6]
+            del f[6]
+        rows.append(tuple(f))
+    return rows
 
 
 def table_of(route_json):
@@ -531,16 +543,18 @@ class SvcbgpcLive(unittest.TestCase):
             self.assertEqual(r["attributes"]["origin_as"], NODE_AS, r)
 
     def assert_bird_has(self, text_routes):
-        """What svcbgpc says tor1 is sent is what BIRD holds from node1: prefixes, next hops, AS paths."""
+        """What svcbgpc says tor1 is sent is what BIRD holds from node1: prefixes, next hops, AS paths,
+        communities, and extended communities printed alike (api's weighted-ECMP link bandwidth)."""
         bird = {}
         for fam in ("ipv4", "ipv6"):
             for r in self.bird.routes(fam):
-                bird[r["prefix"]] = (r["next_hop"], r["as_path"], sorted(r["communities"]))
+                bird[r["prefix"]] = (r["next_hop"], r["as_path"], sorted(r["communities"]), r["ext_communities"])
         ours = {}
         for r in text_routes:
             if r["table"].startswith("export"):
                 comms = re.findall(r"\((\d+),(\d+)\)", r["attrs"].get("BGP.community", "(65000,100)"))
-                ours[r["prefix"]] = (r["next_hop"], [r["origin_as"]], sorted(f"{a}:{b}" for a, b in comms))
+                ours[r["prefix"]] = (r["next_hop"], [r["origin_as"]], sorted(f"{a}:{b}" for a, b in comms),
+                                     r["attrs"].get("BGP.ext_community", ""))
         self.assertEqual(ours, bird)
 
     # -- 1xx: every show command, golden text and the same data in --json ------------------------------------
@@ -684,8 +698,15 @@ class SvcbgpcLive(unittest.TestCase):
 
     def test_110_show_services(self):
         text, j = self.text_and_json("services", "show", "services")
-        rows = parse_services(text)
+        weights = {}
+        rows = parse_services(text, weights)
         self.assertEqual(rows, self.services_rows(j))
+        # shop/api asks for weighted ECMP: its one ready local endpoint; nobody else's route has a weight.
+        self.assertEqual({k: w for k, w in weights.items() if w != "-"},
+                         {("shop/api", ip): "1" for ip in ("10.96.0.11", "fd00:10:96::11", "198.51.100.11",
+                                                            "2001:db8:100::11")})
+        self.assertEqual({(f"{s['namespace']}/{s['name']}", s["ip"]): str(s["weight"]) for s in j["services"]
+                          if "weight" in s}, {k: w for k, w in weights.items() if w != "-"})
         reasons = {(r[0], r[2]): r[7] for r in rows}
         self.assertEqual(reasons, {
             ("shop/api", "10.96.0.11"): "announced",

@@ -358,7 +358,7 @@ def parse_bird_routes(text):
             prefix = m.group(1) or last_prefix
             last_prefix = prefix
             cur = {"prefix": norm_prefix(prefix), "next_hop": None, "as_path": [], "communities": [],
-                   "large_communities": [], "local_pref": None, "med": None,
+                   "large_communities": [], "ext_communities": "", "local_pref": None, "med": None,
                    "stale": "stale" in line.lower(), "protocol": m.group(3), "kind": m.group(2)}
             routes.append(cur)
             continue
@@ -374,6 +374,8 @@ def parse_bird_routes(text):
         elif s.startswith("BGP.large_community:"):
             cur["large_communities"] = [f"{a}:{b}:{c}" for a, b, c in
                                         re.findall(r"\((\d+),\s*(\d+),\s*(\d+)\)", s)]
+        elif s.startswith("BGP.ext_community:"):
+            cur["ext_communities"] = s.split(":", 1)[1].strip()  # as BIRD prints them
         elif s.startswith("BGP.local_pref:"):
             cur["local_pref"] = int(s.split(":", 1)[1])
         elif s.startswith("BGP.med:"):
