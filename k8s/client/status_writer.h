@@ -2,9 +2,9 @@
 // missing (owned by the Node), then a JSON merge patch with a resourceVersion precondition (a 409
 // reads the object again and writes once more: this node is its only writer), only when the status
 // changed and at most once per `min_interval`, and again every `heartbeat` when nothing changed
-// (status.heartbeatTime: a reader tells a stopped svcbgpd from a quiet one). A missing CRD (404 on create) is reported once and
-// tried again every `missing_crd_retry`; other failures back off from 1 s to 30 s. The daemon goes
-// on whatever happens here.
+// (status.heartbeatTime: a reader tells a stopped svcbgpd from a quiet one). A missing CRD (404 on
+// create) is reported once and tried again every `missing_crd_retry`; other failures back off from
+// 1 s to 30 s. The daemon goes on whatever happens here.
 //
 // Asio stays in the .cc (pimpl). Concurrency: report() and stop() from the io_context's thread.
 #pragma once
