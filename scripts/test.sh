@@ -41,7 +41,7 @@ ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
 # Short libFuzzer runs over the BGP decoder and the watch decoder with the object parsers (clang).
 if [ -f fuzz/meson.build ] && command -v clang++ >/dev/null; then
   [ -d build-fuzz ] || CXX=clang++ meson setup build-fuzz -Dfuzz=true -Dwerror=false >/dev/null
-  if ninja -C build-fuzz fuzz/bgp_decode_fuzz fuzz/k8s_watch_fuzz >/dev/null; then
+  if ninja -C build-fuzz fuzz/bgp_decode_fuzz fuzz/k8s_watch_fuzz fuzz/bfd_decode_fuzz >/dev/null; then
     run_suites build-fuzz --suite fuzz
   else
     echo "fuzz build failed"; status=1
