@@ -218,7 +218,7 @@ std::string_view notification_subcode_name(std::uint8_t code, std::uint8_t subco
           return "Out of Resources";
         case notif::cease_hard_reset:
           return "Hard Reset";
-        case 10:
+        case notif::cease_bfd_down:
           return "BFD Down";
       }
       break;

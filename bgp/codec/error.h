@@ -37,6 +37,7 @@ inline constexpr std::uint8_t cease_other_config_change = 6;
 inline constexpr std::uint8_t cease_collision_resolution = 7;
 inline constexpr std::uint8_t cease_out_of_resources = 8;
 inline constexpr std::uint8_t cease_hard_reset = 9;  // RFC 8538
+inline constexpr std::uint8_t cease_bfd_down = 10;   // RFC 9384
 }  // namespace notif
 
 // Name of a code and subcode for logs and the CLI: ("Cease", "Administrative Shutdown").

@@ -212,7 +212,7 @@ void peer::restart() {
   start();
 }
 
-void peer::hold(std::optional<std::string> why) {
+void peer::hold(std::optional<std::string> why, std::optional<notification_message> notify) {
   if (why.has_value() == held_.has_value()) {
     held_ = std::move(why);  // a new reason, same effect
     return;
@@ -222,7 +222,8 @@ void peer::hold(std::optional<std::string> why) {
     return;
   }
   if (held_) {
-    halt(notification_message::cease_with_message(notif::cease_admin_shutdown, *held_));
+    halt(notify ? *notify
+                : notification_message::cease_with_message(notif::cease_admin_shutdown, *held_));
   } else {
     start();
   }

@@ -54,7 +54,10 @@ class peer : public std::enable_shared_from_this<peer> {
   void restart();
   // The owner keeps the session down for `why` (this node is not selected by the peer's
   // node_selector): no connection, no accept, whatever enable/disable say; nullopt lets it start.
-  void hold(std::optional<std::string> why);
+  // `notify`: the NOTIFICATION that ends a running session (default: Cease/Administrative
+  // Shutdown carrying `why`).
+  void hold(std::optional<std::string> why,
+            std::optional<notification_message> notify = std::nullopt);
   // An incoming connection from this peer's address (RFC 4271 §8.2.1.4 passive, §6.8 collision).
   void accept(tcp::socket socket);
   void set_routes(const route_set& source);

@@ -281,12 +281,13 @@ bool speaker::disable_peer(const std::string& name, const std::string& message) 
   return true;
 }
 
-bool speaker::hold_peer(const std::string& name, std::optional<std::string> why) {
+bool speaker::hold_peer(const std::string& name, std::optional<std::string> why,
+                        std::optional<notification_message> notify) {
   auto p = impl_->find(name);
   if (!p) {
     return false;
   }
-  p->hold(std::move(why));
+  p->hold(std::move(why), std::move(notify));
   return true;
 }
 

@@ -113,7 +113,8 @@ class speaker {
   bool disable_peer(const std::string& name, const std::string& message);
   // Keeps the peer down for `why` whatever enable/disable say: no connection, no accept (a peer
   // whose node_selector does not match this node); nullopt releases it.
-  bool hold_peer(const std::string& name, std::optional<std::string> why);
+  bool hold_peer(const std::string& name, std::optional<std::string> why,
+                 std::optional<notification_message> notify = std::nullopt);
   // Cease/Administrative Reset, then reconnect.
   bool restart_peer(const std::string& name);
   // The path to the peer is gone (its interface went down): drop the session now, as a TCP

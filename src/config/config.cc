@@ -277,7 +277,8 @@ void parse_peer(walker& w, const YAML::Node& n, const std::string& path, const e
               "advertise",
               "next_hop_v4",
               "next_hop_v6",
-              "enabled"})) {
+              "enabled",
+              "bfd"})) {
     return;
   }
   peer p;
@@ -420,6 +421,29 @@ void parse_peer(walker& w, const YAML::Node& n, const std::string& path, const e
   if (auto v = sub("advertise"); v) {
     if (auto k = parse_kinds(w, v, join(path, "advertise"))) {
       p.advertise = *k;
+    }
+  }
+  if (auto v = sub("bfd"); v) {
+    const auto bp = join(path, "bfd");
+    if (w.map(v, bp, {"enabled", "min_rx_ms", "min_tx_ms", "multiplier", "strict"})) {
+      if (v["enabled"]) {
+        p.bfd.enabled = w.boolean(v["enabled"], join(bp, "enabled")).value_or(false);
+      }
+      // FRR's ranges: 10..60000 ms, and a multiplier of 2..255 (RFC 5880 allows 1).
+      for (auto [key, field] :
+           {std::pair{"min_rx_ms", &p.bfd.min_rx_ms}, std::pair{"min_tx_ms", &p.bfd.min_tx_ms}}) {
+        if (v[key]) {
+          *field = static_cast<std::uint32_t>(
+              w.number(v[key], join(bp, key), 10, 60000).value_or(*field));
+        }
+      }
+      if (v["multiplier"]) {
+        p.bfd.multiplier = static_cast<std::uint32_t>(
+            w.number(v["multiplier"], join(bp, "multiplier"), 1, 255).value_or(3));
+      }
+      if (v["strict"]) {
+        p.bfd.strict = w.boolean(v["strict"], join(bp, "strict")).value_or(true);
+      }
     }
   }
   peers.push_back(std::move(p));

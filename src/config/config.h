@@ -36,6 +36,17 @@ enum class log_format : std::uint8_t { text, json };
 inline constexpr std::uint32_t default_max_prefixes = 1000;
 inline constexpr std::size_t default_max_received_bytes = 4u << 20;
 
+// RFC 5882: BFD toward a peer; its Down takes the BGP session down at once (Cease/BFD Down).
+struct bfd_config {
+  bool enabled = false;
+  std::uint32_t min_rx_ms = 300;  // FRR's defaults
+  std::uint32_t min_tx_ms = 300;
+  std::uint32_t multiplier = 3;
+  // true: BGP waits for BFD Up, always; false: only once the peer has shown it runs BFD.
+  bool strict = true;
+  friend bool operator==(const bfd_config&, const bfd_config&) = default;
+};
+
 struct peer {
   bgp::peer_config bgp;  // name, address, asn, timers, security, families, ...
   bool source_address_auto = true;
@@ -43,6 +54,7 @@ struct peer {
   std::map<std::string, std::string> node_selector;
   std::set<engine::ip_kind> advertise{engine::ip_kind::cluster_ip, engine::ip_kind::external_ip,
                                       engine::ip_kind::load_balancer_ip};
+  bfd_config bfd;
   friend bool operator==(const peer&, const peer&) = default;
 };
 

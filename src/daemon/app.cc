@@ -17,6 +17,7 @@
 #include "k8s/directory/directory_source.h"
 #include "k8s/model/cache.h"
 #include "src/admin/server.h"
+#include "src/daemon/bfd_links.h"
 #include "src/daemon/config_file_source.h"
 #include "src/daemon/http_server.h"
 #include "src/daemon/log.h"
@@ -91,6 +92,7 @@ struct app::impl : engine::route_sink {
   std::unique_ptr<k8s::source> api;
   // This node's BGPNodeStatus (API source only).
   std::unique_ptr<k8s::client::status_writer> node_status;
+  std::unique_ptr<bfd_links> bfd;
   // The API source owns its cache; it hands it over with each batch.
   k8s::cluster_cache* api_cache = nullptr;
   std::unique_ptr<engine::reconciler> reconciler;
@@ -304,6 +306,12 @@ struct app::impl : engine::route_sink {
     sc.hold_table = true;
     speaker = std::make_unique<bgp::speaker>(io, sc);
     speaker->on_event([this](const bgp::speaker_event& e) { on_speaker_event(e); });
+    bfd = std::make_unique<bfd_links>(
+        io, [this](const std::string& peer, const bgp::bfd::state_changed& c) { on_bfd(peer, c); },
+        [](std::string_view m) {
+          log::warn("bfd", {{"detail", std::string(m)}});
+        });
+    bfd->sync(cfg.peers);
     for (const auto& p : cfg.peers) {
       auto why = selection_hold(p);
       if (why) {
@@ -474,7 +482,33 @@ struct app::impl : engine::route_sink {
 
   // peers[].node_selector: a ToR this node's labels do not select gets no connection and no
   // accept. Nothing is known before the Node is, so such a peer waits for it.
+  // Why the peer's session is held down: its node_selector first, then its BFD (RFC 5882).
   std::optional<std::string> selection_hold(const config::peer& p) {
+    if (auto why = node_selection_hold(p)) {
+      return why;
+    }
+    return bfd ? bfd->hold(p) : std::nullopt;
+  }
+
+  // BFD Down: the running session ends with Cease/BFD Down (RFC 9384), at once.
+  std::optional<bgp::notification_message> hold_notification(const config::peer& p) {
+    if (node_selection_hold(p)) {
+      return std::nullopt;
+    }
+    return bgp::notification_message{bgp::notif::cease, bgp::notif::cease_bfd_down, {}};
+  }
+
+  void on_bfd(const std::string& peer, const bgp::bfd::state_changed& c) {
+    log::info("BFD session state", {{"peer", peer},
+                                    {"from", std::string(bgp::bfd::to_string(c.from))},
+                                    {"to", std::string(bgp::bfd::to_string(c.to))},
+                                    {"diag", std::string(bgp::bfd::to_string(c.why))}});
+    if (!shutting_down) {
+      apply_peer_selection();
+    }
+  }
+
+  std::optional<std::string> node_selection_hold(const config::peer& p) {
     if (p.node_selector.empty()) {
       return std::nullopt;
     }
@@ -504,9 +538,10 @@ struct app::impl : engine::route_sink {
       if (why) {
         log::info("peer held down", {{"peer", p.bgp.name}, {"reason", *why}});
       } else {
-        log::info("peer selected by this node's labels, starting", {{"peer", p.bgp.name}});
+        log::info("peer no longer held, starting", {{"peer", p.bgp.name}});
       }
-      speaker->hold_peer(p.bgp.name, std::move(why));
+      auto notify = why ? hold_notification(p) : std::nullopt;
+      speaker->hold_peer(p.bgp.name, std::move(why), std::move(notify));
     }
   }
 
@@ -652,6 +687,9 @@ struct app::impl : engine::route_sink {
     if (node_status) {
       node_status->stop();
     }
+    if (bfd) {
+      bfd->admin_down_all();  // RFC 5882 §3.2: planned, not a failure; graceful restart may go on
+    }
     if (http) {
       http->stop();
     }
@@ -732,6 +770,7 @@ struct app::impl : engine::route_sink {
       speaker->remove_peer(name);
     }
     cfg = std::move(*next);
+    bfd->sync(cfg.peers);
     for (const auto& p : plan.add) {
       speaker->add_peer(resolve_peer(p), selection_hold(p));
     }

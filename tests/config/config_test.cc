@@ -119,6 +119,26 @@ TEST(config, received_routes_are_bounded_by_default) {
   EXPECT_EQ(errors[0].rfind("peers[0].max_prefixes_action: ", 0), 0u) << errors[0];
 }
 
+TEST(config, peer_bfd) {
+  // Issue 17: off by default; FRR's 300 ms x 3; strict.
+  auto c = parse("local_asn: 65001\npeers: [{name: t, address: 10.0.0.1, asn: 65000}]\n",
+                 fake_env({{"NODE_NAME", "n1"}}));
+  ASSERT_TRUE(c);
+  EXPECT_EQ(c->peers[0].bfd, config::bfd_config{});
+  EXPECT_FALSE(c->peers[0].bfd.enabled);
+  c = parse(
+      "local_asn: 65001\npeers: [{name: t, address: 10.0.0.1, asn: 65000, bfd: {enabled: true,"
+      " min_rx_ms: 100, min_tx_ms: 200, multiplier: 5, strict: false}}]\n",
+      fake_env({{"NODE_NAME", "n1"}}));
+  ASSERT_TRUE(c);
+  EXPECT_EQ(c->peers[0].bfd, (config::bfd_config{true, 100, 200, 5, false}));
+  EXPECT_EQ(errors_of("local_asn: 65001\npeers: [{name: t, address: 10.0.0.1, asn: 65000, bfd:"
+                      " {min_rx_ms: 5, multiplier: 0, echo: true}}]\n"),
+            (std::vector<std::string>{"peers[0].bfd.echo: unknown key",
+                                      "peers[0].bfd.min_rx_ms: must be 10..60000",
+                                      "peers[0].bfd.multiplier: must be 1..255"}));
+}
+
 TEST(config, weighted_ecmp) {
   // Issue 16: off by default; 10 Mbit/s an endpoint, non-transitive.
   auto c = parse("local_asn: 65001\n", fake_env({{"NODE_NAME", "n1"}}));

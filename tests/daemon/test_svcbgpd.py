@@ -334,7 +334,7 @@ class Daemon(unittest.TestCase):
         self.proc.send_signal(signal.SIGTERM)
         out = self.proc.communicate(timeout=10)[0]
         self.assertIn('msg="peer held down" peer=tor reason="node not selected', out)
-        self.assertIn('msg="peer selected by this node\'s labels, starting" peer=tor', out)
+        self.assertIn('msg="peer no longer held, starting" peer=tor', out)
 
     def cpu_seconds(self):
         with open(f"/proc/{self.proc.pid}/stat") as f:

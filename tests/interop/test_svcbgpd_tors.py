@@ -10,6 +10,7 @@ address too (RFC 2545 §3), which FRR shows.
 import json
 import os
 import signal
+import time
 
 from lib.base import NODE_AS, TOR_AS, InteropCase
 from lib.daemons import Daemon, Exabgp, Frr, Gobgp, Neighbor, wait_until
@@ -29,8 +30,9 @@ class Svcbgpd(Daemon):
 
     name = "svcbgpd"
 
-    def __init__(self, ns, topo, v6_transport, passive=False):
+    def __init__(self, ns, topo, v6_transport, passive=False, bfd=None):
         super().__init__(ns, NODE_AS, topo.node_v4, [])
+        self.bfd = bfd  # the peer's `bfd:` block
         self.topo = topo
         self.v6_transport = v6_transport
         self.passive = passive  # listen on 179 and let the ToR connect
@@ -43,6 +45,8 @@ class Svcbgpd(Daemon):
                 "hold_time": 9, "connect_retry_time": 1, "families": ["ipv4", "ipv6"]}
         if self.v6_transport:
             peer["next_hop_v4"] = t.node_v4
+        if self.bfd:
+            peer["bfd"] = dict(self.bfd)
         extra = {}
         if self.passive:
             peer["passive"] = True
@@ -64,9 +68,14 @@ class Svcbgpd(Daemon):
         self.manifest("node.json", {"apiVersion": "v1", "kind": "Node", "metadata": {"name": "node-1"},
                                     "status": {"conditions": [{"type": "Ready", "status": "True"}]}})
         self.add_service()
-        conf = self.write("svcbgpd.yaml", json.dumps(self.config()) + "\n")
-        self._spawn([svcbgpd_binary(), "--config", conf, "--log-level", "debug"])
+        self.conf = self.write("svcbgpd.yaml", json.dumps(self.config()) + "\n")
+        self._spawn([svcbgpd_binary(), "--config", self.conf, "--log-level", "debug"])
         return self
+
+    def reload(self):
+        """Writes config() again and sends SIGHUP."""
+        self.write("svcbgpd.yaml", json.dumps(self.config()) + "\n")
+        self.proc.send_signal(signal.SIGHUP)
 
     def add_service(self):
         svc = {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "web", "namespace": "shop"},
@@ -97,8 +106,8 @@ class SvcbgpdToRs(InteropCase):
     PREFIX = "isv"
     INDEX = 15
 
-    def svcbgpd(self, v6_transport=False, passive=False):
-        return self.own(Svcbgpd(self.topo.node, self.topo, v6_transport, passive)).start()
+    def svcbgpd(self, v6_transport=False, passive=False, bfd=None):
+        return self.own(Svcbgpd(self.topo.node, self.topo, v6_transport, passive, bfd)).start()
 
     def node_neighbor(self, v6_transport, passive=True):
         t = self.topo
@@ -140,7 +149,7 @@ class SvcbgpdToRs(InteropCase):
         self.check_withdrawn(g, "GoBGP")
         d.add_service()
         self.check_routes(g, "GoBGP")
-        self.assertEqual(d.terminate(), 0)
+        self.assertEqual(d.terminate(), 0, d.log_tail(40))  # the reason, should it ever exit 1
         self.check_withdrawn(g, "GoBGP after SIGTERM")
         msg = wait_until(lambda: g.shutdown_message(peer), 10, what="the shutdown message in GoBGP's log")
         self.assertEqual(msg, MESSAGE)
@@ -167,7 +176,7 @@ class SvcbgpdToRs(InteropCase):
         d.add_service()
         self.check_routes(e, "ExaBGP", hops)
         before = len(e.messages())
-        self.assertEqual(d.terminate(), 0)
+        self.assertEqual(d.terminate(), 0, d.log_tail(40))  # the reason, should it ever exit 1
         self.check_withdrawn(e, "ExaBGP after SIGTERM")
 
         # ExaBGP 4.2 cannot decode a Cease that carries a Shutdown Communication (RFC 9003): its
@@ -207,3 +216,64 @@ class SvcbgpdToRs(InteropCase):
         by_scope = wait_until(scopes, 15, what="a link-local next hop at FRR")
         self.assertEqual(by_scope.get("global"), t.node_v6, by_scope)
         self.assertEqual(by_scope.get("link-local"), self.node_link_local(), by_scope)
+
+    # -- BFD (issue 17): svcbgpd against FRR's bfdd, `neighbor X bfd` ------------------------------------------
+
+    def bfd_peer(self, f, address):
+        peers = f.vjson("show bfd peers json")
+        return next((p for p in peers if p.get("peer") == address), None) if isinstance(peers, list) else None
+
+    def bfd_case(self, v6_transport):
+        t = self.topo
+        node = t.node_v6 if v6_transport else t.node_v4
+        n = self.node_neighbor(v6_transport)
+        n.bfd = True
+        f = self.own(Frr(t.tor, TOR_AS, t.tor_v4, [n], zebra=True, bfd=True)).start()
+        d = self.svcbgpd(v6_transport, bfd={"enabled": True, "min_rx_ms": 500, "min_tx_ms": 400,
+                                            "multiplier": 3})
+        # Up on both sides, and BGP after it (strict: svcbgpd waits for BFD Up).
+        p = wait_until(lambda: (lambda x: x if x and x.get("status") == "up" else None)(self.bfd_peer(f, node)),
+                       30, what="FRR's BFD session with svcbgpd Up")
+        f.wait_established(node)
+        self.check_routes(f, "FRR with BFD")
+        # FRR learned our intervals (RFC 5880 §6.8.2: each side sends no faster than the other asks).
+        self.assertEqual((p["remote-receive-interval"], p["remote-transmit-interval"],
+                          p["remote-detect-multiplier"]), (500, 400, 3), p)
+        connections = f.neighbor_info(node).get("connectionsEstablished")
+        bfd_id = p.get("remote-id")
+        # A new receive interval on SIGHUP: a Poll Sequence, no flap of BFD or BGP.
+        d.bfd["min_rx_ms"] = 200
+        d.reload()
+        p = wait_until(lambda: (lambda x: x if x and x.get("remote-receive-interval") == 200 else None)(
+            self.bfd_peer(f, node)), 15, what="FRR seeing svcbgpd's new receive interval")
+        self.assertEqual((p["status"], p.get("remote-id")), ("up", bfd_id), p)
+        self.assertEqual(f.neighbor_info(node).get("connectionsEstablished"), connections)
+        # The path goes silent one way, with no carrier change: the node's packets to the ToR are dropped
+        # (a blackhole route in the node). FRR's bfdd notices in 3 x 200 ms and says Down; svcbgpd ends BGP
+        # with Cease/BFD Down and holds it; FRR's bgpd drops the session on its BFD Down. (A blackhole on the
+        # ToR side would not do: bfdd sends bound to the interface, past the route.)
+        tor = t.tor_v6 if v6_transport else t.tor_v4
+        route = ["ip", "-6" if v6_transport else "-4", "route", "{}", "blackhole",
+                 tor + ("/128" if v6_transport else "/32")]
+        t0 = time.monotonic()
+        run(in_ns(t.node, [w.format("add") if w == "{}" else w for w in route]))
+        wait_until(lambda: f.neighbor_info(node).get("bgpState") != "Established", 10,
+                   what="FRR's BGP session with svcbgpd down after BFD Down")
+        took = time.monotonic() - t0
+        print(f"# {'IPv6' if v6_transport else 'IPv4'}: BGP down at FRR {took * 1000:.0f} ms after the path went "
+              f"silent (BFD 200 ms x 3; BGP hold time 9 s)")
+        log = wait_until(lambda: (lambda l: l if "Neighbor Signaled Session Down" in l else None)(d.log_tail(300)),
+                         10, what="svcbgpd logging its BFD session Down")
+        self.assertIn('msg="peer held down" peer=tor reason="BFD Down (Neighbor Signaled Session Down)"', log)
+        run(in_ns(t.node, [w.format("del") if w == "{}" else w for w in route]))
+        wait_until(lambda: (lambda x: x and x.get("status") == "up")(self.bfd_peer(f, node)), 30,
+                   what="BFD Up again once the path heals")
+        f.wait_established(node)
+        self.check_routes(f, "FRR after the path healed")
+
+    def test_frr_bfd_ipv4(self):
+        self.bfd_case(False)
+
+    def test_frr_bfd_ipv6(self):
+        self.bfd_case(True)
+

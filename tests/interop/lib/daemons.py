@@ -38,8 +38,9 @@ KEEP = os.environ.get("SVCBGP_INTEROP_KEEP") == "1"
 class Neighbor:
     def __init__(self, address, asn, local_address=None, password=None, passive=False,
                  families=("ipv4", "ipv6"), hold_time=9, keepalive=3, connect_retry=1,
-                 graceful_restart=False, port=179, ttl_security=False):
+                 graceful_restart=False, port=179, ttl_security=False, bfd=False):
         self.address = address
+        self.bfd = bfd  # FRR: `neighbor X bfd` (needs Frr(bfd=True))
         self.asn = asn
         self.local_address = local_address
         self.password = password
@@ -407,14 +408,18 @@ class Frr(Daemon):
         return out
 
     def __init__(self, ns, asn, router_id, neighbors, announce=(), stalepath_time=None, router_lines=(),
-                 af_lines=None, global_lines=(), dynamic=None, zebra=False, **kw):
+                 af_lines=None, global_lines=(), dynamic=None, zebra=False, bfd=False, **kw):
         """zebra: run zebra beside bgpd, as a ToR does (bgpd then knows the peer's interface, which
         FRR 8.4 needs to accept a link-local next hop; routes go into the namespace's table);
         router_lines: extra lines under `router bgp` (e.g. "bgp bestpath as-path multipath-relax");
         af_lines: {"ipv4": [...], "ipv6": [...]} extra lines per address family (e.g. "maximum-paths 8");
         global_lines: extra top-level lines before `router bgp` (e.g. "debug bgp updates in");
-        dynamic: a Dynamic, nodes taken from a listen range (the ToR of docs/routers.md)."""
+        dynamic: a Dynamic, nodes taken from a listen range (the ToR of docs/routers.md);
+        bfd: run bfdd too (with zebra, which carries bgpd's BFD registrations), for neighbours with bfd."""
         self.global_lines = list(global_lines)
+        self.bfd = bfd
+        self.bfdd_proc = None
+        self._bfdd_token = None
         self.dynamic = dynamic
         self.zebra = zebra
         self.zebra_proc = None
@@ -461,6 +466,8 @@ class Frr(Daemon):
                 out.append(f" neighbor {a} password {n.password}")
             if n.passive:
                 out.append(f" neighbor {a} passive")
+            if n.bfd:
+                out.append(f" neighbor {a} bfd")
         for fam in ("ipv4", "ipv6"):
             out.append(f" address-family {fam} unicast")
             out += [f"  {line}" for line in self.af_lines.get(fam, [])]
@@ -484,7 +491,7 @@ class Frr(Daemon):
         os.chown(conf, frr.pw_uid, frr.pw_gid)
         # Foreground (no -d) so the pid we hold is bgpd itself; -Z: no zebra; -P 0: no TCP vty.
         zebra = ["-Z"]
-        if self.zebra:
+        if self.zebra or self.bfd:
             zserv = self.path("zserv.api")
             zconf = self.write("zebra.conf", "hostname tor\n")
             os.chown(zconf, frr.pw_uid, frr.pw_gid)
@@ -499,6 +506,17 @@ class Frr(Daemon):
             self._zebra_token = cleanup.register(f"zebra pid {zpid}", lambda: _kill_quietly(zpid))
             wait_until(lambda: os.path.exists(zserv), 20, what="zebra's socket")
             zebra = ["-z", zserv]
+            if self.bfd:
+                log = open(self.path("bfdd.log"), "a")
+                self.bfdd_proc = subprocess.Popen(
+                    in_ns(self.ns, ["/usr/lib/frr/bfdd", "-u", "frr", "-g", "frr", "-P", "0",
+                                    "-i", self.path("bfdd.pid"), "-z", zserv, "--vty_socket", self.vty,
+                                    "--bfdctl", self.path("bfdd.sock")]),
+                    stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, cwd=self.dir,
+                    start_new_session=True)
+                log.close()
+                bpid = self.bfdd_proc.pid
+                self._bfdd_token = cleanup.register(f"bfdd pid {bpid}", lambda: _kill_quietly(bpid))
         self._spawn(["/usr/lib/frr/bgpd", *zebra, "-u", "frr", "-g", "frr", "-P", "0",
                      "-f", conf, "-i", self.path("bgpd.pid"), "--vty_socket", self.vty])
         self._wait_ready()
@@ -506,6 +524,13 @@ class Frr(Daemon):
 
     def stop(self, sig=signal.SIGTERM):
         super().stop(sig)
+        if self.bfdd_proc is not None:
+            _kill_quietly(self.bfdd_proc.pid)
+            self.bfdd_proc.wait(timeout=10)
+            self.bfdd_proc = None
+        if self._bfdd_token is not None:
+            cleanup.unregister(self._bfdd_token)
+            self._bfdd_token = None
         if self.zebra_proc is not None:
             _kill_quietly(self.zebra_proc.pid)
             self.zebra_proc.wait(timeout=10)
