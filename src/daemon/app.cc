@@ -807,6 +807,10 @@ struct app::impl : engine::route_sink {
     snap.sources = sources();
     snap.announced = reconciler->current().announced_by_kind();
     snap.weight_updates = reconciler->current().weight_updates();
+    if (bfd) {
+      snap.bfd = bfd->sessions();
+      snap.bfd_counters = bfd->counters();
+    }
     snap.reloads_ok = reloads_ok;
     snap.reloads_rejected = reloads_rejected;
     snap.reloads_refused = reloads_refused;

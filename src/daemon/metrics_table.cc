@@ -127,6 +127,37 @@ std::string render_metrics(const metrics_snapshot& s) {
   for (const auto& [kind, v] : announced) {
     w.sample("svcbgp_services_announced", {{"kind", kind}}, static_cast<double>(v));
   }
+  if (!s.bfd.empty()) {
+    w.family("svcbgp_bfd_session_up", "gauge", "1 while the peer's BFD session is Up.");
+    for (const auto& b : s.bfd) {
+      w.sample("svcbgp_bfd_session_up", {{"peer", b.peer}},
+               b.session.local == bgp::bfd::state::up ? 1 : 0);
+    }
+    w.family("svcbgp_bfd_session_state", "gauge",
+             "The BFD session's state (RFC 5880 §4.1), one-hot.");
+    for (const auto& b : s.bfd) {
+      for (auto st : {bgp::bfd::state::admin_down, bgp::bfd::state::down, bgp::bfd::state::init,
+                      bgp::bfd::state::up}) {
+        w.sample("svcbgp_bfd_session_state",
+                 {{"peer", b.peer}, {"state", std::string(bgp::bfd::to_string(st))}},
+                 b.session.local == st ? 1 : 0);
+      }
+    }
+    w.family("svcbgp_bfd_packets_total", "counter", "BFD control packets, by direction.");
+    w.sample("svcbgp_bfd_packets_total", {{"direction", "received"}},
+             static_cast<double>(s.bfd_counters.received));
+    w.sample("svcbgp_bfd_packets_total", {{"direction", "sent"}},
+             static_cast<double>(s.bfd_counters.sent));
+    w.family("svcbgp_bfd_packets_dropped_total", "counter",
+             "Received BFD packets dropped before any session saw them, by reason.");
+    for (const auto& [reason, n] : s.bfd_counters.dropped) {
+      w.sample("svcbgp_bfd_packets_dropped_total", {{"reason", reason}}, static_cast<double>(n));
+    }
+    w.family("svcbgp_bfd_detect_expirations_total", "counter",
+             "BFD sessions brought Down by their detection time (a silent path).");
+    w.sample("svcbgp_bfd_detect_expirations_total", {},
+             static_cast<double>(s.bfd_counters.detect_expirations));
+  }
   w.family("svcbgp_weight_updates_total", "counter",
            "Prefixes re-sent only because their weighted-ECMP link bandwidth changed.");
   w.sample("svcbgp_weight_updates_total", {}, static_cast<double>(s.weight_updates));

@@ -12,6 +12,7 @@
 
 #include "bgp/session/speaker.h"
 #include "src/admin/control.h"
+#include "src/daemon/bfd_links.h"
 #include "src/daemon/metrics.h"
 
 namespace svcbgp::daemon {
@@ -27,6 +28,8 @@ struct metrics_snapshot {
   std::array<std::size_t, 3> announced{};
   // Prefixes re-sent only because their weighted-ECMP weight changed (a reload starts it again).
   std::uint64_t weight_updates = 0;
+  std::vector<bfd_link_status> bfd;  // one per peer with bfd.enabled
+  bgp::bfd_counters bfd_counters;
   std::uint64_t reloads_ok = 0;
   std::uint64_t reloads_rejected = 0;
   std::uint64_t reloads_refused = 0;

@@ -34,6 +34,14 @@ struct fixture {
     snap.notifications = &notifications;
     snap.announced = {1, 0, 5};
     snap.weight_updates = 4;
+    bfd_link_status b;
+    b.peer = "tor1";
+    b.session.local = bgp::bfd::state::up;
+    snap.bfd = {b};
+    snap.bfd_counters.received = 30;
+    snap.bfd_counters.sent = 31;
+    snap.bfd_counters.dropped["ttl"] = 2;
+    snap.bfd_counters.detect_expirations = 1;
     snap.reloads_ok = 2;
     snap.reloads_refused = 1;
     reconcile.observe(0.001);
@@ -74,6 +82,12 @@ TEST(metrics_table, what_a_scrape_shows_for_one_peer_and_one_resource) {
            "svcbgp_services_announced{kind=\"ClusterIP\"} 1",
            "svcbgp_services_announced{kind=\"LoadBalancerIP\"} 5",
            "svcbgp_weight_updates_total 4",
+           "svcbgp_bfd_session_up{peer=\"tor1\"} 1",
+           "svcbgp_bfd_session_state{peer=\"tor1\",state=\"Up\"} 1",
+           "svcbgp_bfd_session_state{peer=\"tor1\",state=\"Down\"} 0",
+           "svcbgp_bfd_packets_total{direction=\"received\"} 30",
+           "svcbgp_bfd_packets_dropped_total{reason=\"ttl\"} 2",
+           "svcbgp_bfd_detect_expirations_total 1",
            "svcbgp_reconcile_duration_seconds_count 1",
        }) {
     EXPECT_TRUE(lines.count(want)) << want;
