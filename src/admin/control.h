@@ -68,6 +68,21 @@ struct route_query {
   bool received = true;
 };
 
+// One BFD session, as `show bfd sessions` shows it.
+struct bfd_session_info {
+  std::string peer;
+  bgp::ip_address address;
+  bool multihop = false;
+  std::string state;  // RFC 5880 §4.1 names
+  std::string remote_state;
+  std::string diagnostic;
+  std::chrono::system_clock::time_point since;
+  std::chrono::microseconds transmit_interval{0};
+  std::chrono::microseconds detect_time{0};
+  std::uint32_t local_discriminator = 0;
+  std::uint32_t remote_discriminator = 0;
+};
+
 struct reload_result {
   bool ok = true;
   std::vector<std::string> errors;   // "peers[1].asn: must be 1..4294967295"
@@ -101,6 +116,7 @@ class control {
   // Subscribes to events; the callback runs on the io thread and must not block. Destroying the
   // returned handle unsubscribes.
   virtual std::shared_ptr<void> subscribe(std::function<void(const daemon_event&)> callback) = 0;
+  virtual std::vector<bfd_session_info> bfd_sessions() = 0;
 };
 
 }  // namespace svcbgp::admin

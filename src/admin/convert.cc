@@ -55,6 +55,20 @@ std::string router_id_string(std::uint32_t host_order) {
   return bgp::ip_address::v4(host_order).to_string();
 }
 
+void to_proto(const admin::bfd_session_info& s, v1::BfdSession* out) {
+  out->set_peer(s.peer);
+  out->set_address(s.address.to_string());
+  out->set_multihop(s.multihop);
+  out->set_state(s.state);
+  out->set_remote_state(s.remote_state);
+  out->set_diagnostic(s.diagnostic);
+  set_time(out->mutable_since(), s.since);
+  out->set_transmit_interval_us(static_cast<std::uint32_t>(s.transmit_interval.count()));
+  out->set_detect_time_us(static_cast<std::uint32_t>(s.detect_time.count()));
+  out->set_local_discriminator(s.local_discriminator);
+  out->set_remote_discriminator(s.remote_discriminator);
+}
+
 void to_proto(const admin::daemon_status& s, v1::GetStatusResponse* out) {
   out->set_version(s.version);
   out->set_node_name(s.node_name);

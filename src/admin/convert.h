@@ -23,6 +23,7 @@ void set_time(google::protobuf::Timestamp* ts, std::chrono::system_clock::time_p
 std::string router_id_string(std::uint32_t host_order);
 
 void to_proto(const admin::daemon_status& s, v1::GetStatusResponse* out);
+void to_proto(const admin::bfd_session_info& s, v1::BfdSession* out);
 
 // What our OPEN to this peer advertises; mirrors bgp::peer::local_capabilities() (bgp/session).
 struct local_identity {

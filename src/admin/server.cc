@@ -241,6 +241,19 @@ struct server::impl final : v1::Admin::Service {
     return Status::OK;
   }
 
+  Status ListBfdSessions(ServerContext* ctx, const v1::ListBfdSessionsRequest*,
+                         v1::ListBfdSessionsResponse* out) override {
+    auto r = on_io(ctx, [](admin::control& c) { return c.bfd_sessions(); });
+    if (!r) {
+      return r.error();
+    }
+    for (const auto& s : *r) {
+      to_proto(s, out->add_sessions());
+    }
+    set_time(out->mutable_server_time(), std::chrono::system_clock::now());
+    return Status::OK;
+  }
+
   Status ListPeers(ServerContext* ctx, const v1::ListPeersRequest* req,
                    grpc::ServerWriter<v1::ListPeersResponse>* writer) override {
     auto r = on_io(ctx, [detail = req->detail()](admin::control& c) {

@@ -111,6 +111,11 @@ result<v1::GetStatusResponse> admin_client::get_status() {
                                                                    v1::GetStatusRequest{});
 }
 
+result<v1::ListBfdSessionsResponse> admin_client::list_bfd_sessions() {
+  return impl_->unary<v1::ListBfdSessionsRequest, v1::ListBfdSessionsResponse>(
+      &v1::Admin::Stub::ListBfdSessions, v1::ListBfdSessionsRequest{});
+}
+
 result<v1::ListPeersResponse> admin_client::list_peers(bool detail) {
   v1::ListPeersRequest req;
   req.set_detail(detail);

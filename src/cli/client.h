@@ -54,6 +54,7 @@ class admin_client {
   result<v1::ListServicesResponse> list_services(const v1::ListServicesRequest& req);
   result<v1::ReloadConfigResponse> reload_config(bool check_only);
   result<v1::ShutdownResponse> shutdown();
+  result<v1::ListBfdSessionsResponse> list_bfd_sessions();
 
  private:
   struct impl;

@@ -27,6 +27,7 @@ enum class effect {
   show_protocols,
   show_route,
   show_services,
+  show_bfd_sessions,
   enable,
   disable,
   restart,
@@ -68,6 +69,7 @@ extern const token t_show_route_for[];
 extern const token t_show_route_export[];
 extern const token t_show_route_protocol[];
 extern const token t_show_services[];
+extern const token t_show_bfd[];
 extern const token t_peer_or_all[];
 extern const token t_disable[];
 extern const token t_disable_message[];
@@ -95,6 +97,12 @@ const token t_show[] = {
     {kind::keyword, "protocols", effect::show_protocols, t_show_protocols},
     {kind::keyword, "route", effect::show_route, t_show_route},
     {kind::keyword, "services", effect::show_services, t_show_services},
+    {kind::keyword, "bfd", effect::none, t_show_bfd},
+    sentinel,
+};
+
+const token t_show_bfd[] = {
+    {kind::keyword, "sessions", effect::show_bfd_sessions, nullptr},
     sentinel,
 };
 
@@ -250,6 +258,9 @@ void apply(command& c, const token& t, const std::string& word) {
       break;
     case effect::show_route:
       c.what = verb::show_route;
+      break;
+    case effect::show_bfd_sessions:
+      c.what = verb::show_bfd_sessions;
       break;
     case effect::show_services:
       c.what = verb::show_services;
@@ -502,6 +513,7 @@ std::string help_text() {
          "show route [for IP | PREFIX] [export NAME | protocol NAME] [count] [all]\n"
          "                                             exported and received routes\n"
          "show services [NAMESPACE/NAME]               announcement decisions and reasons\n"
+         "show bfd sessions                            BFD toward the peers (RFC 5880)\n"
          "enable NAME | all                            start a session\n"
          "disable NAME | all [\"MESSAGE\"]               stop a session (Cease with the message)\n"
          "restart NAME | all                           hard reset a session\n"

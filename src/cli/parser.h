@@ -21,6 +21,7 @@ enum class verb {
   show_protocols,
   show_route,
   show_services,
+  show_bfd_sessions,
   enable,
   disable,
   restart,

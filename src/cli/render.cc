@@ -555,6 +555,25 @@ std::string render_services(const v1::ListServicesResponse& services) {
   return bgp::columns(rows, 2);
 }
 
+std::string render_bfd_sessions(const v1::ListBfdSessionsResponse& r, time_point now) {
+  if (r.sessions_size() == 0) {
+    return "No BFD sessions (peers[].bfd.enabled)\n";
+  }
+  auto seconds = [](std::uint32_t us) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.3f", us / 1e6);
+    return std::string(buf);
+  };
+  std::vector<std::vector<std::string>> rows{
+      {"IP address", "Peer", "State", "Since", "Interval", "Timeout"}};
+  for (const auto& s : r.sessions()) {
+    rows.push_back({printable(s.address()) + (s.multihop() ? " (multihop)" : ""),
+                    printable(s.peer()), printable(s.state()), format_since(s.since(), now),
+                    seconds(s.transmit_interval_us()), seconds(s.detect_time_us())});
+  }
+  return bgp::columns(rows, 2);
+}
+
 std::string render_peer_action(const google::protobuf::RepeatedPtrField<std::string>& peers,
                                std::string_view done) {
   std::string out;

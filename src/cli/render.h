@@ -37,6 +37,9 @@ std::string render_route_count(const v1::ListRoutesResponse& routes);
 std::string render_ip_owner(const v1::ListServicesResponse& services, std::string_view ip);
 // show services
 std::string render_services(const v1::ListServicesResponse& services);
+// show bfd sessions, in BIRD's columns (the peer's name where BIRD has the interface; interval
+// and timeout in seconds).
+std::string render_bfd_sessions(const v1::ListBfdSessionsResponse& r, time_point now);
 // enable / disable / restart / reload: "tor1: enabled" per peer.
 std::string render_peer_action(const google::protobuf::RepeatedPtrField<std::string>& peers,
                                std::string_view done);

@@ -127,6 +127,9 @@ int execute(const command& c, admin_client& client, const run_options& o, std::o
                    [&](const auto& r) { return render_protocols(r, c.detail, now()); });
     case verb::show_route:
       return show_route(c, client, o, out, err);
+    case verb::show_bfd_sessions:
+      return print(client.list_bfd_sessions(), o, out, err,
+                   [&](const auto& r) { return render_bfd_sessions(r, now()); });
     case verb::show_services: {
       v1::ListServicesRequest req;
       if (!c.name.empty()) {

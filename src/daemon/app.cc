@@ -941,6 +941,29 @@ std::vector<engine::decision> app::services(const std::optional<k8s::object_key>
   return only ? sel.decisions_for(*only) : sel.decisions();
 }
 
+std::vector<admin::bfd_session_info> app::bfd_sessions() {
+  std::vector<admin::bfd_session_info> out;
+  if (!impl_->bfd) {
+    return out;
+  }
+  for (const auto& l : impl_->bfd->sessions()) {
+    admin::bfd_session_info s;
+    s.peer = l.peer;
+    s.address = l.address;
+    s.multihop = l.multihop;
+    s.state = std::string(bgp::bfd::to_string(l.session.local));
+    s.remote_state = std::string(bgp::bfd::to_string(l.session.remote));
+    s.diagnostic = std::string(bgp::bfd::to_string(l.session.local_diag));
+    s.since = l.since;
+    s.transmit_interval = l.session.tx_interval;
+    s.detect_time = l.session.detect_time;
+    s.local_discriminator = l.session.local_discriminator;
+    s.remote_discriminator = l.session.remote_discriminator;
+    out.push_back(std::move(s));
+  }
+  return out;
+}
+
 reload_result app::reload(bool check_only) {
   return impl_->reload(check_only);
 }

@@ -49,6 +49,7 @@ class app : public control {
   std::vector<route_entry> routes(const route_query& q) override;
   std::vector<engine::decision> services(const std::optional<k8s::object_key>& only) override;
   reload_result reload(bool check_only) override;
+  std::vector<admin::bfd_session_info> bfd_sessions() override;
   void shutdown() override;
   std::shared_ptr<void> subscribe(std::function<void(const daemon_event&)> callback) override;
 

@@ -93,12 +93,13 @@ void bfd_links::sync(const std::vector<config::peer>& peers) {
       }
       continue;
     }
-    link l{p->bfd, spec_of(*p), 0, false};
+    link l{p->bfd, spec_of(*p), 0, false, std::chrono::system_clock::now()};
     if (service_) {
       auto d = service_->add(l.spec, [this, name](const bgp::bfd::state_changed& c) {
         auto it = links_.find(name);
-        if (it != links_.end() && c.to == bgp::bfd::state::up) {
-          it->second.ever_up = true;
+        if (it != links_.end()) {
+          it->second.since = std::chrono::system_clock::now();
+          it->second.ever_up = it->second.ever_up || c.to == bgp::bfd::state::up;
         }
         if (cb_) {
           cb_(name, c);
@@ -140,6 +141,7 @@ std::vector<bfd_link_status> bfd_links::sessions() const {
     s.address = l.spec.peer;
     s.multihop = l.spec.multihop;
     s.ever_up = l.ever_up;
+    s.since = l.since;
     if (service_ && l.discriminator != 0) {
       if (auto st = service_->status(l.discriminator)) {
         s.session = *st;

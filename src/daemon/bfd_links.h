@@ -30,6 +30,7 @@ struct bfd_link_status {
   bgp::ip_address address;
   bool multihop = false;
   bool ever_up = false;
+  std::chrono::system_clock::time_point since;  // the last state change (or the session's start)
   bgp::bfd::session_status session;
 };
 
@@ -55,6 +56,7 @@ class bfd_links {
     bgp::bfd_session_spec spec;
     std::uint32_t discriminator = 0;
     bool ever_up = false;
+    std::chrono::system_clock::time_point since = std::chrono::system_clock::now();
   };
   boost::asio::io_context& io_;
   on_change cb_;

@@ -255,6 +255,32 @@ std::vector<admin::route_entry> fake_control::routes(const admin::route_query& q
   return out;
 }
 
+// tor1's BFD is Up at 300 ms x 3; tor2's went Down when its detection time passed.
+std::vector<admin::bfd_session_info> fake_control::bfd_sessions() {
+  check_thread();
+  admin::bfd_session_info up;
+  up.peer = "tor1";
+  up.address = ip("10.0.0.1");
+  up.state = "Up";
+  up.remote_state = "Up";
+  up.diagnostic = "No Diagnostic";
+  up.since = fixture_time(1200);
+  up.transmit_interval = std::chrono::milliseconds(300);
+  up.detect_time = std::chrono::milliseconds(900);
+  up.local_discriminator = 0x1001;
+  up.remote_discriminator = 7;
+  admin::bfd_session_info down;
+  down.peer = "tor2";
+  down.address = ip("fd99:1::1");
+  down.state = "Down";
+  down.remote_state = "Down";
+  down.diagnostic = "Control Detection Time Expired";
+  down.since = fixture_time(61'000);
+  down.transmit_interval = std::chrono::seconds(1);
+  down.local_discriminator = 0x1002;
+  return {up, down};
+}
+
 std::vector<engine::decision> fake_control::services(const std::optional<k8s::object_key>& only) {
   check_thread();
   std::vector<engine::decision> out;

@@ -37,6 +37,7 @@ class fake_control : public admin::control {
   admin::reload_result reload(bool check_only) override;
   void shutdown() override;
   std::shared_ptr<void> subscribe(std::function<void(const admin::daemon_event&)> cb) override;
+  std::vector<admin::bfd_session_info> bfd_sessions() override;
 
   // Delivers an event to every subscriber (call on the io thread).
   void emit(const admin::daemon_event& e);

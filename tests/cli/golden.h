@@ -49,6 +49,7 @@ inline constexpr golden_case golden_cases[] = {
     {"route_export_tor1_count", "show route export tor1 count"},
     {"services", "show services"},
     {"services_shop_web", "show services shop/web"},
+    {"bfd_sessions", "show bfd sessions"},
     {"configure_check", "configure check"},
 };
 

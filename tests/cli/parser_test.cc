@@ -49,6 +49,9 @@ TEST(parser, unique_prefixes_abbreviate_like_birdc) {
   EXPECT_EQ(ok("s r").what, verb::show_route);
   EXPECT_EQ(ok("s st").what, verb::show_status);
   EXPECT_EQ(ok("s se").what, verb::show_services);
+  EXPECT_EQ(ok("show bfd sessions").what, verb::show_bfd_sessions);
+  EXPECT_EQ(ok("s b s").what, verb::show_bfd_sessions);
+  EXPECT_NE(bad("show bfd").message.find("incomplete"), std::string::npos);
   const auto c = ok("s p a tor1");
   EXPECT_TRUE(c.detail);
   EXPECT_EQ(c.name, "tor1");
@@ -73,7 +76,7 @@ TEST(parser, unknown_and_incomplete_commands) {
   EXPECT_EQ(e.candidates.front(), "show");
   e = bad("show");
   EXPECT_NE(e.message.find("incomplete command"), std::string::npos) << e.message;
-  EXPECT_EQ(e.candidates.size(), 4u);
+  EXPECT_EQ(e.candidates.size(), 5u);  // status protocols route services bfd
   e = bad("show protocols tor1 extra");
   EXPECT_NE(e.message.find("unexpected \"extra\""), std::string::npos) << e.message;
   e = bad("enable");

@@ -77,6 +77,14 @@ class data {
     return out;
   }
 
+  v1::ListBfdSessionsResponse bfd_sessions() {
+    v1::ListBfdSessionsResponse out;
+    for (const auto& s : fake_.bfd_sessions()) {
+      admin::to_proto(s, out.add_sessions());
+    }
+    return out;
+  }
+
   v1::ReloadConfigResponse reload(bool broken) {
     fake_.config_broken = broken;
     const auto r = fake_.reload(true);
@@ -144,6 +152,9 @@ std::string render(const std::string& name, data& d) {
   }
   if (name == "services_shop_web") {
     return cli::render_services(d.services(k8s::object_key{"shop", "web"}));
+  }
+  if (name == "bfd_sessions") {
+    return cli::render_bfd_sessions(d.bfd_sessions(), later);
   }
   if (name == "configure_check") {
     return cli::render_reload(d.reload(false), true);

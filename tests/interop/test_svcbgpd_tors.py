@@ -239,6 +239,16 @@ class SvcbgpdToRs(InteropCase):
         # FRR learned our intervals (RFC 5880 §6.8.2: each side sends no faster than the other asks).
         self.assertEqual((p["remote-receive-interval"], p["remote-transmit-interval"],
                           p["remote-detect-multiplier"]), (500, 400, 3), p)
+        # svcbgpc, in BIRD's columns: we send every max(400, FRR's 300) ms, and time FRR out after its
+        # 3 x max(our 500, its 300) ms.
+        svcbgpc = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(svcbgpd_binary()))), "cli",
+                               "svcbgpc")
+        out = run(in_ns(t.node, [svcbgpc, "-s", d.path("svcbgpd.sock"), "show", "bfd", "sessions"])).stdout
+        row = out.splitlines()[1].split()
+        self.assertEqual(out.splitlines()[0].split(), ["IP", "address", "Peer", "State", "Since", "Interval",
+                                                       "Timeout"], out)
+        self.assertEqual(row[:3] + row[-2:], [t.tor_v6 if v6_transport else t.tor_v4, "tor", "Up", "0.400",
+                                              "1.500"], out)
         connections = f.neighbor_info(node).get("connectionsEstablished")
         bfd_id = p.get("remote-id")
         # A new receive interval on SIGHUP: a Poll Sequence, no flap of BFD or BGP.
@@ -261,7 +271,7 @@ class SvcbgpdToRs(InteropCase):
                    what="FRR's BGP session with svcbgpd down after BFD Down")
         took = time.monotonic() - t0
         print(f"# {'IPv6' if v6_transport else 'IPv4'}: BGP down at FRR {took * 1000:.0f} ms after the path went "
-              f"silent (BFD 200 ms x 3; BGP hold time 9 s)")
+              f"silent (FRR times BFD out after 3 x our 400 ms; BGP hold time 9 s)")
         log = wait_until(lambda: (lambda l: l if "Neighbor Signaled Session Down" in l else None)(d.log_tail(300)),
                          10, what="svcbgpd logging its BFD session Down")
         self.assertIn('msg="peer held down" peer=tor reason="BFD Down (Neighbor Signaled Session Down)"', log)
