@@ -9,6 +9,7 @@
 #include <list>
 #include <map>
 #include <mutex>
+#include <set>
 #include <tuple>
 
 #include "bgp/session/speaker.h"
@@ -129,6 +130,9 @@ struct app::impl : engine::route_sink {
   std::unique_ptr<netlink::link_monitor> links;
   // Directly connected peers by the interface they sit behind: a link going down drops them.
   std::map<int, std::vector<std::string>> peers_by_ifindex;
+  // Peers whose route could not be looked up (none yet, or a blackhole): tried again every 5 s.
+  std::set<std::string> unresolved_peers;
+  std::unique_ptr<asio::steady_timer> resolve_timer;
 
   // engine::route_sink
   void set_routes(const std::string& peer, const bgp::route_set& routes) override {
@@ -370,14 +374,28 @@ struct app::impl : engine::route_sink {
   // (watched for link loss) and the IPv6 next hop on it (advertisement.md "Path attributes").
   bgp::peer_config resolve_peer(const config::peer& p) {
     auto b = p.bgp;
+    auto route = netlink::route_to(b.address);
+    if (!route) {
+      // Keep what was found before (a route that is a blackhole for a moment must not take the
+      // IPv6 next hop, and with it the IPv6 routes, away) and look again in a while.
+      log::warn("no route to peer yet", {{"peer", b.name}, {"error", route.error()}});
+      if (auto running = speaker ? speaker->peer(b.name) : std::nullopt;
+          running && running->config.address == b.address) {
+        if (!b.next_hop_v6) {
+          b.next_hop_v6 = running->config.next_hop_v6;
+        }
+        if (!b.next_hop_v6_link_local) {
+          b.next_hop_v6_link_local = running->config.next_hop_v6_link_local;
+        }
+      }
+      unresolved_peers.insert(b.name);
+      schedule_resolve();
+      return b;
+    }
+    unresolved_peers.erase(b.name);
     // Re-resolved on every reload: forget where this peer was before.
     for (auto& [ifindex, names] : peers_by_ifindex) {
       std::erase(names, b.name);
-    }
-    auto route = netlink::route_to(b.address);
-    if (!route) {
-      log::warn("no route to peer yet", {{"peer", b.name}, {"error", route.error()}});
-      return b;
     }
     if (route->directly_connected) {
       peers_by_ifindex[route->ifindex].push_back(b.name);
@@ -403,6 +421,29 @@ struct app::impl : engine::route_sink {
       }
     }
     return b;
+  }
+
+  void schedule_resolve() {
+    if (!resolve_timer) {
+      resolve_timer = std::make_unique<asio::steady_timer>(io);
+    }
+    if (resolve_timer->expiry() > asio::steady_timer::clock_type::now()) {
+      return;  // already due
+    }
+    resolve_timer->expires_after(std::chrono::seconds(5));
+    resolve_timer->async_wait([this](boost::system::error_code ec) {
+      if (ec || shutting_down) {
+        return;
+      }
+      const auto names = unresolved_peers;
+      for (const auto& name : names) {
+        for (const auto& p : cfg.peers) {
+          if (p.bgp.name == name) {
+            speaker->update_peer(resolve_peer(p));
+          }
+        }
+      }
+    });
   }
 
   void start_link_monitor() {
@@ -675,6 +716,9 @@ struct app::impl : engine::route_sink {
     }
     shutting_down = true;
     reconcile_timer.cancel();
+    if (resolve_timer) {
+      resolve_timer->cancel();
+    }
     if (config_file) {
       config_file->stop();
     }

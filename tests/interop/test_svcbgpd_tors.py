@@ -13,7 +13,7 @@ import signal
 import time
 
 from lib.base import NODE_AS, TOR_AS, InteropCase
-from lib.daemons import Daemon, Exabgp, Frr, Gobgp, Neighbor, wait_until
+from lib.daemons import Bird, Daemon, Exabgp, Frr, Gobgp, Neighbor, wait_until
 from lib.netns import in_ns, run
 
 LB_V4 = "198.51.100.9"
@@ -286,4 +286,52 @@ class SvcbgpdToRs(InteropCase):
 
     def test_frr_bfd_ipv6(self):
         self.bfd_case(True)
+
+    def test_bird_bfd(self):
+        """BIRD 2's BFD protocol (`bfd on` in its BGP protocol): both sides Up at the slower side's
+        interval, BGP after it; BIRD's session goes Down when svcbgpd stops answering, and BGP with it."""
+        t = self.topo
+        n = self.node_neighbor(False)
+        n.bfd = True
+        b = self.own(Bird(t.tor, TOR_AS, t.tor_v4, [n])).start()
+        d = self.svcbgpd(False, bfd={"enabled": True, "min_rx_ms": 500, "min_tx_ms": 400, "multiplier": 3})
+
+        def bird_bfd():
+            for line in b.birdc("show", "bfd", "sessions").splitlines():
+                f = line.split()
+                if f and f[0] == t.node_v4:
+                    return f  # IP, interface, state, since, interval, timeout
+            return None
+        row = wait_until(lambda: (lambda f: f if f and f[2] == "Up" else None)(bird_bfd()), 30,
+                         what="BIRD's BFD session with svcbgpd Up")
+        # BIRD sends no faster than our 500 ms receive interval, and times us out after 3 x max(its
+        # 300 ms receive interval, our 400 ms).
+        self.assertEqual((row[-2], row[-1]), ("0.500", "1.200"), row)
+        self.check_routes(b, "BIRD with BFD")
+        route = ["ip", "-4", "route", "{}", "blackhole", t.tor_v4 + "/32"]
+        run(in_ns(t.node, [w.format("add") if w == "{}" else w for w in route]))
+        t0 = time.monotonic()
+        wait_until(lambda: (lambda f: f and f[2] != "Up")(bird_bfd()), 10, what="BIRD's BFD session Down")
+        print(f"# BIRD: BFD Down {1000 * (time.monotonic() - t0):.0f} ms after the path went silent")
+        # An address event while the route to the peer is a blackhole makes svcbgpd look for its next hops
+        # again; the failed lookup must not take the IPv6 next hop, and the IPv6 routes, away (found here:
+        # a link-local address finishing duplicate detection at that moment left BIRD without the /128).
+        extra = ["ip", "-6", "addr", "{}", "fd99:15::99/64", "dev", t.node_if, "nodad"]
+        run(in_ns(t.node, [w.format("add") if w == "{}" else w for w in extra]))
+        wait_until(lambda: "no route to peer yet" in d.log_tail(50), 10, what="svcbgpd failing to look up its peer")
+        run(in_ns(t.node, [w.format("del") if w == "{}" else w for w in route]))
+        run(in_ns(t.node, [w.format("del") if w == "{}" else w for w in extra]))
+        wait_until(lambda: (lambda f: f and f[2] == "Up")(bird_bfd()), 30, what="BIRD's BFD Up again")
+        try:
+            self.check_routes(b, "BIRD after the path healed")
+        except TimeoutError:
+            svcbgpc = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(svcbgpd_binary()))), "cli",
+                                   "svcbgpc")
+            print(run(in_ns(t.node, [svcbgpc, "-s", d.path("svcbgpd.sock"), "show", "route", "all"]),
+                      check=False).stdout)
+            print(b.birdc("show", "route", "all", "table", "master6"))
+            print(b.birdc("show", "protocols"))
+            print(d.log_tail(60))
+            raise
+        d.terminate()
 

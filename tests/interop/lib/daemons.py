@@ -248,6 +248,8 @@ class Bird(Daemon):
     def config(self):
         out = [f'log "{self.log_path}" all;', f"router id {self.router_id};",
                "protocol device { scan time 10; }"]
+        if any(n.bfd for n in self.neighbors):
+            out.append("protocol bfd { interface \"*\" { interval 300 ms; multiplier 3; }; }")
         v4 = [p for p in self.announce if family_of(p) == "ipv4"]
         v6 = [p for p in self.announce if family_of(p) == "ipv6"]
         if v4:
@@ -287,6 +289,8 @@ class Bird(Daemon):
                 lines.append(f'  password "{n.password}";')
             if n.graceful_restart:
                 lines.append("  graceful restart on;")
+            if n.bfd:
+                lines.append("  bfd on;")
             if n.ttl_security:
                 lines.append("  ttl security on;")
             for fam, static in (("ipv4", "s4" if v4 else None), ("ipv6", "s6" if v6 else None)):
