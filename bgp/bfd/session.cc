@@ -85,6 +85,12 @@ bool session::may_transmit() const {
          !(remote_demand_ && state_ == state::up && remote_state_ == state::up);
 }
 
+// §6.8.4: Detect Mult received x max(our Required Min RX, their Desired Min TX); 0 before the
+// remote spoke.
+microseconds session::detect_time() const {
+  return std::max(rx_held_.value_or(cfg_.params.required_min_rx), remote_min_tx_) * remote_mult_;
+}
+
 // §6.8.7: 75-100 % of the interval, 75-90 % with a Detect Mult of 1.
 microseconds session::jittered(microseconds interval) {
   const double high = cfg_.params.detect_mult == 1 ? 0.90 : 1.0;
@@ -104,10 +110,6 @@ control_packet session::packet(bool final) const {
   p.desired_min_tx_us = static_cast<std::uint32_t>(advertised_tx().count());
   p.required_min_rx_us = static_cast<std::uint32_t>(cfg_.params.required_min_rx.count());
   return p;
-}
-
-void session::begin_poll(std::vector<action>&) {
-  poll_ = true;  // §6.5: the P bit rides on the periodic packets until a Final comes back
 }
 
 void session::rearm_transmit(std::vector<action>& out) {
@@ -139,7 +141,7 @@ void session::set_state(state to, diag why, std::vector<action>& out) {
     rx_held_.reset();
   }
   if (advertised_tx() != before) {
-    begin_poll(out);  // going Up (or leaving it) changes Desired Min TX: §6.8.3
+    poll_ = true;  // going Up (or leaving it) changes Desired Min TX: §6.8.3, §6.5
   }
 }
 
@@ -175,9 +177,7 @@ std::vector<action> session::on_packet(const control_packet& p) {
     } else if (p.sta == state::down) {
       set_state(state::down, diag::neighbor_signaled_session_down, out);
     }
-    // §6.8.4: Detect Mult received x max(our Required Min RX, their Desired Min TX).
-    const auto rx = rx_held_.value_or(cfg_.params.required_min_rx);
-    out.push_back(start_timer{timer::detect, std::max(rx, remote_min_tx_) * remote_mult_});
+    out.push_back(start_timer{timer::detect, detect_time()});
   }
   if (p.poll) {
     out.push_back(send_packet{packet(true)});  // §6.8.7: a Final at once, whatever the timer
@@ -254,7 +254,7 @@ std::vector<action> session::handle(const event& e) {
           }
         }
         if (advertised_tx() != old_tx || cfg_.params.required_min_rx != old_rx) {
-          begin_poll(out);
+          poll_ = true;  // §6.5: the P bit rides on the periodic packets until a Final
         }
         rearm_transmit(out);
       }
@@ -271,10 +271,7 @@ session_status session::status() const {
   s.local_discriminator = cfg_.local_discriminator;
   s.remote_discriminator = remote_discr_;
   s.tx_interval = may_transmit() ? transmit_interval() : microseconds(0);
-  if (remote_mult_ != 0) {
-    s.detect_time =
-        std::max(rx_held_.value_or(cfg_.params.required_min_rx), remote_min_tx_) * remote_mult_;
-  }
+  s.detect_time = detect_time();
   s.remote_min_rx = remote_min_rx_;
   s.remote_min_tx = remote_min_tx_;
   s.remote_detect_mult = remote_mult_;

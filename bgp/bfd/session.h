@@ -104,11 +104,11 @@ class session {
   // What goes in our packets: at least 1 s while not Up (§6.8.3).
   microseconds advertised_tx() const;
   microseconds transmit_interval() const;
+  microseconds detect_time() const;
   bool may_transmit() const;
   microseconds jittered(microseconds interval);
   control_packet packet(bool final) const;
   void set_state(state to, diag why, std::vector<action>& out);
-  void begin_poll(std::vector<action>& out);
   void rearm_transmit(std::vector<action>& out);
   std::vector<action> on_packet(const control_packet& p);
 

@@ -201,6 +201,65 @@ struct http_client::impl {
     co_return std::expected<void, std::string>{};
   }
 
+  // One request, with the two retries every caller wants: once on a fresh connection when a
+  // kept-alive one turns out closed before any answer (`repeatable` requests only), and once with
+  // the token read again after a 401. `text`, when given, is cleared before each attempt.
+  template <class Body>
+  asio::awaitable<std::expected<http_result, std::string>> round_trip(
+      http::request<Body>& req, std::optional<std::chrono::milliseconds> timeout, bool repeatable,
+      const std::function<void()>& on_head, const body_handler& on_body, std::string* text) {
+    req.set(http::field::host, host_header);
+    req.set(http::field::user_agent, user_agent);
+    req.set(http::field::accept, "application/json");
+    bool retried_401 = false;
+    bool retried_fresh = false;
+    for (;;) {
+      const auto now = std::chrono::steady_clock::now();
+      const auto deadline = now + timeout.value_or(std::chrono::milliseconds(60'000));
+      const bool reused = connected;
+      if (shut) {
+        co_return std::unexpected(std::string("client shut down"));
+      }
+      if (!connected) {
+        auto c = co_await connect(deadline);
+        if (shut) {
+          drop();
+          co_return std::unexpected(std::string("client shut down"));
+        }
+        if (!c) {
+          co_return std::unexpected(c.error());
+        }
+      }
+      lowest().expires_at(deadline);
+      const auto token = tokens ? tokens->get(now) : std::string();
+      if (token.empty()) {
+        req.erase(http::field::authorization);
+      } else {
+        req.set(http::field::authorization, "Bearer " + token);
+      }
+      if (text) {
+        text->clear();
+      }
+      bool retry_fresh = false;
+      std::expected<http_result, std::string> r;
+      if (tls) {
+        r = co_await exchange(*tls, req, timeout, retry_fresh, reused, on_head, on_body);
+      } else {
+        r = co_await exchange(*plain, req, timeout, retry_fresh, reused, on_head, on_body);
+      }
+      if (!r && retry_fresh && !retried_fresh && repeatable) {
+        retried_fresh = true;  // the server closed an idle kept-alive connection
+        continue;
+      }
+      if (r && r->status == 401 && !retried_401 && tokens && !tokens->empty()) {
+        retried_401 = true;
+        tokens->reload(std::chrono::steady_clock::now());
+        continue;
+      }
+      co_return r;
+    }
+  }
+
   template <class Stream, class Request>
   asio::awaitable<std::expected<http_result, std::string>> exchange(
       Stream& stream, const Request& req, std::optional<std::chrono::milliseconds> timeout,
@@ -300,64 +359,23 @@ void http_client::shutdown() {
 asio::awaitable<std::expected<http_result, std::string>> http_client::get(
     std::string target, std::optional<std::chrono::milliseconds> timeout,
     std::function<void()> on_head, body_handler on_body) {
-  auto& d = *impl_;
-  bool retried_401 = false;
-  bool retried_fresh = false;
-  for (;;) {
-    auto now = std::chrono::steady_clock::now();
-    auto deadline = now + (timeout ? *timeout : std::chrono::milliseconds(60'000));
-    bool reused = d.connected;
-    if (d.shut) {
-      co_return std::unexpected(std::string("client shut down"));
-    }
-    if (!d.connected) {
-      auto c = co_await d.connect(deadline);
-      if (d.shut) {
-        d.drop();
-        co_return std::unexpected(std::string("client shut down"));
-      }
-      if (!c) {
-        co_return std::unexpected(c.error());
-      }
-    }
-    d.lowest().expires_at(deadline);
-    http::request<http::empty_body> req{http::verb::get, target, 11};
-    req.set(http::field::host, d.host_header);
-    req.set(http::field::user_agent, user_agent);
-    req.set(http::field::accept, "application/json");
-    if (d.tokens) {
-      auto token = d.tokens->get(now);
-      if (!token.empty()) {
-        req.set(http::field::authorization, "Bearer " + token);
-      }
-    }
-    bool retry_fresh = false;
-    std::expected<http_result, std::string> r;
-    if (d.tls) {
-      r = co_await d.exchange(*d.tls, req, timeout, retry_fresh, reused, on_head, on_body);
-    } else {
-      r = co_await d.exchange(*d.plain, req, timeout, retry_fresh, reused, on_head, on_body);
-    }
-    if (!r && retry_fresh && !retried_fresh) {
-      retried_fresh = true;  // the server closed an idle kept-alive connection
-      continue;
-    }
-    if (r && r->status == 401 && !retried_401 && d.tokens && !d.tokens->empty()) {
-      retried_401 = true;
-      d.tokens->reload(std::chrono::steady_clock::now());
-      continue;
-    }
-    co_return r;
-  }
+  http::request<http::empty_body> req{http::verb::get, target, 11};
+  const bool repeatable = true;
+  std::string* no_text = nullptr;
+  co_return co_await impl_->round_trip(req, timeout, repeatable, on_head, on_body, no_text);
 }
 
-// The exchange of get() with a body and the whole answer gathered; a loop of its own, so that the
-// LIST and WATCH path stays as it was.
 asio::awaitable<std::expected<http_result, std::string>> http_client::send(
     http_method method, std::string target, http_body body, std::chrono::milliseconds timeout,
     std::string* text) {
-  auto& d = *impl_;
+  http::request<http::string_body> req{verb_of(method), target, 11};
+  if (!body.content_type.empty()) {
+    req.set(http::field::content_type, body.content_type);
+  }
+  req.body() = std::move(body.text);
+  req.prepare_payload();
   const std::optional<std::chrono::milliseconds> bound = timeout;
+  const bool repeatable = method != http_method::post;  // a POST may have been applied
   const std::function<void()> on_head;
   const body_handler on_body = [text](std::string_view piece) {
     if (text) {
@@ -365,63 +383,7 @@ asio::awaitable<std::expected<http_result, std::string>> http_client::send(
     }
     return true;
   };
-  bool retried_401 = false;
-  bool retried_fresh = false;
-  for (;;) {
-    auto now = std::chrono::steady_clock::now();
-    auto deadline = now + timeout;
-    bool reused = d.connected;
-    if (d.shut) {
-      co_return std::unexpected(std::string("client shut down"));
-    }
-    if (!d.connected) {
-      auto c = co_await d.connect(deadline);
-      if (d.shut) {
-        d.drop();
-        co_return std::unexpected(std::string("client shut down"));
-      }
-      if (!c) {
-        co_return std::unexpected(c.error());
-      }
-    }
-    d.lowest().expires_at(deadline);
-    http::request<http::string_body> req{verb_of(method), target, 11};
-    req.set(http::field::host, d.host_header);
-    req.set(http::field::user_agent, user_agent);
-    req.set(http::field::accept, "application/json");
-    if (!body.content_type.empty()) {
-      req.set(http::field::content_type, body.content_type);
-    }
-    req.body() = body.text;
-    req.prepare_payload();
-    if (d.tokens) {
-      auto token = d.tokens->get(now);
-      if (!token.empty()) {
-        req.set(http::field::authorization, "Bearer " + token);
-      }
-    }
-    bool retry_fresh = false;
-    std::expected<http_result, std::string> r;
-    if (text) {
-      text->clear();
-    }
-    if (d.tls) {
-      r = co_await d.exchange(*d.tls, req, bound, retry_fresh, reused, on_head, on_body);
-    } else {
-      r = co_await d.exchange(*d.plain, req, bound, retry_fresh, reused, on_head, on_body);
-    }
-    // Only a request that may be repeated: a POST may have been applied.
-    if (!r && retry_fresh && !retried_fresh && method != http_method::post) {
-      retried_fresh = true;  // the server closed an idle kept-alive connection
-      continue;
-    }
-    if (r && r->status == 401 && !retried_401 && d.tokens && !d.tokens->empty()) {
-      retried_401 = true;
-      d.tokens->reload(std::chrono::steady_clock::now());
-      continue;
-    }
-    co_return r;
-  }
+  co_return co_await impl_->round_trip(req, bound, repeatable, on_head, on_body, text);
 }
 
 }  // namespace svcbgp::k8s::client

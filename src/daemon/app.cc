@@ -317,7 +317,7 @@ struct app::impl : engine::route_sink {
         });
     bfd->sync(cfg.peers);
     for (const auto& p : cfg.peers) {
-      auto why = selection_hold(p);
+      auto why = peer_hold(p).why;
       if (why) {
         log::info("peer held down", {{"peer", p.bgp.name}, {"reason", *why}});
       }
@@ -521,22 +521,22 @@ struct app::impl : engine::route_sink {
     schedule_reconcile();
   }
 
-  // peers[].node_selector: a ToR this node's labels do not select gets no connection and no
-  // accept. Nothing is known before the Node is, so such a peer waits for it.
-  // Why the peer's session is held down: its node_selector first, then its BFD (RFC 5882).
-  std::optional<std::string> selection_hold(const config::peer& p) {
+  // Why the peer's session is held down, and the NOTIFICATION that ends a running one: its
+  // node_selector first (Cease/Administrative Shutdown with the reason), then its BFD (RFC 5882:
+  // Cease/BFD Down, RFC 9384, at once).
+  struct peer_hold_reason {
+    std::optional<std::string> why;
+    std::optional<bgp::notification_message> notify;
+  };
+  peer_hold_reason peer_hold(const config::peer& p) {
     if (auto why = node_selection_hold(p)) {
-      return why;
+      return {std::move(why), std::nullopt};
     }
-    return bfd ? bfd->hold(p) : std::nullopt;
-  }
-
-  // BFD Down: the running session ends with Cease/BFD Down (RFC 9384), at once.
-  std::optional<bgp::notification_message> hold_notification(const config::peer& p) {
-    if (node_selection_hold(p)) {
-      return std::nullopt;
+    if (auto why = bfd ? bfd->hold(p) : std::nullopt) {
+      return {std::move(why),
+              bgp::notification_message{bgp::notif::cease, bgp::notif::cease_bfd_down, {}}};
     }
-    return bgp::notification_message{bgp::notif::cease, bgp::notif::cease_bfd_down, {}};
+    return {};
   }
 
   void on_bfd(const std::string& peer, const bgp::bfd::state_changed& c) {
@@ -549,6 +549,8 @@ struct app::impl : engine::route_sink {
     }
   }
 
+  // peers[].node_selector: a ToR this node's labels do not select gets no connection and no
+  // accept. Nothing is known before the Node is, so such a peer waits for it.
   std::optional<std::string> node_selection_hold(const config::peer& p) {
     if (p.node_selector.empty()) {
       return std::nullopt;
@@ -570,18 +572,15 @@ struct app::impl : engine::route_sink {
 
   void apply_peer_selection() {
     for (const auto& p : cfg.peers) {
-      auto why = selection_hold(p);
+      auto [why, notify] = peer_hold(p);
       const auto before = speaker->peer(p.bgp.name);
-      if (!before || before->held.has_value() == why.has_value()) {
-        speaker->hold_peer(p.bgp.name, std::move(why));
-        continue;
+      if (before && before->held.has_value() != why.has_value()) {
+        if (why) {
+          log::info("peer held down", {{"peer", p.bgp.name}, {"reason", *why}});
+        } else {
+          log::info("peer no longer held, starting", {{"peer", p.bgp.name}});
+        }
       }
-      if (why) {
-        log::info("peer held down", {{"peer", p.bgp.name}, {"reason", *why}});
-      } else {
-        log::info("peer no longer held, starting", {{"peer", p.bgp.name}});
-      }
-      auto notify = why ? hold_notification(p) : std::nullopt;
       speaker->hold_peer(p.bgp.name, std::move(why), std::move(notify));
     }
   }
@@ -816,7 +815,7 @@ struct app::impl : engine::route_sink {
     cfg = std::move(*next);
     bfd->sync(cfg.peers);
     for (const auto& p : plan.add) {
-      speaker->add_peer(resolve_peer(p), selection_hold(p));
+      speaker->add_peer(resolve_peer(p), peer_hold(p).why);
     }
     for (const auto* list : {&plan.reset, &plan.update}) {
       for (const auto& p : *list) {

@@ -219,6 +219,12 @@ class SvcbgpdToRs(InteropCase):
 
     # -- BFD (issue 17): svcbgpd against FRR's bfdd, `neighbor X bfd` ------------------------------------------
 
+    def node_ip(self, op, words):
+        """`ip` in the node namespace, `words` with "{}" standing for `op` (add, del); the family follows
+        the address in it."""
+        fam = "-6" if any(":" in w for w in words) else "-4"
+        run(in_ns(self.topo.node, ["ip", fam] + [op if w == "{}" else w for w in words]))
+
     def bfd_peer(self, f, address):
         peers = f.vjson("show bfd peers json")
         return next((p for p in peers if p.get("peer") == address), None) if isinstance(peers, list) else None
@@ -259,14 +265,13 @@ class SvcbgpdToRs(InteropCase):
         self.assertEqual((p["status"], p.get("remote-id")), ("up", bfd_id), p)
         self.assertEqual(f.neighbor_info(node).get("connectionsEstablished"), connections)
         # The path goes silent one way, with no carrier change: the node's packets to the ToR are dropped
-        # (a blackhole route in the node). FRR's bfdd notices in 3 x 200 ms and says Down; svcbgpd ends BGP
+        # (a blackhole route in the node). FRR's bfdd notices after 3 x our 400 ms and says Down; svcbgpd ends BGP
         # with Cease/BFD Down and holds it; FRR's bgpd drops the session on its BFD Down. (A blackhole on the
         # ToR side would not do: bfdd sends bound to the interface, past the route.)
         tor = t.tor_v6 if v6_transport else t.tor_v4
-        route = ["ip", "-6" if v6_transport else "-4", "route", "{}", "blackhole",
-                 tor + ("/128" if v6_transport else "/32")]
+        route = ["route", "{}", "blackhole", tor + ("/128" if v6_transport else "/32")]
         t0 = time.monotonic()
-        run(in_ns(t.node, [w.format("add") if w == "{}" else w for w in route]))
+        self.node_ip("add", route)
         wait_until(lambda: f.neighbor_info(node).get("bgpState") != "Established", 10,
                    what="FRR's BGP session with svcbgpd down after BFD Down")
         took = time.monotonic() - t0
@@ -275,7 +280,7 @@ class SvcbgpdToRs(InteropCase):
         log = wait_until(lambda: (lambda l: l if "Neighbor Signaled Session Down" in l else None)(d.log_tail(300)),
                          10, what="svcbgpd logging its BFD session Down")
         self.assertIn('msg="peer held down" peer=tor reason="BFD Down (Neighbor Signaled Session Down)"', log)
-        run(in_ns(t.node, [w.format("del") if w == "{}" else w for w in route]))
+        self.node_ip("del", route)
         wait_until(lambda: (lambda x: x and x.get("status") == "up")(self.bfd_peer(f, node)), 30,
                    what="BFD Up again once the path heals")
         f.wait_established(node)
@@ -308,19 +313,19 @@ class SvcbgpdToRs(InteropCase):
         # 300 ms receive interval, our 400 ms).
         self.assertEqual((row[-2], row[-1]), ("0.500", "1.200"), row)
         self.check_routes(b, "BIRD with BFD")
-        route = ["ip", "-4", "route", "{}", "blackhole", t.tor_v4 + "/32"]
-        run(in_ns(t.node, [w.format("add") if w == "{}" else w for w in route]))
+        route = ["route", "{}", "blackhole", t.tor_v4 + "/32"]
+        self.node_ip("add", route)
         t0 = time.monotonic()
         wait_until(lambda: (lambda f: f and f[2] != "Up")(bird_bfd()), 10, what="BIRD's BFD session Down")
         print(f"# BIRD: BFD Down {1000 * (time.monotonic() - t0):.0f} ms after the path went silent")
         # An address event while the route to the peer is a blackhole makes svcbgpd look for its next hops
         # again; the failed lookup must not take the IPv6 next hop, and the IPv6 routes, away (found here:
         # a link-local address finishing duplicate detection at that moment left BIRD without the /128).
-        extra = ["ip", "-6", "addr", "{}", "fd99:15::99/64", "dev", t.node_if, "nodad"]
-        run(in_ns(t.node, [w.format("add") if w == "{}" else w for w in extra]))
+        extra = ["addr", "{}", "fd99:15::99/64", "dev", t.node_if, "nodad"]
+        self.node_ip("add", extra)
         wait_until(lambda: "no route to peer yet" in d.log_tail(50), 10, what="svcbgpd failing to look up its peer")
-        run(in_ns(t.node, [w.format("del") if w == "{}" else w for w in route]))
-        run(in_ns(t.node, [w.format("del") if w == "{}" else w for w in extra]))
+        self.node_ip("del", route)
+        self.node_ip("del", extra)
         wait_until(lambda: (lambda f: f and f[2] == "Up")(bird_bfd()), 30, what="BIRD's BFD Up again")
         try:
             self.check_routes(b, "BIRD after the path healed")

@@ -70,7 +70,8 @@ TEST_F(BfdServiceTest, two_services_come_up_over_ipv4_and_ipv6) {
       return a.status(*da)->local == bfd::state::up && b.status(*db)->local == bfd::state::up;
     })) << addr;
     EXPECT_EQ(a.status(*da)->remote_discriminator, *db);
-    run_until([] { return false; }, 1s);  // the Poll of going Up ends
+    // Going Up changed both sides' Desired Min TX: awaited until the Poll Sequences have ended.
+    ASSERT_TRUE(run_until([&] { return !a.status(*da)->poll && !b.status(*db)->poll; })) << addr;
     EXPECT_EQ(a.status(*da)->tx_interval, 300ms) << addr;
     EXPECT_EQ(a.status(*da)->detect_time, 900ms) << addr;
   }
@@ -110,7 +111,8 @@ TEST_F(BfdServiceTest, bad_packets_are_dropped_and_counted_and_the_session_stays
     return d.contains("ttl") && d.contains("truncated") && d.contains("no_session") &&
            d.contains("bad_version");
   })) << a.counters().dropped.size();
-  run_until([] { return false; }, 500ms);
+  // Each datagram is dropped before any session sees it: once all four are counted, nothing else
+  // of theirs is to come.
   EXPECT_EQ(changes.size(), before);  // nothing reached the session
   EXPECT_EQ(a.status(*da)->local, bfd::state::up);
 }
@@ -130,7 +132,8 @@ TEST_F(BfdServiceTest, a_silent_peer_is_detected) {
   });
   b->add(s, {});
   ASSERT_TRUE(run_until([&] { return a.status(*da)->local == bfd::state::up; }));
-  run_until([] { return false; }, 1s);
+  // From the Up timers on (b's Poll Sequence of going Up has ended): 3 x 300 ms.
+  ASSERT_TRUE(run_until([&] { return a.status(*da)->detect_time == 900ms; }));
   b.reset();  // the peer stops sending, without a word
   const auto t0 = std::chrono::steady_clock::now();
   ASSERT_TRUE(run_until([&] { return down.has_value(); }, 5s));
