@@ -89,14 +89,24 @@ struct reload_result {
   std::vector<std::string> changes;  // "peer tor2 added", "peer tor1 reset (hold_time changed)"
 };
 
+// A BFD session's state change.
+struct bfd_event {
+  std::string peer;
+  bgp::ip_address address;
+  bool multihop = false;
+  std::string from, to;  // RFC 5880 §4.1 names
+  std::string diagnostic;
+};
+
 // Events for WatchEvents.
 struct daemon_event {
-  enum class kind { peer_state, route_change, service_decision } what = kind::peer_state;
+  enum class kind { peer_state, route_change, service_decision, bfd_state } what = kind::peer_state;
   std::chrono::system_clock::time_point at;
   std::optional<bgp::speaker_event> peer;         // peer_state
   std::string peer_name;                          // route_change
   std::vector<bgp::prefix> announced, withdrawn;  // route_change
   std::optional<engine::decision> decision;       // service_decision
+  std::optional<bfd_event> bfd;                   // bfd_state
 };
 
 class control {

@@ -260,6 +260,43 @@ void add_family_stats(const std::vector<family_counts>& counts, v1::Peer* out) {
   }
 }
 
+peers_answer collect_peers(admin::control& c, bool detail, const std::string* only) {
+  peers_answer a;
+  const auto st = c.status();
+  a.local = {st.local_asn, st.graceful_restart, st.restart_time};
+  for (auto& p : c.peers()) {
+    if (only == nullptr || p.config.name == *only) {
+      a.peers.push_back(std::move(p));
+    }
+  }
+  std::sort(a.peers.begin(), a.peers.end(),
+            [](const auto& x, const auto& y) { return x.config.name < y.config.name; });
+  for (auto& b : c.bfd_sessions()) {
+    if (only == nullptr || b.peer == *only) {
+      a.bfd.emplace(b.peer, std::move(b));
+    }
+  }
+  if (detail) {
+    for (const auto& p : a.peers) {
+      admin::route_query q;
+      q.peer = p.config.name;
+      a.counts.push_back(count_families(p, c.routes(q)));
+    }
+  }
+  return a;
+}
+
+void to_proto(const peers_answer& a, std::size_t i, v1::Peer* out) {
+  const auto& p = a.peers.at(i);
+  to_proto(p, a.local, out);
+  if (auto it = a.bfd.find(p.config.name); it != a.bfd.end()) {
+    to_proto(it->second, out->mutable_bfd());
+  }
+  if (i < a.counts.size()) {
+    add_family_stats(a.counts[i], out);
+  }
+}
+
 namespace {
 
 std::string origin_name(bgp::origin_type o) {
@@ -475,7 +512,31 @@ void to_proto(const admin::daemon_event& e, v1::WatchEventsResponse* out) {
         out->mutable_service();
       }
       break;
+    case admin::daemon_event::kind::bfd_state: {
+      auto* b = out->mutable_bfd();
+      if (e.bfd) {
+        b->set_peer(e.bfd->peer);
+        b->set_address(e.bfd->address.to_string());
+        b->set_multihop(e.bfd->multihop);
+        b->set_from(e.bfd->from);
+        b->set_to(e.bfd->to);
+        b->set_diagnostic(e.bfd->diagnostic);
+      }
+      break;
+    }
   }
+}
+
+void snapshot_event(const admin::bfd_session_info& s, std::chrono::system_clock::time_point now,
+                    v1::WatchEventsResponse* out) {
+  set_time(out->mutable_at(), now);
+  auto* b = out->mutable_bfd();
+  b->set_peer(s.peer);
+  b->set_address(s.address.to_string());
+  b->set_multihop(s.multihop);
+  b->set_snapshot(true);
+  b->set_to(s.state);
+  b->set_diagnostic(s.diagnostic);
 }
 
 void snapshot_event(const bgp::peer_status& p, std::chrono::system_clock::time_point now,

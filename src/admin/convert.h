@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -45,6 +46,18 @@ std::vector<family_counts> count_families(const bgp::peer_status& p,
                                           const std::vector<admin::route_entry>& routes);
 void add_family_stats(const std::vector<family_counts>& counts, v1::Peer* out);
 
+// What ListPeers and GetPeer answer, read from the daemon in one io-thread step.
+struct peers_answer {
+  local_identity local;
+  std::vector<bgp::peer_status> peers;                 // sorted by name
+  std::vector<std::vector<family_counts>> counts;      // with detail, one per peer
+  std::map<std::string, admin::bfd_session_info> bfd;  // by peer name
+};
+// `only`: that peer alone (none when it does not exist).
+peers_answer collect_peers(admin::control& c, bool detail, const std::string* only);
+// Peer `i` of `a`, with its BFD session and family counts.
+void to_proto(const peers_answer& a, std::size_t i, v1::Peer* out);
+
 void to_proto(const bgp::path_attributes& a, v1::Attributes* out);
 void to_proto(const admin::route_entry& r, v1::Route* out);
 // Counts per (direction, family) of `routes`; `exported` / `received` say which directions were
@@ -57,6 +70,9 @@ void to_proto(const bgp::speaker_event& e, v1::PeerEvent* out);
 void to_proto(const admin::daemon_event& e, v1::WatchEventsResponse* out);
 // The snapshot event of one peer (WatchEvents starts with one per peer).
 void snapshot_event(const bgp::peer_status& p, std::chrono::system_clock::time_point now,
+                    v1::WatchEventsResponse* out);
+// ... and one per BFD session, when BFD events are wanted.
+void snapshot_event(const admin::bfd_session_info& s, std::chrono::system_clock::time_point now,
                     v1::WatchEventsResponse* out);
 
 }  // namespace svcbgp::admin

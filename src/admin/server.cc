@@ -14,6 +14,7 @@
 #include <filesystem>
 #include <fstream>
 #include <future>
+#include <map>
 #include <mutex>
 #include <set>
 #include <sstream>
@@ -64,6 +65,8 @@ v1::EventKind event_kind(const admin::daemon_event& e) {
       return v1::EVENT_KIND_ROUTE;
     case admin::daemon_event::kind::service_decision:
       return v1::EVENT_KIND_SERVICE;
+    case admin::daemon_event::kind::bfd_state:
+      return v1::EVENT_KIND_BFD;
   }
   return v1::EVENT_KIND_UNSPECIFIED;
 }
@@ -107,33 +110,6 @@ bool peer_exists(admin::control& c, const std::string& name) {
   const auto peers = c.peers();
   return std::any_of(peers.begin(), peers.end(),
                      [&](const bgp::peer_status& p) { return p.config.name == name; });
-}
-
-struct peers_answer {
-  local_identity local;
-  std::vector<bgp::peer_status> peers;
-  std::vector<std::vector<family_counts>> counts;  // with detail, one per peer
-};
-
-peers_answer collect_peers(admin::control& c, bool detail, const std::string* only) {
-  peers_answer a;
-  const auto st = c.status();
-  a.local = {st.local_asn, st.graceful_restart, st.restart_time};
-  for (auto& p : c.peers()) {
-    if (only == nullptr || p.config.name == *only) {
-      a.peers.push_back(std::move(p));
-    }
-  }
-  std::sort(a.peers.begin(), a.peers.end(),
-            [](const auto& x, const auto& y) { return x.config.name < y.config.name; });
-  if (detail) {
-    for (const auto& p : a.peers) {
-      admin::route_query q;
-      q.peer = p.config.name;
-      a.counts.push_back(count_families(p, c.routes(q)));
-    }
-  }
-  return a;
 }
 
 struct drop_counters {
@@ -264,11 +240,7 @@ struct server::impl final : v1::Admin::Service {
     }
     v1::ListPeersResponse chunk;
     for (std::size_t i = 0; i < r->peers.size(); ++i) {
-      auto* p = chunk.add_peers();
-      to_proto(r->peers[i], r->local, p);
-      if (i < r->counts.size()) {
-        add_family_stats(r->counts[i], p);
-      }
+      to_proto(*r, i, chunk.add_peers());
       if (chunk.peers_size() == peer_chunk) {
         if (!writer->Write(chunk)) {
           return Status(StatusCode::CANCELLED, "client went away");
@@ -295,8 +267,7 @@ struct server::impl final : v1::Admin::Service {
     if (r->peers.empty()) {
       return Status(StatusCode::NOT_FOUND, "no such peer: " + req->name());
     }
-    to_proto(r->peers[0], r->local, out->mutable_peer());
-    add_family_stats(r->counts[0], out->mutable_peer());
+    to_proto(*r, 0, out->mutable_peer());
     return Status::OK;
   }
 
@@ -538,6 +509,13 @@ struct server::impl final : v1::Admin::Service {
         v1::WatchEventsResponse ev;
         snapshot_event(p, now, &ev);
         deliver(*iop, grace, *drops, w, std::move(ev));
+      }
+      if (w->wants(v1::EVENT_KIND_BFD)) {
+        for (const auto& b : ctlp->bfd_sessions()) {
+          v1::WatchEventsResponse ev;
+          snapshot_event(b, now, &ev);
+          deliver(*iop, grace, *drops, w, std::move(ev));
+        }
       }
       v1::WatchEventsResponse done;
       set_time(done.mutable_at(), now);

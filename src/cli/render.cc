@@ -211,6 +211,11 @@ void capabilities(std::string& out, const v1::Capabilities& c) {
   }
 }
 
+// BIRD's BFD times: seconds with milliseconds.
+std::string bfd_seconds(std::uint32_t us) {
+  return printf_string("%.3f", us / 1e6);
+}
+
 std::string timer(std::uint32_t configured) {
   return "---/" + std::to_string(configured);
 }
@@ -246,6 +251,17 @@ void protocol_detail(std::string& out, const v1::Peer& p) {
   }
   if (!p.local_address().empty()) {
     put(out, "    Source address:   " + p.local_address());
+  }
+  if (p.has_bfd()) {
+    const auto& b = p.bfd();
+    std::string line = printable(b.state());
+    if (b.state() == "Up") {
+      line += ", interval " + bfd_seconds(b.transmit_interval_us()) + " s, timeout " +
+              bfd_seconds(b.detect_time_us()) + " s";
+    } else if (!b.diagnostic().empty() && b.diagnostic() != "No Diagnostic") {
+      line += " (" + printable(b.diagnostic()) + ")";
+    }
+    put(out, "    BFD session:      " + line);
   }
   if (up) {
     const auto& s = p.session();
@@ -559,17 +575,12 @@ std::string render_bfd_sessions(const v1::ListBfdSessionsResponse& r, time_point
   if (r.sessions_size() == 0) {
     return "No BFD sessions (peers[].bfd.enabled)\n";
   }
-  auto seconds = [](std::uint32_t us) {
-    char buf[32];
-    std::snprintf(buf, sizeof buf, "%.3f", us / 1e6);
-    return std::string(buf);
-  };
   std::vector<std::vector<std::string>> rows{
       {"IP address", "Peer", "State", "Since", "Interval", "Timeout"}};
   for (const auto& s : r.sessions()) {
     rows.push_back({printable(s.address()) + (s.multihop() ? " (multihop)" : ""),
                     printable(s.peer()), printable(s.state()), format_since(s.since(), now),
-                    seconds(s.transmit_interval_us()), seconds(s.detect_time_us())});
+                    bfd_seconds(s.transmit_interval_us()), bfd_seconds(s.detect_time_us())});
   }
   return bgp::columns(rows, 2);
 }

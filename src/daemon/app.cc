@@ -544,6 +544,22 @@ struct app::impl : engine::route_sink {
                                     {"from", std::string(bgp::bfd::to_string(c.from))},
                                     {"to", std::string(bgp::bfd::to_string(c.to))},
                                     {"diag", std::string(bgp::bfd::to_string(c.why))}});
+    daemon_event de;
+    de.what = daemon_event::kind::bfd_state;
+    de.at = std::chrono::system_clock::now();
+    de.bfd = admin::bfd_event{peer,
+                              {},
+                              false,
+                              std::string(bgp::bfd::to_string(c.from)),
+                              std::string(bgp::bfd::to_string(c.to)),
+                              std::string(bgp::bfd::to_string(c.why))};
+    for (const auto& l : bfd->sessions()) {
+      if (l.peer == peer) {
+        de.bfd->address = l.address;
+        de.bfd->multihop = l.multihop;
+      }
+    }
+    publish(de);
     if (!shutting_down) {
       apply_peer_selection();
     }

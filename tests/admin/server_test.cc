@@ -436,12 +436,18 @@ TEST_F(admin_server_test, watch_events_snapshot_then_live_events) {
   v1::WatchEventsResponse ev;
   std::vector<std::string> snapshot;
   while (reader->Read(&ev) && !ev.has_snapshot_complete()) {
+    if (ev.has_bfd()) {
+      EXPECT_TRUE(ev.bfd().snapshot());
+      snapshot.push_back("bfd " + ev.bfd().peer() + " " + ev.bfd().address() + " " + ev.bfd().to());
+      continue;
+    }
     ASSERT_TRUE(ev.has_peer());
     EXPECT_EQ(ev.peer().kind(), v1::PeerEvent::KIND_SNAPSHOT);
     snapshot.push_back(ev.peer().peer());
   }
   ASSERT_TRUE(ev.has_snapshot_complete());
-  EXPECT_EQ(snapshot, (std::vector<std::string>{"tor1", "tor2", "tor3"}));
+  EXPECT_EQ(snapshot, (std::vector<std::string>{"tor1", "tor2", "tor3", "bfd tor1 10.0.0.1 Up",
+                                                "bfd tor2 fd99:1::1 Down"}));
 
   h_.on_io([&] {
     h_.fake().emit(state_event("tor2"));
@@ -455,6 +461,11 @@ TEST_F(admin_server_test, watch_events_snapshot_then_live_events) {
     d.what = admin::daemon_event::kind::service_decision;
     d.decision = h_.fake().services(std::nullopt)[0];
     h_.fake().emit(d);
+    admin::daemon_event b;
+    b.what = admin::daemon_event::kind::bfd_state;
+    b.bfd = admin::bfd_event{"tor1", *bgp::ip_address::parse("10.0.0.1"), false, "Up",
+                             "Down", "Control Detection Time Expired"};
+    h_.fake().emit(b);
   });
   ASSERT_TRUE(reader->Read(&ev));
   EXPECT_EQ(ev.peer().peer(), "tor2");
@@ -465,6 +476,42 @@ TEST_F(admin_server_test, watch_events_snapshot_then_live_events) {
   EXPECT_EQ(ev.routes().withdrawn(0), "198.51.100.12/32");
   ASSERT_TRUE(reader->Read(&ev));
   EXPECT_EQ(ev.service().name(), "kubernetes");
+  ASSERT_TRUE(reader->Read(&ev));
+  ASSERT_TRUE(ev.has_bfd());
+  EXPECT_EQ(ev.bfd().peer(), "tor1");
+  EXPECT_EQ(ev.bfd().address(), "10.0.0.1");
+  EXPECT_FALSE(ev.bfd().snapshot());
+  EXPECT_EQ(ev.bfd().from(), "Up");
+  EXPECT_EQ(ev.bfd().to(), "Down");
+  EXPECT_EQ(ev.bfd().diagnostic(), "Control Detection Time Expired");
+  ctx.TryCancel();
+  while (reader->Read(&ev)) {
+  }
+  reader->Finish();
+}
+
+TEST_F(admin_server_test, watch_events_of_other_kinds_leave_bfd_out) {
+  grpc::ClientContext ctx;
+  v1::WatchEventsRequest req;
+  req.add_kinds(v1::EVENT_KIND_PEER);
+  auto reader = stub_->WatchEvents(&ctx, req);
+  v1::WatchEventsResponse ev;
+  int snapshot = 0;
+  while (reader->Read(&ev) && !ev.has_snapshot_complete()) {
+    EXPECT_TRUE(ev.has_peer()) << ev.ShortDebugString();
+    ++snapshot;
+  }
+  EXPECT_EQ(snapshot, 3);
+  h_.on_io([&] {
+    admin::daemon_event b;
+    b.what = admin::daemon_event::kind::bfd_state;
+    b.bfd = admin::bfd_event{"tor1", *bgp::ip_address::parse("10.0.0.1"), false, "Up",
+                             "Down", "Control Detection Time Expired"};
+    h_.fake().emit(b);
+    h_.fake().emit(state_event("tor2"));
+  });
+  ASSERT_TRUE(reader->Read(&ev));
+  EXPECT_EQ(ev.peer().peer(), "tor2") << ev.ShortDebugString();
   ctx.TryCancel();
   while (reader->Read(&ev)) {
   }

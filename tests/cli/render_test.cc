@@ -33,20 +33,10 @@ class data {
   }
 
   v1::ListPeersResponse peers(bool detail, const std::string& only = "") {
-    const auto st = fake_.status();
-    const admin::local_identity local{st.local_asn, st.graceful_restart, st.restart_time};
+    const auto a = admin::collect_peers(fake_, detail, only.empty() ? nullptr : &only);
     v1::ListPeersResponse out;
-    for (const auto& p : fake_.peers()) {
-      if (!only.empty() && p.config.name != only) {
-        continue;
-      }
-      auto* m = out.add_peers();
-      admin::to_proto(p, local, m);
-      if (detail) {
-        admin::route_query q;
-        q.peer = p.config.name;
-        admin::add_family_stats(admin::count_families(p, fake_.routes(q)), m);
-      }
+    for (std::size_t i = 0; i < a.peers.size(); ++i) {
+      admin::to_proto(a, i, out.add_peers());
     }
     return out;
   }

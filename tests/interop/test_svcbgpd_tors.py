@@ -225,6 +225,14 @@ class SvcbgpdToRs(InteropCase):
         fam = "-6" if any(":" in w for w in words) else "-4"
         run(in_ns(self.topo.node, ["ip", fam] + [op if w == "{}" else w for w in words]))
 
+    def svcbgpc(self, d, *words, check=True):
+        svcbgpc = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(svcbgpd_binary()))), "cli",
+                               "svcbgpc")
+        return run(in_ns(self.topo.node, [svcbgpc, "-s", d.path("svcbgpd.sock"), *words]), check=check).stdout
+
+    def protocols_all(self, d):
+        return self.svcbgpc(d, "show", "protocols", "all", "tor")
+
     def bfd_peer(self, f, address):
         peers = f.vjson("show bfd peers json")
         return next((p for p in peers if p.get("peer") == address), None) if isinstance(peers, list) else None
@@ -247,14 +255,15 @@ class SvcbgpdToRs(InteropCase):
                           p["remote-detect-multiplier"]), (500, 400, 3), p)
         # svcbgpc, in BIRD's columns: we send every max(400, FRR's 300) ms, and time FRR out after its
         # 3 x max(our 500, its 300) ms.
-        svcbgpc = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(svcbgpd_binary()))), "cli",
-                               "svcbgpc")
-        out = run(in_ns(t.node, [svcbgpc, "-s", d.path("svcbgpd.sock"), "show", "bfd", "sessions"])).stdout
+        out = self.svcbgpc(d, "show", "bfd", "sessions")
         row = out.splitlines()[1].split()
         self.assertEqual(out.splitlines()[0].split(), ["IP", "address", "Peer", "State", "Since", "Interval",
                                                        "Timeout"], out)
         self.assertEqual(row[:3] + row[-2:], [t.tor_v6 if v6_transport else t.tor_v4, "tor", "Up", "0.400",
                                               "1.500"], out)
+        # ... and beside the BGP session in `show protocols all`.
+        self.assertIn("    BFD session:      Up, interval 0.400 s, timeout 1.500 s\n",
+                      self.protocols_all(d), out)
         connections = f.neighbor_info(node).get("connectionsEstablished")
         bfd_id = p.get("remote-id")
         # A new receive interval on SIGHUP: a Poll Sequence, no flap of BFD or BGP.
@@ -280,6 +289,8 @@ class SvcbgpdToRs(InteropCase):
         log = wait_until(lambda: (lambda l: l if "Neighbor Signaled Session Down" in l else None)(d.log_tail(300)),
                          10, what="svcbgpd logging its BFD session Down")
         self.assertIn('msg="peer held down" peer=tor reason="BFD Down (Neighbor Signaled Session Down)"', log)
+        # Down, or Init once FRR's Down packets reach us again (ours to FRR are still dropped).
+        self.assertRegex(self.protocols_all(d), r"\n    BFD session:      (Down|Init)\b")
         self.node_ip("del", route)
         wait_until(lambda: (lambda x: x and x.get("status") == "up")(self.bfd_peer(f, node)), 30,
                    what="BFD Up again once the path heals")
@@ -330,10 +341,7 @@ class SvcbgpdToRs(InteropCase):
         try:
             self.check_routes(b, "BIRD after the path healed")
         except TimeoutError:
-            svcbgpc = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(svcbgpd_binary()))), "cli",
-                                   "svcbgpc")
-            print(run(in_ns(t.node, [svcbgpc, "-s", d.path("svcbgpd.sock"), "show", "route", "all"]),
-                      check=False).stdout)
+            print(self.svcbgpc(d, "show", "route", "all", check=False))
             print(b.birdc("show", "route", "all", "table", "master6"))
             print(b.birdc("show", "protocols"))
             print(d.log_tail(60))
