@@ -8,6 +8,10 @@
 #include <fstream>
 #include <set>
 #include <sstream>
+#include <stdexcept>
+#include <type_traits>
+
+#include "src/config/schema.h"
 
 namespace svcbgp::config {
 namespace {
@@ -33,6 +37,10 @@ class walker {
   // A mapping whose keys must all be known.
   bool map(const YAML::Node& n, const std::string& path,
            std::initializer_list<std::string_view> known) {
+    return map(n, path, std::vector<std::string_view>(known));
+  }
+  bool map(const YAML::Node& n, const std::string& path,
+           const std::vector<std::string_view>& known) {
     if (!n.IsMap()) {
       error(n, path, "must be a mapping");
       return false;
@@ -238,214 +246,253 @@ void parse_kind(walker& w, const YAML::Node& n, const std::string& path, engine:
   (void)root_for_extra;
 }
 
-std::optional<std::set<engine::ip_kind>> parse_kinds(walker& w, const YAML::Node& n,
-                                                     const std::string& path) {
-  std::set<engine::ip_kind> out;
-  w.list(n, path, [&](const YAML::Node& c, const std::string& cp) {
-    if (auto k =
-            w.choice<engine::ip_kind>(c, cp,
-                                      {{"cluster_ips", engine::ip_kind::cluster_ip},
-                                       {"external_ips", engine::ip_kind::external_ip},
-                                       {"load_balancer_ips", engine::ip_kind::load_balancer_ip}})) {
-      out.insert(*k);
-    }
-  });
+// A value read by its declaration (schema.h); which member holds it depends on the type.
+struct value {
+  std::string text;  // string, choice, ip_or_auto
+  std::uint64_t number = 0;
+  bool flag = false;
+  std::optional<bgp::ip_address> ip;
+  std::vector<std::string> items;  // choices
+  std::map<std::string, std::string> labels;
+};
+
+std::string joined(const std::vector<std::string_view>& names, std::string_view sep) {
+  std::string out;
+  for (auto n : names) {
+    out += (out.empty() ? "" : std::string(sep)) + std::string(n);
+  }
   return out;
+}
+
+std::optional<std::string> one_of(walker& w, const YAML::Node& n, const std::string& path,
+                                  const std::vector<std::string_view>& choices) {
+  auto s = w.str(n, path);
+  if (!s) {
+    return std::nullopt;
+  }
+  if (std::find(choices.begin(), choices.end(), *s) == choices.end()) {
+    w.error(n, path, "must be one of " + joined(choices, " | ") + ", not '" + *s + "'");
+    return std::nullopt;
+  }
+  return s;
+}
+
+std::optional<value> read(walker& w, const YAML::Node& n, const std::string& path,
+                          const schema::setting& s) {
+  value v;
+  switch (s.t) {
+    case schema::type::string:
+      if (auto x = w.str(n, path)) {
+        v.text = *x;
+        return v;
+      }
+      return std::nullopt;
+    case schema::type::integer: {
+      auto x = w.str(n, path);
+      if (!x) {
+        return std::nullopt;
+      }
+      auto [p, ec] = std::from_chars(x->data(), x->data() + x->size(), v.number);
+      if (ec != std::errc{} || p != x->data() + x->size() || v.number < s.min || v.number > s.max ||
+          std::find(s.excluded.begin(), s.excluded.end(), v.number) != s.excluded.end()) {
+        w.error(n, path, "must be " + schema::range_text(s));
+        return std::nullopt;
+      }
+      return v;
+    }
+    case schema::type::boolean:
+      if (auto x = w.boolean(n, path)) {
+        v.flag = *x;
+        return v;
+      }
+      return std::nullopt;
+    case schema::type::ip_or_auto:
+      if (n.IsScalar() && n.Scalar() == "auto") {
+        v.text = "auto";
+        return v;
+      }
+      [[fallthrough]];
+    case schema::type::ip:
+      if ((v.ip = w.ip(n, path))) {
+        return v;
+      }
+      return std::nullopt;
+    case schema::type::choice:
+      if (auto x = one_of(w, n, path, s.choices)) {
+        v.text = *x;
+        return v;
+      }
+      return std::nullopt;
+    case schema::type::choices: {
+      bool ok = n.IsSequence();
+      w.list(n, path, [&](const YAML::Node& c, const std::string& cp) {
+        auto x = one_of(w, c, cp, s.choices);
+        ok = ok && x.has_value();
+        if (x && std::find(v.items.begin(), v.items.end(), *x) == v.items.end()) {
+          v.items.push_back(*x);
+        }
+      });
+      if (ok && v.items.size() < s.min_items) {
+        w.error(n, path, "must name at least one of " + joined(s.choices, ", "));
+        ok = false;
+      }
+      return ok ? std::optional(v) : std::nullopt;
+    }
+    case schema::type::labels:
+      v.labels = w.labels(n, path);
+      return v;
+    case schema::type::object:
+      break;
+  }
+  return std::nullopt;
+}
+
+// What a setting's value does to the config being built, by key path ("bfd.min_rx_ms").
+using applier = std::function<void(const value&, const YAML::Node&, const std::string&)>;
+
+// Reads the mapping `n` by `decl`: unknown keys and missing required ones are errors, each value
+// is checked by its declaration, and absent ones with a default get it; `apply` then gets every
+// value, in declaration order (a rule between two settings sees the first one applied).
+void read_settings(walker& w, const YAML::Node& n, const std::string& path,
+                   const std::vector<schema::setting>& decl,
+                   const std::map<std::string, applier>& apply, const std::string& prefix = "") {
+  std::vector<std::string_view> known;
+  for (const auto& s : decl) {
+    if (s.where != schema::source::crd) {
+      known.push_back(s.key);
+    }
+  }
+  if (!w.map(n, path, known)) {
+    return;
+  }
+  for (const auto& s : decl) {
+    if (s.where == schema::source::crd) {
+      continue;
+    }
+    const std::string key(s.key);
+    const auto p = join(path, key);
+    std::optional<YAML::Node> v;
+    if (const YAML::Node found = n[key]; found) {
+      v = found;
+    } else if (s.t == schema::type::object) {
+      v = YAML::Node(YAML::NodeType::Map);
+    } else if (!s.default_value.empty()) {
+      v = YAML::Load(std::string(s.default_value));
+    } else {
+      if (s.required) {
+        w.error(n, p, "missing");
+      }
+      continue;
+    }
+    if (s.t == schema::type::object) {
+      read_settings(w, *v, p, s.fields, apply, prefix + key + ".");
+      continue;
+    }
+    const auto a = apply.find(prefix + key);
+    if (a == apply.end()) {
+      throw std::logic_error("config: no applier for declared setting " + prefix + key);
+    }
+    if (auto x = read(w, *v, p, s)) {
+      a->second(*x, *v, p);
+    }
+  }
 }
 
 void parse_peer(walker& w, const YAML::Node& n, const std::string& path, const environment& env,
                 std::vector<peer>& peers) {
-  if (!w.map(n, path,
-             {"name",
-              "address",
-              "asn",
-              "port",
-              "passive",
-              "hold_time",
-              "keepalive_time",
-              "connect_retry_time",
-              "send_hold_time",
-              "ebgp_multihop",
-              "ttl_security",
-              "password_file",
-              "source_address",
-              "families",
-              "max_prefixes",
-              "max_prefixes_action",
-              "max_received_bytes",
-              "node_selector",
-              "advertise",
-              "next_hop_v4",
-              "next_hop_v6",
-              "enabled",
-              "bfd"})) {
-    return;
-  }
   peer p;
   auto& b = p.bgp;
-  // svcbgp never uses received routes: a ToR that reflects the other nodes' routes back costs
-  // this much at most (issue 13), and keeps its session.
-  b.max_prefixes = default_max_prefixes;
-  b.max_received_bytes = default_max_received_bytes;
-  const auto sub = [&](const char* key) { return n[key]; };
-  if (auto v = sub("name"); v) {
-    if (auto s = w.str(v, join(path, "name"))) {
-      b.name = *s;
-    }
-  } else {
-    w.error(n, join(path, "name"), "missing");
-  }
-  if (auto v = sub("address"); v) {
-    if (auto a = w.ip(v, join(path, "address"))) {
-      b.address = *a;
-    }
-  } else {
-    w.error(n, join(path, "address"), "missing");
-  }
-  if (auto v = sub("asn"); v) {
-    if (auto x = w.number(v, join(path, "asn"), 1, 4294967295u)) {
-      b.asn = static_cast<std::uint32_t>(*x);
-    }
-  } else {
-    w.error(n, join(path, "asn"), "missing");
-  }
-  if (auto v = sub("port"); v) {
-    if (auto x = w.number(v, join(path, "port"), 1, 65535)) {
-      b.port = static_cast<std::uint16_t>(*x);
-    }
-  }
-  if (auto v = sub("passive"); v) {
-    b.passive = w.boolean(v, join(path, "passive")).value_or(false);
-  }
-  if (auto v = sub("enabled"); v) {
-    b.enabled = w.boolean(v, join(path, "enabled")).value_or(true);
-  }
-  if (auto v = sub("hold_time"); v) {
-    // RFC 4271 §4.2: 0 or at least 3 seconds.
-    if (auto x = w.number(v, join(path, "hold_time"), 0, 65535)) {
-      if (*x == 1 || *x == 2) {
-        w.error(v, join(path, "hold_time"), "must be 0 or 3..65535 (RFC 4271 §4.2)");
-      } else {
-        b.hold_time = std::chrono::seconds(*x);
-      }
-    }
-  }
-  if (auto v = sub("keepalive_time"); v) {
-    if (auto x = w.number(v, join(path, "keepalive_time"), 1, 21845)) {
-      b.keepalive_time = std::chrono::seconds(*x);
-      if (b.hold_time.count() != 0 && *x * 3 > static_cast<std::uint64_t>(b.hold_time.count())) {
-        w.error(v, join(path, "keepalive_time"), "must be at most a third of hold_time");
-      }
-    }
-  }
-  if (auto v = sub("connect_retry_time"); v) {
-    if (auto x = w.number(v, join(path, "connect_retry_time"), 1, 65535)) {
-      b.connect_retry_time = std::chrono::seconds(*x);
-    }
-  }
-  if (auto v = sub("send_hold_time"); v) {
-    if (auto x = w.number(v, join(path, "send_hold_time"), 0, 65535)) {
-      b.send_hold_time = std::chrono::seconds(*x);
-    }
-  }
-  if (auto v = sub("ebgp_multihop"); v) {
-    if (auto x = w.number(v, join(path, "ebgp_multihop"), 1, 255)) {
-      b.ebgp_multihop = static_cast<std::uint8_t>(*x);
-    }
-  }
-  if (auto v = sub("ttl_security"); v) {
-    b.ttl_security = w.boolean(v, join(path, "ttl_security")).value_or(false);
-  }
-  if (auto v = sub("password_file"); v) {
-    if (auto s = w.str(v, join(path, "password_file"))) {
-      p.password_file = *s;
-      auto content = env.read_file ? env.read_file(*s) : std::nullopt;
-      if (!content) {
-        w.error(v, join(path, "password_file"), "cannot read '" + *s + "'");
-      } else {
-        std::string pw = *content;
-        while (!pw.empty() && (pw.back() == '\n' || pw.back() == '\r')) {
-          pw.pop_back();
-        }
-        if (pw.empty() || pw.size() > 80) {
-          w.error(v, join(path, "password_file"), "password must be 1..80 bytes (TCP MD5)");
-        }
-        b.password = pw;
-      }
-    }
-  }
-  if (auto v = sub("source_address"); v) {
-    if (auto s = w.str(v, join(path, "source_address")); s && *s != "auto") {
-      p.source_address_auto = false;
-      b.source_address = w.ip(v, join(path, "source_address"));
-    }
-  }
-  if (auto v = sub("families"); v) {
-    b.families.clear();
-    w.list(v, join(path, "families"), [&](const YAML::Node& c, const std::string& cp) {
-      if (auto f = w.choice<bgp::family>(
-              c, cp, {{"ipv4", bgp::ipv4_unicast}, {"ipv6", bgp::ipv6_unicast}})) {
-        b.families.push_back(*f);
-      }
-    });
-    if (b.families.empty()) {
-      w.error(v, join(path, "families"), "must name at least one of ipv4, ipv6");
-    }
-  } else {
-    b.families = {bgp::ipv4_unicast, bgp::ipv6_unicast};
-  }
-  if (auto v = sub("max_prefixes"); v) {
-    if (auto x = w.number(v, join(path, "max_prefixes"), 0, 4294967295u)) {
-      b.max_prefixes = static_cast<std::uint32_t>(*x);
-    }
-  }
-  if (auto v = sub("max_prefixes_action"); v) {
-    b.max_prefixes_cease =
-        w.choice<bool>(v, join(path, "max_prefixes_action"), {{"drop", false}, {"cease", true}})
-            .value_or(false);
-  }
-  if (auto v = sub("max_received_bytes"); v) {
-    if (auto x = w.number(v, join(path, "max_received_bytes"), 0, 1ull << 40)) {
-      b.max_received_bytes = static_cast<std::size_t>(*x);
-    }
-  }
-  if (auto v = sub("next_hop_v4"); v) {
-    b.next_hop_v4 = w.ip(v, join(path, "next_hop_v4"));
-  }
-  if (auto v = sub("next_hop_v6"); v) {
-    b.next_hop_v6 = w.ip(v, join(path, "next_hop_v6"));
-  }
-  if (auto v = sub("node_selector"); v) {
-    p.node_selector = w.labels(v, join(path, "node_selector"));
-  }
-  if (auto v = sub("advertise"); v) {
-    if (auto k = parse_kinds(w, v, join(path, "advertise"))) {
-      p.advertise = *k;
-    }
-  }
-  if (auto v = sub("bfd"); v) {
-    const auto bp = join(path, "bfd");
-    if (w.map(v, bp, {"enabled", "min_rx_ms", "min_tx_ms", "multiplier", "strict"})) {
-      if (v["enabled"]) {
-        p.bfd.enabled = w.boolean(v["enabled"], join(bp, "enabled")).value_or(false);
-      }
-      // FRR's ranges: 10..60000 ms, and a multiplier of 2..255 (RFC 5880 allows 1).
-      for (auto [key, field] :
-           {std::pair{"min_rx_ms", &p.bfd.min_rx_ms}, std::pair{"min_tx_ms", &p.bfd.min_tx_ms}}) {
-        if (v[key]) {
-          *field = static_cast<std::uint32_t>(
-              w.number(v[key], join(bp, key), 10, 60000).value_or(*field));
-        }
-      }
-      if (v["multiplier"]) {
-        p.bfd.multiplier = static_cast<std::uint32_t>(
-            w.number(v["multiplier"], join(bp, "multiplier"), 1, 255).value_or(3));
-      }
-      if (v["strict"]) {
-        p.bfd.strict = w.boolean(v["strict"], join(bp, "strict")).value_or(true);
-      }
-    }
-  }
+  using s = std::chrono::seconds;
+  const auto number = [](auto& field) {
+    return [&field](const value& v, const YAML::Node&, const std::string&) {
+      field = static_cast<std::remove_reference_t<decltype(field)>>(v.number);
+    };
+  };
+  const auto seconds = [](auto& field) {
+    return [&field](const value& v, const YAML::Node&, const std::string&) { field = s(v.number); };
+  };
+  const auto flag = [](bool& field) {
+    return [&field](const value& v, const YAML::Node&, const std::string&) { field = v.flag; };
+  };
+  const auto address = [](std::optional<bgp::ip_address>& field) {
+    return [&field](const value& v, const YAML::Node&, const std::string&) { field = v.ip; };
+  };
+  const std::map<std::string, applier> apply{
+      {"name", [&](const value& v, const YAML::Node&, const std::string&) { b.name = v.text; }},
+      {"address",
+       [&](const value& v, const YAML::Node&, const std::string&) { b.address = *v.ip; }},
+      {"asn", number(b.asn)},
+      {"port", number(b.port)},
+      {"passive", flag(b.passive)},
+      {"enabled", flag(b.enabled)},
+      {"hold_time", seconds(b.hold_time)},
+      {"keepalive_time",
+       [&](const value& v, const YAML::Node& node, const std::string& kp) {
+         b.keepalive_time = s(v.number);
+         if (b.hold_time.count() != 0 &&
+             v.number * 3 > static_cast<std::uint64_t>(b.hold_time.count())) {
+           w.error(node, kp, "must be at most a third of hold_time");
+         }
+       }},
+      {"connect_retry_time", seconds(b.connect_retry_time)},
+      {"send_hold_time", seconds(b.send_hold_time)},
+      {"ebgp_multihop", number(b.ebgp_multihop)},
+      {"ttl_security", flag(b.ttl_security)},
+      {"password_file",
+       [&](const value& v, const YAML::Node& node, const std::string& kp) {
+         p.password_file = v.text;
+         auto content = env.read_file ? env.read_file(v.text) : std::nullopt;
+         if (!content) {
+           w.error(node, kp, "cannot read '" + v.text + "'");
+           return;
+         }
+         std::string pw = *content;
+         while (!pw.empty() && (pw.back() == '\n' || pw.back() == '\r')) {
+           pw.pop_back();
+         }
+         if (pw.empty() || pw.size() > 80) {
+           w.error(node, kp, "password must be 1..80 bytes (TCP MD5)");
+         }
+         b.password = pw;
+       }},
+      {"source_address",
+       [&](const value& v, const YAML::Node&, const std::string&) {
+         p.source_address_auto = v.text == "auto";
+         b.source_address = v.ip;
+       }},
+      {"families",
+       [&](const value& v, const YAML::Node&, const std::string&) {
+         b.families.clear();
+         for (const auto& f : v.items) {
+           b.families.push_back(f == "ipv4" ? bgp::ipv4_unicast : bgp::ipv6_unicast);
+         }
+       }},
+      {"next_hop_v4", address(b.next_hop_v4)},
+      {"next_hop_v6", address(b.next_hop_v6)},
+      {"max_prefixes", number(b.max_prefixes)},
+      {"max_prefixes_action",
+       [&](const value& v, const YAML::Node&, const std::string&) {
+         b.max_prefixes_cease = v.text == "cease";
+       }},
+      {"max_received_bytes", number(b.max_received_bytes)},
+      {"node_selector",
+       [&](const value& v, const YAML::Node&, const std::string&) { p.node_selector = v.labels; }},
+      {"advertise",
+       [&](const value& v, const YAML::Node&, const std::string&) {
+         p.advertise.clear();
+         for (const auto& k : v.items) {
+           p.advertise.insert(k == "cluster_ips"    ? engine::ip_kind::cluster_ip
+                              : k == "external_ips" ? engine::ip_kind::external_ip
+                                                    : engine::ip_kind::load_balancer_ip);
+         }
+       }},
+      {"bfd.enabled", flag(p.bfd.enabled)},
+      {"bfd.min_rx_ms", number(p.bfd.min_rx_ms)},
+      {"bfd.min_tx_ms", number(p.bfd.min_tx_ms)},
+      {"bfd.multiplier", number(p.bfd.multiplier)},
+      {"bfd.strict", flag(p.bfd.strict)},
+  };
+  read_settings(w, n, path, schema::peer_settings(), apply);
   peers.push_back(std::move(p));
 }
 

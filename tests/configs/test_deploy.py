@@ -97,8 +97,13 @@ class DeployManifests(unittest.TestCase):
 
     def test_apply_order_namespace_and_rbac_first(self):
         kinds = [o["kind"] for o in self.objects]
-        self.assertEqual(kinds[:len(FIRST)], FIRST, kinds)
-        self.assertEqual(sorted(kinds[len(FIRST):]), ["ConfigMap", "DaemonSet", "Secret"], kinds)
+        self.assertEqual([k for i, k in enumerate(kinds) if i == 0 or kinds[i - 1] != k][:len(FIRST)], FIRST,
+                         kinds)
+        crds = [o["metadata"]["name"] for o in self.objects if o["kind"] == "CustomResourceDefinition"]
+        self.assertEqual(crds, ["bgpnodestatuses.svcbgp.io", "bgppeers.svcbgp.io"])
+        kinds = [k for k in kinds if k != "CustomResourceDefinition"]
+        self.assertEqual(kinds[:len(FIRST) - 1], [k for k in FIRST if k != "CustomResourceDefinition"], kinds)
+        self.assertEqual(sorted(kinds[len(FIRST) - 1:]), ["ConfigMap", "DaemonSet", "Secret"], kinds)
         namespaces = {o["metadata"]["name"] for o in self.objects if o["kind"] == "Namespace"}
         for o in self.objects:
             if o["kind"] not in ("Namespace", "CustomResourceDefinition", "ClusterRole", "ClusterRoleBinding"):

@@ -1,0 +1,382 @@
+#include "src/config/schema.h"
+
+#include <cctype>
+
+namespace svcbgp::config::schema {
+
+const std::vector<setting>& peer_settings() {
+  static const std::vector<setting> settings = [] {
+    using t = type;
+    const std::vector<std::string_view> kinds{"cluster_ips", "external_ips", "load_balancer_ips"};
+    std::vector<setting> s{
+        {.key = "name",
+         .t = t::string,
+         .doc = "Unique; what svcbgpc calls the session (show protocols, disable NAME)",
+         .required = true,
+         .where = source::file},
+        {.key = "address", .t = t::ip, .doc = "The peer's address (unique)", .required = true},
+        {.key = "asn",
+         .t = t::integer,
+         .doc = "The peer's AS; equal to the local AS means iBGP",
+         .min = 1,
+         .max = 4294967295u,
+         .required = true},
+        {.key = "port",
+         .t = t::integer,
+         .doc = "The peer's TCP port",
+         .min = 1,
+         .max = 65535,
+         .default_value = "179"},
+        {.key = "passive",
+         .t = t::boolean,
+         .doc = "Never connect, only accept",
+         .default_value = "false"},
+        {.key = "enabled",
+         .t = t::boolean,
+         .doc = "false: configured but administratively down",
+         .default_value = "true"},
+        {.key = "hold_time",
+         .t = t::integer,
+         .doc = "Seconds; 0 turns keepalives off",
+         .min = 0,
+         .max = 65535,
+         .excluded = {1, 2},
+         .why_excluded = "RFC 4271 §4.2",
+         .default_value = "90"},
+        {.key = "keepalive_time",
+         .t = t::integer,
+         .doc = "Seconds, at most a third of hold_time; default a third of it",
+         .min = 1,
+         .max = 21845},
+        {.key = "connect_retry_time",
+         .t = t::integer,
+         .doc = "Seconds between connection attempts (with jitter)",
+         .min = 1,
+         .max = 65535,
+         .default_value = "5"},
+        {.key = "send_hold_time",
+         .t = t::integer,
+         .doc = "RFC 9687: drop a peer that reads nothing this long; 0 = max(480, 2 x hold_time)",
+         .min = 0,
+         .max = 65535,
+         .default_value = "0"},
+        {.key = "ebgp_multihop",
+         .t = t::integer,
+         .doc = "TTL of our packets on eBGP (1: directly connected)",
+         .min = 1,
+         .max = 255,
+         .default_value = "1"},
+        {.key = "ttl_security",
+         .t = t::boolean,
+         .doc = "GTSM (RFC 5082): send TTL 255, accept only 255 - hops + 1",
+         .default_value = "false"},
+        {.key = "password_file",
+         .t = t::string,
+         .doc = "TCP MD5 (RFC 2385) password, 1..80 bytes, read from this file",
+         .where = source::file},
+        {.key = "password_secret_ref",
+         .t = t::object,
+         .doc = "TCP MD5 (RFC 2385) password, 1..80 bytes, from a Secret in svcbgp's namespace",
+         .where = source::crd,
+         .fields = {{.key = "name", .t = t::string, .doc = "The Secret", .required = true},
+                    {.key = "key",
+                     .t = t::string,
+                     .doc = "The key in its data",
+                     .default_value = "password"}}},
+        {.key = "source_address",
+         .t = t::ip_or_auto,
+         .doc = "Our address on the session; auto: the kernel's route to the peer chooses",
+         .default_value = "auto"},
+        {.key = "families",
+         .t = t::choices,
+         .doc = "Address families announced on this session",
+         .choices = {"ipv4", "ipv6"},
+         .min_items = 1,
+         .default_value = "[ipv4, ipv6]"},
+        {.key = "next_hop_v4",
+         .t = t::ip,
+         .doc = "IPv4 next hop sent; default: our address on the session"},
+        {.key = "next_hop_v6",
+         .t = t::ip,
+         .doc = "IPv6 next hop sent; default: our global IPv6 address toward the peer"},
+        {.key = "max_prefixes",
+         .t = t::integer,
+         .doc = "Received routes stored (svcbgp uses none); 0 = no limit",
+         .min = 0,
+         .max = 4294967295u,
+         .default_value = "1000"},
+        {.key = "max_prefixes_action",
+         .t = t::choice,
+         .doc = "Past max_prefixes: drop (count, do not store) or cease (RFC 4486)",
+         .choices = {"drop", "cease"},
+         .default_value = "drop"},
+        {.key = "max_received_bytes",
+         .t = t::integer,
+         .doc = "Bytes of received routes and attributes stored at most; 0 = no limit",
+         .min = 0,
+         .max = 1ull << 40,
+         .default_value = "4194304"},
+        {.key = "node_selector",
+         .t = t::labels,
+         .doc = "Only nodes with these labels peer with this router; empty: every node"},
+        {.key = "advertise",
+         .t = t::choices,
+         .doc = "The kinds of service IP this peer is sent",
+         .choices = kinds,
+         .default_value = "[cluster_ips, external_ips, load_balancer_ips]"},
+        {.key = "bfd",
+         .t = t::object,
+         .doc = "RFC 5880/5881 failure detection; its Down takes the BGP session down at once",
+         .fields = {{.key = "enabled", .t = t::boolean, .doc = "Run BFD", .default_value = "false"},
+                    {.key = "min_rx_ms",
+                     .t = t::integer,
+                     .doc = "Slowest receive interval we ask for, ms (FRR's range)",
+                     .min = 10,
+                     .max = 60000,
+                     .default_value = "300"},
+                    {.key = "min_tx_ms",
+                     .t = t::integer,
+                     .doc = "Fastest transmit interval we offer, ms",
+                     .min = 10,
+                     .max = 60000,
+                     .default_value = "300"},
+                    {.key = "multiplier",
+                     .t = t::integer,
+                     .doc = "Detection after this many of the slower side's intervals",
+                     .min = 1,
+                     .max = 255,
+                     .default_value = "3"},
+                    {.key = "strict",
+                     .t = t::boolean,
+                     .doc = "BGP waits for BFD Up; false: only once the peer has shown it runs BFD",
+                     .default_value = "true"}}},
+    };
+    return s;
+  }();
+  return settings;
+}
+
+std::string camel(std::string_view key) {
+  std::string out;
+  bool up = false;
+  for (char c : key) {
+    if (c == '_') {
+      up = true;
+      continue;
+    }
+    out += up ? static_cast<char>(std::toupper(static_cast<unsigned char>(c))) : c;
+    up = false;
+  }
+  return out;
+}
+
+std::string range_text(const setting& s) {
+  std::string out;
+  std::uint64_t from = s.min;
+  const auto segment = [&](std::uint64_t a, std::uint64_t b) {
+    out += (out.empty() ? "" : " or ") +
+           (a == b ? std::to_string(a) : std::to_string(a) + ".." + std::to_string(b));
+  };
+  for (auto x : s.excluded) {  // ascending, inside min..max
+    if (x > from) {
+      segment(from, x - 1);
+    }
+    from = x + 1;
+  }
+  segment(from, s.max);
+  if (!s.why_excluded.empty()) {
+    out += " (" + std::string(s.why_excluded) + ")";
+  }
+  return out;
+}
+
+const crd& bgp_peer_crd() {
+  static const crd c{
+      .kind = "BGPPeer",
+      .plural = "bgppeers",
+      .singular = "bgppeer",
+      .short_name = "bgpp",
+      .comment =
+          "BGPPeer: one BGP session from the nodes its nodeSelector picks (all by default) to a "
+          "router\n(shared/spec/kubernetes-native.md \"Resources\"); the same settings as a "
+          "`peers[]` entry of the\nconfig file, named in camelCase, with metadata.name as "
+          "its name and a Secret instead of a\npassword file. Generated from "
+          "src/config/schema.cc: do not edit by hand.",
+      .columns = {{"Address", "string", ".spec.address"},
+                  {"AS", "integer", ".spec.asn"},
+                  {"BFD", "boolean", ".spec.bfd.enabled"},
+                  {"Enabled", "boolean", ".spec.enabled"},
+                  {"Age", "date", ".metadata.creationTimestamp"}},
+      .spec = &peer_settings(),
+  };
+  return c;
+}
+
+namespace {
+
+// YAML text of a scalar written as a flow item: quoted when YAML would read it otherwise.
+std::string quoted(std::string_view s) {
+  std::string out = "\"";
+  for (char c : s) {
+    if (c == '"' || c == '\\') {
+      out += '\\';
+    }
+    out += c;
+  }
+  return out + "\"";
+}
+
+void line(std::string& out, int indent, std::string_view text) {
+  out.append(static_cast<std::size_t>(indent), ' ');
+  out += text;
+  out += '\n';
+}
+
+void properties(std::string& out, int indent, const std::vector<setting>& settings);
+
+// The openAPIV3Schema of one setting, as `KEY:` and its body at `indent`.
+void property(std::string& out, int indent, const setting& s) {
+  line(out, indent, camel(s.key) + ":");
+  const int in = indent + 2;
+  line(out, in, "description: " + quoted(s.doc));
+  switch (s.t) {
+    case type::string:
+      line(out, in, "type: string");
+      line(out, in, "minLength: 1");
+      break;
+    case type::integer:
+      line(out, in, "type: integer");
+      line(out, in, "minimum: " + std::to_string(s.min));
+      line(out, in, "maximum: " + std::to_string(s.max));
+      if (!s.excluded.empty()) {
+        std::string values;
+        for (auto x : s.excluded) {
+          values += (values.empty() ? "" : ", ") + std::to_string(x);
+        }
+        line(out, in, "not: {enum: [" + values + "]}");
+      }
+      break;
+    case type::boolean:
+      line(out, in, "type: boolean");
+      break;
+    case type::ip:
+    case type::ip_or_auto:
+      line(out, in, "type: string");
+      line(out, in, "anyOf:");
+      line(out, in + 2, "- format: ipv4");
+      line(out, in + 2, "- format: ipv6");
+      if (s.t == type::ip_or_auto) {
+        line(out, in + 2, "- enum: [auto]");
+      }
+      break;
+    case type::choice: {
+      line(out, in, "type: string");
+      std::string values;
+      for (auto c : s.choices) {
+        values += (values.empty() ? "" : ", ") + std::string(c);
+      }
+      line(out, in, "enum: [" + values + "]");
+      break;
+    }
+    case type::choices: {
+      line(out, in, "type: array");
+      if (s.min_items > 0) {
+        line(out, in, "minItems: " + std::to_string(s.min_items));
+      }
+      std::string values;
+      for (auto c : s.choices) {
+        values += (values.empty() ? "" : ", ") + std::string(c);
+      }
+      line(out, in, "items: {type: string, enum: [" + values + "]}");
+      line(out, in, "x-kubernetes-list-type: set");
+      break;
+    }
+    case type::labels:
+      line(out, in, "type: object");
+      line(out, in, "properties:");
+      line(out, in + 2, "matchLabels:");
+      line(out, in + 4, "type: object");
+      line(out, in + 4, "additionalProperties: {type: string}");
+      break;
+    case type::object:
+      line(out, in, "type: object");
+      properties(out, in, s.fields);
+      break;
+  }
+  if (!s.default_value.empty()) {
+    line(out, in, "default: " + std::string(s.default_value));
+  }
+}
+
+void properties(std::string& out, int indent, const std::vector<setting>& settings) {
+  std::vector<std::string> required;
+  line(out, indent, "properties:");
+  for (const auto& s : settings) {
+    if (s.where == source::file) {
+      continue;
+    }
+    property(out, indent + 2, s);
+    if (s.required) {
+      required.push_back(camel(s.key));
+    }
+  }
+  if (!required.empty()) {
+    std::string names;
+    for (const auto& r : required) {
+      names += (names.empty() ? "" : ", ") + r;
+    }
+    line(out, indent, "required: [" + names + "]");
+  }
+  // Unknown fields: the API server prunes them, and refuses them under kubectl's default
+  // --validate=strict (a structural schema may not say additionalProperties: false).
+}
+
+}  // namespace
+
+std::string to_yaml(const crd& c) {
+  std::string out;
+  std::string_view comment = c.comment;
+  while (!comment.empty()) {
+    const auto nl = comment.find('\n');
+    line(out, 0, "# " + std::string(comment.substr(0, nl)));
+    comment = nl == std::string_view::npos ? std::string_view{} : comment.substr(nl + 1);
+  }
+  const std::string kind(c.kind), plural(c.plural);
+  line(out, 0, "apiVersion: apiextensions.k8s.io/v1");
+  line(out, 0, "kind: CustomResourceDefinition");
+  line(out, 0, "metadata:");
+  line(out, 2, "name: " + plural + ".svcbgp.io");
+  line(out, 0, "spec:");
+  line(out, 2, "group: svcbgp.io");
+  line(out, 2, "scope: Cluster");
+  line(out, 2, "names:");
+  line(out, 4, "plural: " + plural);
+  line(out, 4, "singular: " + std::string(c.singular));
+  line(out, 4, "kind: " + kind);
+  line(out, 4, "listKind: " + kind + "List");
+  line(out, 4, "shortNames: [" + std::string(c.short_name) + "]");
+  line(out, 2, "versions:");
+  line(out, 4, "- name: v1alpha1");
+  line(out, 6, "served: true");
+  line(out, 6, "storage: true");
+  line(out, 6, "additionalPrinterColumns:");
+  for (const auto& col : c.columns) {
+    line(out, 8, "- name: " + std::string(col.name));
+    line(out, 10, "type: " + std::string(col.type));
+    line(out, 10, "jsonPath: " + std::string(col.json_path));
+  }
+  line(out, 6, "schema:");
+  line(out, 8, "openAPIV3Schema:");
+  line(out, 10, "type: object");
+  line(out, 10, "properties:");
+  line(out, 12, "apiVersion: {type: string}");
+  line(out, 12, "kind: {type: string}");
+  line(out, 12, "metadata: {type: object}");
+  line(out, 12, "spec:");
+  line(out, 14, "type: object");
+  properties(out, 14, *c.spec);
+  line(out, 10, "required: [spec]");
+  return out;
+}
+
+}  // namespace svcbgp::config::schema
