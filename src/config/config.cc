@@ -198,54 +198,6 @@ class walker {
   const environment& env_;
 };
 
-void parse_kind(walker& w, const YAML::Node& n, const std::string& path, engine::kind_config& k,
-                std::initializer_list<std::string_view> extra_keys,
-                const YAML::Node& root_for_extra,
-                std::function<void(const std::string&, const YAML::Node&)> extra) {
-  std::vector<std::string_view> known{"cidrs", "communities", "large_communities"};
-  known.insert(known.end(), extra_keys.begin(), extra_keys.end());
-  if (!n.IsMap()) {
-    w.error(n, path, "must be a mapping");
-    return;
-  }
-  for (const auto& kv : n) {
-    const auto key = kv.first.as<std::string>("");
-    const auto p = join(path, key);
-    if (key == "cidrs") {
-      w.list(kv.second, p, [&](const YAML::Node& c, const std::string& cp) {
-        if (auto pf = w.cidr(c, cp)) {
-          k.cidrs.push_back(*pf);
-        }
-      });
-    } else if (key == "communities") {
-      w.list(kv.second, p, [&](const YAML::Node& c, const std::string& cp) {
-        if (auto s = w.str(c, cp)) {
-          if (auto v = bgp::parse_community(*s)) {
-            k.communities.push_back(*v);
-          } else {
-            w.error(c, cp, "not a community (ASN:VALUE): '" + *s + "'");
-          }
-        }
-      });
-    } else if (key == "large_communities") {
-      w.list(kv.second, p, [&](const YAML::Node& c, const std::string& cp) {
-        if (auto s = w.str(c, cp)) {
-          if (auto v = bgp::large_community::parse(*s)) {
-            k.large_communities.push_back(*v);
-          } else {
-            w.error(c, cp, "not a large community (A:B:C): '" + *s + "'");
-          }
-        }
-      });
-    } else if (std::find(extra_keys.begin(), extra_keys.end(), key) != extra_keys.end()) {
-      extra(key, kv.second);
-    } else {
-      w.error(kv.first, p, "unknown key");
-    }
-  }
-  (void)root_for_extra;
-}
-
 // A value read by its declaration (schema.h); which member holds it depends on the type.
 struct value {
   std::string text;  // string, choice, ip_or_auto
@@ -254,6 +206,9 @@ struct value {
   std::optional<bgp::ip_address> ip;
   std::vector<std::string> items;  // choices
   std::map<std::string, std::string> labels;
+  std::vector<bgp::prefix> cidrs;
+  std::vector<std::uint32_t> communities;
+  std::vector<bgp::large_community> large_communities;
 };
 
 std::string joined(const std::vector<std::string_view>& names, std::string_view sep) {
@@ -283,6 +238,12 @@ std::optional<value> read(walker& w, const YAML::Node& n, const std::string& pat
   switch (s.t) {
     case schema::type::string:
       if (auto x = w.str(n, path)) {
+        if (s.max > 0 && x->size() > s.max) {
+          w.error(n, path,
+                  "longer than " + std::to_string(s.max) + " bytes" +
+                      (s.why.empty() ? "" : " (" + std::string(s.why) + ")"));
+          return std::nullopt;
+        }
         v.text = *x;
         return v;
       }
@@ -306,6 +267,16 @@ std::optional<value> read(walker& w, const YAML::Node& n, const std::string& pat
         return v;
       }
       return std::nullopt;
+    case schema::type::ipv4_or_auto:
+      if (n.IsScalar() && n.Scalar() == "auto") {
+        v.text = "auto";
+        return v;
+      }
+      if ((v.ip = w.ip(n, path)) && v.ip->v6) {
+        w.error(n, path, "must be an IPv4 address or auto");
+        return std::nullopt;
+      }
+      return v.ip ? std::optional(v) : std::nullopt;
     case schema::type::ip_or_auto:
       if (n.IsScalar() && n.Scalar() == "auto") {
         v.text = "auto";
@@ -341,7 +312,37 @@ std::optional<value> read(walker& w, const YAML::Node& n, const std::string& pat
     case schema::type::labels:
       v.labels = w.labels(n, path);
       return v;
+    case schema::type::cidrs:
+      w.list(n, path, [&](const YAML::Node& c, const std::string& cp) {
+        if (auto p = w.cidr(c, cp)) {
+          v.cidrs.push_back(*p);
+        }
+      });
+      return v;
+    case schema::type::communities:
+      w.list(n, path, [&](const YAML::Node& c, const std::string& cp) {
+        if (auto x = w.str(c, cp)) {
+          if (auto value = bgp::parse_community(*x)) {
+            v.communities.push_back(*value);
+          } else {
+            w.error(c, cp, "not a community (ASN:VALUE or a well-known name): '" + *x + "'");
+          }
+        }
+      });
+      return v;
+    case schema::type::large_communities:
+      w.list(n, path, [&](const YAML::Node& c, const std::string& cp) {
+        if (auto x = w.str(c, cp)) {
+          if (auto value = bgp::large_community::parse(*x)) {
+            v.large_communities.push_back(*value);
+          } else {
+            w.error(c, cp, "not a large community (A:B:C): '" + *x + "'");
+          }
+        }
+      });
+      return v;
     case schema::type::object:
+    case schema::type::object_list:
       break;
   }
   return std::nullopt;
@@ -349,6 +350,48 @@ std::optional<value> read(walker& w, const YAML::Node& n, const std::string& pat
 
 // What a setting's value does to the config being built, by key path ("bfd.min_rx_ms").
 using applier = std::function<void(const value&, const YAML::Node&, const std::string&)>;
+
+template <class T>
+applier set_number(T& field) {
+  return [&field](const value& v, const YAML::Node&, const std::string&) {
+    field = static_cast<T>(v.number);
+  };
+}
+template <class T>
+applier set_number(std::optional<T>& field) {
+  return [&field](const value& v, const YAML::Node&, const std::string&) {
+    field = static_cast<T>(v.number);
+  };
+}
+applier set_seconds(std::chrono::seconds& field) {
+  return [&field](const value& v, const YAML::Node&, const std::string&) {
+    field = std::chrono::seconds(v.number);
+  };
+}
+applier set_flag(bool& field) {
+  return [&field](const value& v, const YAML::Node&, const std::string&) { field = v.flag; };
+}
+applier set_text(std::string& field) {
+  return [&field](const value& v, const YAML::Node&, const std::string&) { field = v.text; };
+}
+applier set_ip(std::optional<bgp::ip_address>& field) {
+  return [&field](const value& v, const YAML::Node&, const std::string&) { field = v.ip; };
+}
+applier set_labels(std::map<std::string, std::string>& field) {
+  return [&field](const value& v, const YAML::Node&, const std::string&) { field = v.labels; };
+}
+// A choice's text -> its enum value; the declaration has already refused anything else.
+template <class E>
+applier set_choice(E& field, std::vector<std::pair<std::string_view, E>> options) {
+  return [&field, options = std::move(options)](const value& v, const YAML::Node&,
+                                                const std::string&) {
+    for (const auto& [name, e] : options) {
+      if (v.text == name) {
+        field = e;
+      }
+    }
+  };
+}
 
 // Reads the mapping `n` by `decl`: unknown keys and missing required ones are errors, each value
 // is checked by its declaration, and absent ones with a default get it; `apply` then gets every
@@ -392,7 +435,9 @@ void read_settings(walker& w, const YAML::Node& n, const std::string& path,
     if (a == apply.end()) {
       throw std::logic_error("config: no applier for declared setting " + prefix + key);
     }
-    if (auto x = read(w, *v, p, s)) {
+    if (s.t == schema::type::object_list) {
+      a->second(value{}, *v, p);
+    } else if (auto x = read(w, *v, p, s)) {
       a->second(*x, *v, p);
     }
   }
@@ -402,42 +447,27 @@ void parse_peer(walker& w, const YAML::Node& n, const std::string& path, const e
                 std::vector<peer>& peers) {
   peer p;
   auto& b = p.bgp;
-  using s = std::chrono::seconds;
-  const auto number = [](auto& field) {
-    return [&field](const value& v, const YAML::Node&, const std::string&) {
-      field = static_cast<std::remove_reference_t<decltype(field)>>(v.number);
-    };
-  };
-  const auto seconds = [](auto& field) {
-    return [&field](const value& v, const YAML::Node&, const std::string&) { field = s(v.number); };
-  };
-  const auto flag = [](bool& field) {
-    return [&field](const value& v, const YAML::Node&, const std::string&) { field = v.flag; };
-  };
-  const auto address = [](std::optional<bgp::ip_address>& field) {
-    return [&field](const value& v, const YAML::Node&, const std::string&) { field = v.ip; };
-  };
   const std::map<std::string, applier> apply{
       {"name", [&](const value& v, const YAML::Node&, const std::string&) { b.name = v.text; }},
       {"address",
        [&](const value& v, const YAML::Node&, const std::string&) { b.address = *v.ip; }},
-      {"asn", number(b.asn)},
-      {"port", number(b.port)},
-      {"passive", flag(b.passive)},
-      {"enabled", flag(b.enabled)},
-      {"hold_time", seconds(b.hold_time)},
+      {"asn", set_number(b.asn)},
+      {"port", set_number(b.port)},
+      {"passive", set_flag(b.passive)},
+      {"enabled", set_flag(b.enabled)},
+      {"hold_time", set_seconds(b.hold_time)},
       {"keepalive_time",
        [&](const value& v, const YAML::Node& node, const std::string& kp) {
-         b.keepalive_time = s(v.number);
+         b.keepalive_time = std::chrono::seconds(v.number);
          if (b.hold_time.count() != 0 &&
              v.number * 3 > static_cast<std::uint64_t>(b.hold_time.count())) {
            w.error(node, kp, "must be at most a third of hold_time");
          }
        }},
-      {"connect_retry_time", seconds(b.connect_retry_time)},
-      {"send_hold_time", seconds(b.send_hold_time)},
-      {"ebgp_multihop", number(b.ebgp_multihop)},
-      {"ttl_security", flag(b.ttl_security)},
+      {"connect_retry_time", set_seconds(b.connect_retry_time)},
+      {"send_hold_time", set_seconds(b.send_hold_time)},
+      {"ebgp_multihop", set_number(b.ebgp_multihop)},
+      {"ttl_security", set_flag(b.ttl_security)},
       {"password_file",
        [&](const value& v, const YAML::Node& node, const std::string& kp) {
          p.password_file = v.text;
@@ -467,16 +497,15 @@ void parse_peer(walker& w, const YAML::Node& n, const std::string& path, const e
            b.families.push_back(f == "ipv4" ? bgp::ipv4_unicast : bgp::ipv6_unicast);
          }
        }},
-      {"next_hop_v4", address(b.next_hop_v4)},
-      {"next_hop_v6", address(b.next_hop_v6)},
-      {"max_prefixes", number(b.max_prefixes)},
+      {"next_hop_v4", set_ip(b.next_hop_v4)},
+      {"next_hop_v6", set_ip(b.next_hop_v6)},
+      {"max_prefixes", set_number(b.max_prefixes)},
       {"max_prefixes_action",
        [&](const value& v, const YAML::Node&, const std::string&) {
          b.max_prefixes_cease = v.text == "cease";
        }},
-      {"max_received_bytes", number(b.max_received_bytes)},
-      {"node_selector",
-       [&](const value& v, const YAML::Node&, const std::string&) { p.node_selector = v.labels; }},
+      {"max_received_bytes", set_number(b.max_received_bytes)},
+      {"node_selector", set_labels(p.node_selector)},
       {"advertise",
        [&](const value& v, const YAML::Node&, const std::string&) {
          p.advertise.clear();
@@ -486,11 +515,11 @@ void parse_peer(walker& w, const YAML::Node& n, const std::string& path, const e
                                                     : engine::ip_kind::load_balancer_ip);
          }
        }},
-      {"bfd.enabled", flag(p.bfd.enabled)},
-      {"bfd.min_rx_ms", number(p.bfd.min_rx_ms)},
-      {"bfd.min_tx_ms", number(p.bfd.min_tx_ms)},
-      {"bfd.multiplier", number(p.bfd.multiplier)},
-      {"bfd.strict", flag(p.bfd.strict)},
+      {"bfd.enabled", set_flag(p.bfd.enabled)},
+      {"bfd.min_rx_ms", set_number(p.bfd.min_rx_ms)},
+      {"bfd.min_tx_ms", set_number(p.bfd.min_tx_ms)},
+      {"bfd.multiplier", set_number(p.bfd.multiplier)},
+      {"bfd.strict", set_flag(p.bfd.strict)},
   };
   read_settings(w, n, path, schema::peer_settings(), apply);
   peers.push_back(std::move(p));
@@ -624,262 +653,109 @@ std::expected<daemon_config, std::vector<config_error>> parse(std::string_view y
   }
   walker w(errors, env);
   daemon_config c;
-  if (!w.map(root, "",
-             {"node_name", "router_id", "local_asn", "listen", "graceful_restart", "shutdown",
-              "shutdown_message", "node_selector", "peers", "advertise", "kubernetes", "admin",
-              "http", "log"})) {
+  auto& a = c.advertise;
+  const auto kind = [&](const std::string& key, engine::kind_config& k) {
+    return std::vector<std::pair<std::string, applier>>{
+        {key + ".cidrs",
+         [&k](const value& v, const YAML::Node&, const std::string&) { k.cidrs = v.cidrs; }},
+        {key + ".communities", [&k](const value& v, const YAML::Node&,
+                                    const std::string&) { k.communities = v.communities; }},
+        {key + ".large_communities", [&k](const value& v, const YAML::Node&, const std::string&) {
+           k.large_communities = v.large_communities;
+         }}};
+  };
+  std::map<std::string, applier> apply{
+      {"node_name", set_text(c.node_name)},
+      {"router_id",
+       [&](const value& v, const YAML::Node&, const std::string&) { c.router_id = v.ip; }},
+      {"local_asn", set_number(c.local_asn)},
+      {"listen.address", set_ip(c.listen_address)},
+      {"listen.port", set_number(c.listen_port)},
+      {"graceful_restart.enabled", set_flag(c.graceful_restart)},
+      {"graceful_restart.restart_time", set_number(c.restart_time)},
+      {"shutdown", set_choice(c.shutdown, {{"graceful-restart", shutdown_mode::graceful_restart},
+                                           {"withdraw", shutdown_mode::withdraw}})},
+      {"shutdown_message", set_text(c.shutdown_message)},
+      {"node_selector", set_labels(c.node_selector)},
+      {"peers",
+       [&](const value&, const YAML::Node& n, const std::string& path) {
+         w.list(n, path, [&](const YAML::Node& e, const std::string& ep) {
+           parse_peer(w, e, ep, env, c.peers);
+         });
+       }},
+      {"advertise.cluster_ips.mode",
+       set_choice(a.cluster_ips_mode, {{"aggregate", engine::cluster_ip_mode::aggregate},
+                                       {"per-service", engine::cluster_ip_mode::per_service}})},
+      {"advertise.load_balancer_ips.class", set_text(a.load_balancer_class)},
+      {"advertise.terminating_endpoints",
+       set_choice(a.terminating_endpoints, {{"withdraw", engine::terminating_mode::withdraw},
+                                            {"keep", engine::terminating_mode::keep},
+                                            {"deprefer", engine::terminating_mode::deprefer}})},
+      {"advertise.node_drain",
+       set_choice(a.node_drain, {{"deprefer", engine::node_drain_mode::deprefer},
+                                 {"withdraw", engine::node_drain_mode::withdraw},
+                                 {"ignore", engine::node_drain_mode::ignore}})},
+      {"advertise.allow_special_ranges", set_flag(a.allow_special_ranges)},
+      {"advertise.deprefer_prepend", set_number(a.deprefer_prepend)},
+      {"advertise.empty_services",
+       set_choice(a.empty_services, {{"withdraw", engine::empty_services_mode::withdraw},
+                                     {"keep", engine::empty_services_mode::keep}})},
+      {"advertise.aggregation_length_v4", set_number(a.aggregation_length_v4)},
+      {"advertise.aggregation_length_v6", set_number(a.aggregation_length_v6)},
+      {"advertise.communities", [&](const value& v, const YAML::Node&,
+                                    const std::string&) { a.communities = v.communities; }},
+      {"advertise.large_communities",
+       [&](const value& v, const YAML::Node&, const std::string&) {
+         a.large_communities = v.large_communities;
+       }},
+      {"advertise.max_annotation_communities", set_number(a.max_annotation_communities)},
+      {"advertise.forbidden_communities",
+       [&](const value& v, const YAML::Node&, const std::string&) {
+         a.forbidden_communities = v.communities;
+       }},
+      {"advertise.local_pref", set_number(a.local_pref)},
+      {"advertise.med", set_number(a.med)},
+      {"advertise.batch_delay_ms",
+       [&](const value& v, const YAML::Node&, const std::string&) {
+         a.batch_delay = std::chrono::milliseconds(v.number);
+       }},
+      {"advertise.weighted_ecmp.enabled", set_flag(a.weighted_ecmp.enabled)},
+      {"advertise.weighted_ecmp.bandwidth_per_endpoint",
+       set_number(a.weighted_ecmp.bandwidth_per_endpoint_mbps)},
+      {"advertise.weighted_ecmp.transitive", set_flag(a.weighted_ecmp.transitive)},
+      {"kubernetes.source", set_choice(c.source, {{"in-cluster", k8s_source::in_cluster},
+                                                  {"kubeconfig", k8s_source::kubeconfig},
+                                                  {"directory", k8s_source::directory}})},
+      {"kubernetes.kubeconfig", set_text(c.kubeconfig)},
+      {"kubernetes.directory", set_text(c.directory)},
+      {"admin.socket", set_text(c.admin_socket)},
+      {"admin.listen", set_text(c.admin_listen)},
+      {"admin.tls_cert_file", set_text(c.admin_tls_cert)},
+      {"admin.tls_key_file", set_text(c.admin_tls_key)},
+      {"admin.tls_client_ca_file", set_text(c.admin_tls_client_ca)},
+      {"http.listen", set_text(c.http_listen)},
+      {"log.level", set_text(c.log_level)},
+      {"log.format",
+       set_choice(c.log_fmt, {{"text", log_format::text}, {"json", log_format::json}})},
+  };
+  for (const auto& [key, k] :
+       {std::pair<std::string, engine::kind_config*>{"advertise.cluster_ips", &a.cluster_ips},
+        {"advertise.external_ips", &a.external_ips},
+        {"advertise.load_balancer_ips", &a.load_balancer_ips}}) {
+    for (auto& [path, fn] : kind(key, *k)) {
+      apply.emplace(path, std::move(fn));
+    }
+  }
+  if (!root.IsMap()) {
+    w.error(root, "", "must be a mapping");
     return std::unexpected(std::move(errors));
   }
-  if (auto v = root["node_name"]) {
-    c.node_name = w.str(v, "node_name").value_or("");
-  } else if (auto e = env.getenv ? env.getenv("NODE_NAME") : std::nullopt) {
-    c.node_name = *e;
-  } else {
-    c.node_name = env.hostname;
-  }
-  if (auto v = root["router_id"]) {
-    if (auto s = w.str(v, "router_id"); s && *s != "auto") {
-      c.router_id = w.ip(v, "router_id");
-      if (c.router_id && c.router_id->v6) {
-        w.error(v, "router_id", "must be an IPv4 address or auto");
-      }
-    }
-  }
-  if (auto v = root["local_asn"]) {
-    if (auto x = w.number(v, "local_asn", 1, 4294967295u)) {
-      c.local_asn = static_cast<std::uint32_t>(*x);
-    }
-  } else {
-    w.error(root, "local_asn", "missing");
-  }
-  if (auto v = root["listen"]; v && w.map(v, "listen", {"address", "port"})) {
-    if (v["address"]) {
-      c.listen_address = w.ip(v["address"], "listen.address");
-    }
-    if (v["port"]) {
-      c.listen_port =
-          static_cast<std::uint16_t>(w.number(v["port"], "listen.port", 0, 65535).value_or(0));
-    }
-  }
-  if (auto v = root["graceful_restart"];
-      v && w.map(v, "graceful_restart", {"enabled", "restart_time"})) {
-    if (v["enabled"]) {
-      c.graceful_restart = w.boolean(v["enabled"], "graceful_restart.enabled").value_or(true);
-    }
-    if (v["restart_time"]) {
-      // RFC 4724 §3: 12 bits.
-      c.restart_time = static_cast<std::uint16_t>(
-          w.number(v["restart_time"], "graceful_restart.restart_time", 1, 4095).value_or(120));
-    }
-  }
-  if (auto v = root["shutdown"]) {
-    c.shutdown = w.choice<shutdown_mode>(v, "shutdown",
-                                         {{"graceful-restart", shutdown_mode::graceful_restart},
-                                          {"withdraw", shutdown_mode::withdraw}})
-                     .value_or(shutdown_mode::graceful_restart);
-  }
-  if (auto v = root["shutdown_message"]) {
-    // RFC 9003 §2: at most 255 octets of UTF-8.
-    if (auto m = w.str(v, "shutdown_message")) {
-      if (m->size() > 255) {
-        w.error(v, "shutdown_message", "longer than 255 bytes (RFC 9003)");
-      } else {
-        c.shutdown_message = *m;
-      }
-    }
-  }
-  if (auto v = root["node_selector"]) {
-    c.node_selector = w.labels(v, "node_selector");
-  }
-  if (auto v = root["peers"]) {
-    w.list(v, "peers",
-           [&](const YAML::Node& n, const std::string& p) { parse_peer(w, n, p, env, c.peers); });
-  }
-  auto& a = c.advertise;
-  if (auto v = root["advertise"];
-      v && w.map(v, "advertise",
-                 {"cluster_ips", "external_ips", "load_balancer_ips", "terminating_endpoints",
-                  "node_drain", "allow_special_ranges", "deprefer_prepend", "empty_services",
-                  "aggregation_length_v4", "aggregation_length_v6", "communities",
-                  "large_communities", "max_annotation_communities", "forbidden_communities",
-                  "local_pref", "med", "batch_delay_ms", "weighted_ecmp"})) {
-    if (auto k = v["cluster_ips"]) {
-      parse_kind(w, k, "advertise.cluster_ips", a.cluster_ips, {"mode"}, v,
-                 [&](const std::string&, const YAML::Node& n) {
-                   a.cluster_ips_mode =
-                       w.choice<engine::cluster_ip_mode>(
-                            n, "advertise.cluster_ips.mode",
-                            {{"aggregate", engine::cluster_ip_mode::aggregate},
-                             {"per-service", engine::cluster_ip_mode::per_service}})
-                           .value_or(engine::cluster_ip_mode::aggregate);
-                 });
-    }
-    if (auto k = v["external_ips"]) {
-      parse_kind(w, k, "advertise.external_ips", a.external_ips, {}, v,
-                 [](const std::string&, const YAML::Node&) {});
-    }
-    if (auto k = v["load_balancer_ips"]) {
-      parse_kind(w, k, "advertise.load_balancer_ips", a.load_balancer_ips, {"class"}, v,
-                 [&](const std::string&, const YAML::Node& n) {
-                   a.load_balancer_class =
-                       w.str(n, "advertise.load_balancer_ips.class").value_or("");
-                 });
-    }
-    if (auto x = v["terminating_endpoints"]) {
-      a.terminating_endpoints =
-          w.choice<engine::terminating_mode>(x, "advertise.terminating_endpoints",
-                                             {{"withdraw", engine::terminating_mode::withdraw},
-                                              {"keep", engine::terminating_mode::keep},
-                                              {"deprefer", engine::terminating_mode::deprefer}})
-              .value_or(engine::terminating_mode::deprefer);
-    }
-    if (auto x = v["allow_special_ranges"]) {
-      a.allow_special_ranges = w.boolean(x, "advertise.allow_special_ranges").value_or(false);
-    }
-    if (auto x = v["node_drain"]) {
-      a.node_drain =
-          w.choice<engine::node_drain_mode>(x, "advertise.node_drain",
-                                            {{"deprefer", engine::node_drain_mode::deprefer},
-                                             {"withdraw", engine::node_drain_mode::withdraw},
-                                             {"ignore", engine::node_drain_mode::ignore}})
-              .value_or(engine::node_drain_mode::deprefer);
-    }
-    if (auto x = v["deprefer_prepend"]) {
-      a.deprefer_prepend =
-          static_cast<std::uint32_t>(w.number(x, "advertise.deprefer_prepend", 1, 32).value_or(3));
-    }
-    if (auto x = v["empty_services"]) {
-      a.empty_services = w.choice<engine::empty_services_mode>(
-                              x, "advertise.empty_services",
-                              {{"withdraw", engine::empty_services_mode::withdraw},
-                               {"keep", engine::empty_services_mode::keep}})
-                             .value_or(engine::empty_services_mode::withdraw);
-    }
-    if (auto x = v["aggregation_length_v4"]) {
-      if (auto n = w.number(x, "advertise.aggregation_length_v4", 1, 32)) {
-        a.aggregation_length_v4 = static_cast<std::uint8_t>(*n);
-      }
-    }
-    if (auto x = v["aggregation_length_v6"]) {
-      if (auto n = w.number(x, "advertise.aggregation_length_v6", 1, 128)) {
-        a.aggregation_length_v6 = static_cast<std::uint8_t>(*n);
-      }
-    }
-    engine::kind_config global;
-    YAML::Node global_node;
-    for (const char* key : {"communities", "large_communities"}) {
-      if (v[key]) {
-        global_node[key] = v[key];
-      }
-    }
-    if (global_node.size() > 0) {
-      parse_kind(w, global_node, "advertise", global, {}, v,
-                 [](const std::string&, const YAML::Node&) {});
-      a.communities = global.communities;
-      a.large_communities = global.large_communities;
-    }
-    if (auto x = v["max_annotation_communities"]) {
-      a.max_annotation_communities = static_cast<std::size_t>(
-          w.number(x, "advertise.max_annotation_communities", 0, 1000).value_or(16));
-    }
-    if (auto x = v["forbidden_communities"]) {
-      a.forbidden_communities.clear();
-      w.list(x, "advertise.forbidden_communities", [&](const YAML::Node& c, const std::string& cp) {
-        if (auto s = w.str(c, cp)) {
-          if (auto value = bgp::parse_community(*s)) {
-            a.forbidden_communities.push_back(*value);
-          } else {
-            w.error(c, cp, "not a community (ASN:VALUE or a well-known name): '" + *s + "'");
-          }
-        }
-      });
-    }
-    if (auto x = v["local_pref"]) {
-      a.local_pref = static_cast<std::uint32_t>(
-          w.number(x, "advertise.local_pref", 0, 4294967295u).value_or(100));
-    }
-    if (auto x = v["med"]) {
-      if (auto n = w.number(x, "advertise.med", 0, 4294967295u)) {
-        a.med = static_cast<std::uint32_t>(*n);
-      }
-    }
-    if (auto x = v["weighted_ecmp"];
-        x &&
-        w.map(x, "advertise.weighted_ecmp", {"enabled", "bandwidth_per_endpoint", "transitive"})) {
-      auto& we = a.weighted_ecmp;
-      if (x["enabled"]) {
-        we.enabled = w.boolean(x["enabled"], "advertise.weighted_ecmp.enabled").value_or(false);
-      }
-      if (x["bandwidth_per_endpoint"]) {
-        // Mbit/s; FRR holds a path's bandwidth in 32 bits of bytes/s (34 Gbit/s) in all.
-        we.bandwidth_per_endpoint_mbps = static_cast<std::uint32_t>(
-            w.number(x["bandwidth_per_endpoint"], "advertise.weighted_ecmp.bandwidth_per_endpoint",
-                     1, 10000)
-                .value_or(we.bandwidth_per_endpoint_mbps));
-      }
-      if (x["transitive"]) {
-        we.transitive =
-            w.boolean(x["transitive"], "advertise.weighted_ecmp.transitive").value_or(false);
-      }
-    }
-    if (auto x = v["batch_delay_ms"]) {
-      a.batch_delay =
-          std::chrono::milliseconds(w.number(x, "advertise.batch_delay_ms", 0, 60000).value_or(10));
-    }
-  }
-  if (auto v = root["kubernetes"];
-      v && w.map(v, "kubernetes", {"source", "kubeconfig", "directory"})) {
-    if (v["source"]) {
-      c.source = w.choice<k8s_source>(v["source"], "kubernetes.source",
-                                      {{"in-cluster", k8s_source::in_cluster},
-                                       {"kubeconfig", k8s_source::kubeconfig},
-                                       {"directory", k8s_source::directory}})
-                     .value_or(k8s_source::in_cluster);
-    }
-    if (v["kubeconfig"]) {
-      c.kubeconfig = w.str(v["kubeconfig"], "kubernetes.kubeconfig").value_or(c.kubeconfig);
-    }
-    if (v["directory"]) {
-      c.directory = w.str(v["directory"], "kubernetes.directory").value_or(c.directory);
-    }
-  }
-  if (auto v = root["admin"];
-      v && w.map(v, "admin",
-                 {"socket", "listen", "tls_cert_file", "tls_key_file", "tls_client_ca_file"})) {
-    if (v["tls_client_ca_file"]) {
-      c.admin_tls_client_ca =
-          w.str(v["tls_client_ca_file"], "admin.tls_client_ca_file").value_or("");
-    }
-    if (v["tls_cert_file"]) {
-      c.admin_tls_cert = w.str(v["tls_cert_file"], "admin.tls_cert_file").value_or("");
-    }
-    if (v["tls_key_file"]) {
-      c.admin_tls_key = w.str(v["tls_key_file"], "admin.tls_key_file").value_or("");
-    }
-    if (v["socket"]) {
-      c.admin_socket = w.str(v["socket"], "admin.socket").value_or(c.admin_socket);
-    }
-    if (v["listen"]) {
-      c.admin_listen = w.str(v["listen"], "admin.listen").value_or("");
-    }
-  }
-  if (auto v = root["http"]; v && w.map(v, "http", {"listen"})) {
-    if (v["listen"]) {
-      c.http_listen = w.str(v["listen"], "http.listen").value_or(c.http_listen);
-    }
-  }
-  if (auto v = root["log"]; v && w.map(v, "log", {"level", "format"})) {
-    if (v["level"]) {
-      c.log_level =
-          w.choice<std::string>(
-               v["level"], "log.level",
-               {{"debug", "debug"}, {"info", "info"}, {"warn", "warn"}, {"error", "error"}})
-              .value_or("info");
-    }
-    if (v["format"]) {
-      c.log_fmt = w.choice<log_format>(v["format"], "log.format",
-                                       {{"text", log_format::text}, {"json", log_format::json}})
-                      .value_or(log_format::text);
+  read_settings(w, root, "", schema::daemon_settings(), apply);
+  if (c.node_name.empty() && !root["node_name"]) {
+    if (auto e = env.getenv ? env.getenv("NODE_NAME") : std::nullopt) {
+      c.node_name = *e;
+    } else {
+      c.node_name = env.hostname;
     }
   }
   // Contradictions between keys.

@@ -41,7 +41,7 @@ const std::vector<setting>& peer_settings() {
          .min = 0,
          .max = 65535,
          .excluded = {1, 2},
-         .why_excluded = "RFC 4271 §4.2",
+         .why = "RFC 4271 §4.2",
          .default_value = "90"},
         {.key = "keepalive_time",
          .t = t::integer,
@@ -156,6 +156,260 @@ const std::vector<setting>& peer_settings() {
   return settings;
 }
 
+namespace {
+
+// What each kind of service IP has: allowed CIDRs and the communities its routes carry.
+std::vector<setting> kind_fields(std::string_view what, std::vector<setting> extra) {
+  std::vector<setting> f{
+      {.key = "cidrs", .t = type::cidrs, .doc = what.data()},
+      {.key = "communities",
+       .t = type::communities,
+       .doc = "Communities added to these routes, on top of advertise.communities"},
+      {.key = "large_communities",
+       .t = type::large_communities,
+       .doc = "Large communities added to these routes"},
+  };
+  f.insert(f.end(), extra.begin(), extra.end());
+  return f;
+}
+
+}  // namespace
+
+const std::vector<setting>& advertise_settings() {
+  static const std::vector<setting> settings = [] {
+    using t = type;
+    std::vector<setting> s{
+        {.key = "cluster_ips",
+         .t = t::object,
+         .doc = "ClusterIPs",
+         .fields = kind_fields(
+             "Allowed ClusterIP ranges (the service CIDRs); none: no ClusterIP is announced",
+             {{.key = "mode",
+               .t = t::choice,
+               .doc = "aggregate: the CIDRs themselves from every node; per-service: each IP",
+               .choices = {"aggregate", "per-service"},
+               .default_value = "aggregate"}})},
+        {.key = "external_ips",
+         .t = t::object,
+         .doc = "spec.externalIPs",
+         .fields =
+             kind_fields("Allowed ExternalIP ranges; an IP outside them is not announced", {})},
+        {.key = "load_balancer_ips",
+         .t = t::object,
+         .doc = "status.loadBalancer.ingress",
+         .fields = kind_fields(
+             "Allowed LoadBalancer IP ranges; an IP outside them is not announced",
+             {{.key = "class",
+               .t = t::string,
+               .doc = "Only services of this spec.loadBalancerClass; empty: only those without"}})},
+        {.key = "terminating_endpoints",
+         .t = t::choice,
+         .doc = "A Local service whose ready endpoints here are all terminating",
+         .choices = {"withdraw", "keep", "deprefer"},
+         .default_value = "deprefer"},
+        {.key = "node_drain",
+         .t = t::choice,
+         .doc = "While this node is cordoned or tainted for draining",
+         .choices = {"deprefer", "withdraw", "ignore"},
+         .default_value = "deprefer"},
+        {.key = "allow_special_ranges",
+         .t = t::boolean,
+         .doc = "Allowed CIDRs may reach into loopback, link-local, multicast and our peers' "
+                "addresses",
+         .default_value = "false"},
+        {.key = "deprefer_prepend",
+         .t = t::integer,
+         .doc = "How many times our AS is prepended to a depreferred route on eBGP",
+         .min = 1,
+         .max = 32,
+         .default_value = "3"},
+        {.key = "empty_services",
+         .t = t::choice,
+         .doc = "A Cluster service with no ready endpoint anywhere",
+         .choices = {"withdraw", "keep"},
+         .default_value = "withdraw"},
+        {.key = "aggregation_length_v4",
+         .t = t::integer,
+         .doc = "Cluster-policy IPv4 routes go out as the covering prefix of this length",
+         .min = 1,
+         .max = 32},
+        {.key = "aggregation_length_v6",
+         .t = t::integer,
+         .doc = "Cluster-policy IPv6 routes go out as the covering prefix of this length",
+         .min = 1,
+         .max = 128},
+        {.key = "communities", .t = t::communities, .doc = "Communities on every route"},
+        {.key = "large_communities",
+         .t = t::large_communities,
+         .doc = "Large communities on every route"},
+        {.key = "max_annotation_communities",
+         .t = t::integer,
+         .doc = "What one Service's annotations may add, of each kind of community",
+         .min = 0,
+         .max = 1000,
+         .default_value = "16"},
+        {.key = "forbidden_communities",
+         .t = t::communities,
+         .doc = "Communities a Service's annotations may not set",
+         .default_value = "[graceful-shutdown, accept-own, llgr-stale, no-llgr, blackhole, "
+                          "no-export, no-advertise, no-export-subconfed, no-peer]"},
+        {.key = "local_pref",
+         .t = t::integer,
+         .doc = "LOCAL_PREF on iBGP",
+         .min = 0,
+         .max = 4294967295u,
+         .default_value = "100"},
+        {.key = "med",
+         .t = t::integer,
+         .doc = "MULTI_EXIT_DISC; none by default",
+         .min = 0,
+         .max = 4294967295u},
+        {.key = "batch_delay_ms",
+         .t = t::integer,
+         .doc = "Changes within this many ms go out in one batch",
+         .min = 0,
+         .max = 60000,
+         .default_value = "10"},
+        {.key = "weighted_ecmp",
+         .t = t::object,
+         .doc = "Link bandwidth extended community in proportion to this node's ready endpoints",
+         .fields = {{.key = "enabled",
+                     .t = t::boolean,
+                     .doc = "For Local services; svcbgp.io/weighted-ecmp opts one in or out",
+                     .default_value = "false"},
+                    {.key = "bandwidth_per_endpoint",
+                     .t = t::integer,
+                     .doc = "Mbit/s per ready endpoint (FRR holds a path's sum in 32 bits of "
+                            "bytes/s)",
+                     .min = 1,
+                     .max = 10000,
+                     .default_value = "10"},
+                    {.key = "transitive",
+                     .t = t::boolean,
+                     .doc = "Type 0x00 instead of 0x40, for routers that drop the non-transitive "
+                            "one",
+                     .default_value = "false"}}},
+    };
+    return s;
+  }();
+  return settings;
+}
+
+const std::vector<setting>& daemon_settings() {
+  static const std::vector<setting> settings = [] {
+    using t = type;
+    std::vector<setting> s{
+        {.key = "node_name",
+         .t = t::string,
+         .doc = "This node; default: $NODE_NAME, else the hostname"},
+        {.key = "router_id",
+         .t = t::ipv4_or_auto,
+         .doc = "BGP identifier; auto: the node's first IPv4 address",
+         .default_value = "auto"},
+        {.key = "local_asn",
+         .t = t::integer,
+         .doc = "Our AS",
+         .min = 1,
+         .max = 4294967295u,
+         .required = true},
+        {.key = "listen",
+         .t = t::object,
+         .doc = "Where peers may connect to us",
+         .fields = {{.key = "address", .t = t::ip, .doc = "Default: every address"},
+                    {.key = "port",
+                     .t = t::integer,
+                     .doc = "0: never listen (a node's own BGP daemon may hold 179)",
+                     .min = 0,
+                     .max = 65535,
+                     .default_value = "0"}}},
+        {.key = "graceful_restart",
+         .t = t::object,
+         .doc = "RFC 4724",
+         .fields = {{.key = "enabled",
+                     .t = t::boolean,
+                     .doc = "Advertise the capability",
+                     .default_value = "true"},
+                    {.key = "restart_time",
+                     .t = t::integer,
+                     .doc = "Seconds the peers keep our routes while we restart",
+                     .min = 1,
+                     .max = 4095,
+                     .why = "RFC 4724 §3: 12 bits",
+                     .default_value = "120"}}},
+        {.key = "shutdown",
+         .t = t::choice,
+         .doc = "On SIGTERM: keep routes for the restart time, or withdraw them first",
+         .choices = {"graceful-restart", "withdraw"},
+         .default_value = "graceful-restart"},
+        {.key = "shutdown_message",
+         .t = t::string,
+         .doc = "The Cease's shutdown communication with shutdown: withdraw",
+         .max = 255,
+         .why = "RFC 9003",
+         .default_value = "svcbgpd shutting down"},
+        {.key = "node_selector",
+         .t = t::labels,
+         .doc = "Only nodes with these labels announce anything"},
+        {.key = "peers", .t = t::object_list, .doc = "The BGP sessions", .fields = peer_settings()},
+        {.key = "advertise",
+         .t = t::object,
+         .doc = "What is announced and with which attributes",
+         .fields = advertise_settings()},
+        {.key = "kubernetes",
+         .t = t::object,
+         .doc = "Where Services, EndpointSlices and the Node come from",
+         .fields = {{.key = "source",
+                     .t = t::choice,
+                     .doc = "in-cluster (the pod's service account), kubeconfig, or directory",
+                     .choices = {"in-cluster", "kubeconfig", "directory"},
+                     .default_value = "in-cluster"},
+                    {.key = "kubeconfig",
+                     .t = t::string,
+                     .doc = "For source kubeconfig",
+                     .default_value = "~/.kube/config"},
+                    {.key = "directory",
+                     .t = t::string,
+                     .doc = "For source directory: a folder of manifests",
+                     .default_value = "/etc/svcbgp/cluster"}}},
+        {.key = "admin",
+         .t = t::object,
+         .doc = "The gRPC admin API (svcbgpc)",
+         .fields = {{.key = "socket",
+                     .t = t::string,
+                     .doc = "Unix socket",
+                     .default_value = "/run/svcbgp/svcbgpd.sock"},
+                    {.key = "listen", .t = t::string, .doc = "host:port over TLS; empty: off"},
+                    {.key = "tls_cert_file", .t = t::string, .doc = "PEM certificate for listen"},
+                    {.key = "tls_key_file", .t = t::string, .doc = "PEM key for listen"},
+                    {.key = "tls_client_ca_file",
+                     .t = t::string,
+                     .doc = "PEM CA that signs the clients' certificates"}}},
+        {.key = "http",
+         .t = t::object,
+         .doc = "Metrics and probes",
+         .fields = {{.key = "listen",
+                     .t = t::string,
+                     .doc = "/metrics, /healthz, /readyz",
+                     .default_value = "0.0.0.0:9179"}}},
+        {.key = "log",
+         .t = t::object,
+         .doc = "Logging",
+         .fields = {{.key = "level",
+                     .t = t::choice,
+                     .doc = "Least severe level written",
+                     .choices = {"debug", "info", "warn", "error"},
+                     .default_value = "info"},
+                    {.key = "format",
+                     .t = t::choice,
+                     .doc = "text (logfmt) or json",
+                     .choices = {"text", "json"},
+                     .default_value = "text"}}},
+    };
+    return s;
+  }();
+  return settings;
+}
+
 std::string camel(std::string_view key) {
   std::string out;
   bool up = false;
@@ -184,8 +438,8 @@ std::string range_text(const setting& s) {
     from = x + 1;
   }
   segment(from, s.max);
-  if (!s.why_excluded.empty()) {
-    out += " (" + std::string(s.why_excluded) + ")";
+  if (!s.why.empty()) {
+    out += " (" + std::string(s.why) + ")";
   }
   return out;
 }
@@ -258,6 +512,30 @@ void property(std::string& out, int indent, const setting& s) {
       break;
     case type::boolean:
       line(out, in, "type: boolean");
+      break;
+    case type::ipv4_or_auto:
+      line(out, in, "type: string");
+      line(out, in, "anyOf:");
+      line(out, in + 2, "- format: ipv4");
+      line(out, in + 2, "- enum: [auto]");
+      break;
+    case type::cidrs:
+      line(out, in, "type: array");
+      line(out, in, "items: {type: string, format: cidr}");
+      break;
+    case type::communities:
+      line(out, in, "type: array");
+      line(out, in, "items: {type: string, pattern: '^([0-9]{1,5}:[0-9]{1,5}|[a-z-]+)$'}");
+      break;
+    case type::large_communities:
+      line(out, in, "type: array");
+      line(out, in, "items: {type: string, pattern: '^[0-9]{1,10}:[0-9]{1,10}:[0-9]{1,10}$'}");
+      break;
+    case type::object_list:
+      line(out, in, "type: array");
+      line(out, in, "items:");
+      line(out, in + 2, "type: object");
+      properties(out, in + 2, s.fields);
       break;
     case type::ip:
     case type::ip_or_auto:

@@ -15,15 +15,20 @@
 namespace svcbgp::config::schema {
 
 enum class type {
-  string,
-  integer,  // min..max, minus `excluded`
+  string,        // at most `max` bytes when max > 0
+  integer,       // min..max, minus `excluded`
   boolean,
-  ip,          // an IPv4 or IPv6 address
-  ip_or_auto,  // an address, or "auto"
-  choice,      // one of `choices`
-  choices,     // a list of `choices`, at least `min_items`
-  labels,      // label: value (the CRD: a LabelSelector's matchLabels)
-  object,      // `fields`
+  ip,            // an IPv4 or IPv6 address
+  ip_or_auto,    // an address, or "auto"
+  ipv4_or_auto,  // an IPv4 address, or "auto"
+  choice,        // one of `choices`
+  choices,       // a list of `choices`, at least `min_items`
+  labels,        // label: value (the CRD: a LabelSelector's matchLabels)
+  cidrs,         // a list of address/length, no host bits
+  communities,   // a list of RFC 1997 communities: ASN:VALUE or a well-known name
+  large_communities,  // a list of RFC 8092 large communities: A:B:C
+  object,             // `fields`
+  object_list,        // a list of objects made of `fields`
 };
 
 // Where a setting exists: both sources, or only one (the file reads a password from a file, a
@@ -36,7 +41,7 @@ struct setting {
   std::string_view doc;  // one line
   std::uint64_t min = 0, max = 0;
   std::vector<std::uint64_t> excluded;
-  std::string_view why_excluded;  // "RFC 4271 §4.2"
+  std::string_view why;  // the rule behind the range: "RFC 4271 §4.2"
   std::vector<std::string_view> choices;
   std::size_t min_items = 0;
   std::string_view default_value;  // YAML text; empty: none (absent means unset)
@@ -47,6 +52,10 @@ struct setting {
 
 // The settings of one `peers[]` entry, and of a BGPPeer's spec.
 const std::vector<setting>& peer_settings();
+// `advertise:`, and a BGPAdvertisement's spec.
+const std::vector<setting>& advertise_settings();
+// The whole config file.
+const std::vector<setting>& daemon_settings();
 
 // "hold_time" -> "holdTime".
 std::string camel(std::string_view key);

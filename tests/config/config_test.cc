@@ -276,8 +276,8 @@ TEST(config, bad_values_name_what_was_expected) {
             std::vector<std::string>{"advertise.external_ips.cidrs[0]: not a CIDR (address/length "
                                      "with no host bits): '192.0.2.1/24'"});
   EXPECT_EQ(errors_of("local_asn: 65001\nadvertise: {communities: ['65000:x']}\n"),
-            std::vector<std::string>{"advertise.communities[0]: not a community (ASN:VALUE): "
-                                     "'65000:x'"});
+            std::vector<std::string>{"advertise.communities[0]: not a community (ASN:VALUE or a "
+                                     "well-known name): '65000:x'"});
   EXPECT_EQ(
       errors_of("local_asn: 65001\npeers: [{name: a, address: 10.0.0.1, asn: 1, "
                 "hold_time: 9, keepalive_time: 4}]\n"),

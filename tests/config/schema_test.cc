@@ -10,6 +10,10 @@
 
 #include "src/config/config.h"
 
+#include <yaml-cpp/yaml.h>
+
+#include <tuple>
+
 namespace svcbgp::config {
 namespace {
 
@@ -45,8 +49,11 @@ void write_defaults(const std::vector<schema::setting>& settings, const std::str
       continue;
     }
     if (s.t == schema::type::object) {
-      out += indent + std::string(s.key) + ":\n";
-      write_defaults(s.fields, indent + "  ", out);
+      std::string inner;
+      write_defaults(s.fields, indent + "  ", inner);
+      if (!inner.empty()) {
+        out += indent + std::string(s.key) + ":\n" + inner;
+      }
     } else if (!s.default_value.empty()) {
       out += indent + std::string(s.key) + ": " + std::string(s.default_value) + "\n";
     }
@@ -73,53 +80,133 @@ TEST(schema, a_peer_with_every_default_written_out_equals_one_with_none) {
   EXPECT_TRUE(p.bfd.strict);
 }
 
-// Each integer setting refuses one past each end of its declared range, with the range in the
-// message, and accepts both ends.
-TEST(schema, integer_ranges_are_the_declared_ones) {
-  const auto check = [](const schema::setting& s, const std::string& prefix,
-                        const std::string& indent) {
-    const auto at = [&](std::uint64_t v) {
-      std::string lines;
-      if (prefix.empty()) {
-        lines = indent + std::string(s.key) + ": " + std::to_string(v) + "\n";
-      } else {
-        lines =
-            "    " + prefix + ":\n" + indent + std::string(s.key) + ": " + std::to_string(v) + "\n";
-      }
-      if (s.key == "keepalive_time") {
-        lines += "    hold_time: 0\n";  // no third-of-hold rule in the way
-      }
-      return errors_of(file_config(lines));
-    };
-    const auto path = "peers[0]." + (prefix.empty() ? "" : prefix + ".") + std::string(s.key);
-    const auto want = std::vector<std::string>{path + ": must be " + schema::range_text(s)};
-    EXPECT_EQ(at(s.min), std::vector<std::string>{}) << path;
-    EXPECT_EQ(at(s.max), std::vector<std::string>{}) << path;
-    EXPECT_EQ(at(s.max + 1), want) << path;
-    if (s.min > 0) {
-      EXPECT_EQ(at(s.min - 1), want) << path;
-    }
-    for (auto x : s.excluded) {
-      EXPECT_EQ(at(x), want) << path;
-    }
-  };
-  int checked = 0;
-  for (const auto& s : schema::peer_settings()) {
+// Every setting that takes a value, with its key path: {"advertise", "weighted_ecmp",
+// "bandwidth_per_endpoint"}; a list of objects ("peers") counts as its first element.
+struct leaf {
+  std::vector<std::string> path;
+  const schema::setting* s;
+};
+void leaves(const std::vector<schema::setting>& settings, std::vector<std::string> at,
+            std::vector<leaf>& out) {
+  for (const auto& s : settings) {
     if (s.where == schema::source::crd) {
       continue;
     }
-    if (s.t == schema::type::integer) {
-      check(s, "", "    ");
-      ++checked;
-    }
-    for (const auto& f : s.fields) {
-      if (f.t == schema::type::integer) {
-        check(f, std::string(s.key), "      ");
-        ++checked;
-      }
+    auto p = at;
+    p.emplace_back(s.key);
+    if (s.t == schema::type::object || s.t == schema::type::object_list) {
+      leaves(s.fields, p, out);
+    } else {
+      out.push_back({p, &s});
     }
   }
-  EXPECT_EQ(checked, 12);
+}
+
+// A valid file with `value` (YAML text) at `path`; a peer gets the keys it needs first.
+std::string with_value(const std::vector<std::string>& path, const std::string& value) {
+  YAML::Node root = YAML::Load("local_asn: 65001\n");
+  YAML::Node n = root;
+  for (std::size_t i = 0; i + 1 < path.size(); ++i) {
+    if (path[i] == "peers") {
+      if (!root["peers"]) {
+        root["peers"].push_back(YAML::Load("{name: tor1, address: 10.0.0.1, asn: 65000}"));
+      }
+      n.reset(root["peers"][0]);
+      continue;
+    }
+    YAML::Node next = n[path[i]];
+    n.reset(next);
+  }
+  n[path.back()] = YAML::Load(value);
+  if (path.back() == "keepalive_time") {
+    n["hold_time"] = 0;  // no third-of-hold rule in the way
+  }
+  return YAML::Dump(root);
+}
+
+std::string dotted(const std::vector<std::string>& path) {
+  std::string out;
+  for (const auto& p : path) {
+    out += out.empty() ? p : (p == "peers" ? "." + p : "." + p);
+  }
+  // peers.X -> peers[0].X
+  if (const auto at = out.find("peers."); at != std::string::npos) {
+    out.replace(at, 6, "peers[0].");
+  }
+  return out;
+}
+
+// Each integer setting refuses one past each end of its declared range, with the range in the
+// message, and accepts both ends.
+TEST(schema, integer_ranges_are_the_declared_ones) {
+  std::vector<leaf> all;
+  leaves(schema::daemon_settings(), {}, all);
+  int checked = 0;
+  for (const auto& [path, s] : all) {
+    if (s->t != schema::type::integer) {
+      continue;
+    }
+    ++checked;
+    const auto at = [&](std::uint64_t v) { return errors_of(with_value(path, std::to_string(v))); };
+    const auto want =
+        std::vector<std::string>{dotted(path) + ": must be " + schema::range_text(*s)};
+    EXPECT_EQ(at(s->min), std::vector<std::string>{}) << dotted(path);
+    EXPECT_EQ(at(s->max), std::vector<std::string>{}) << dotted(path);
+    EXPECT_EQ(at(s->max + 1), want) << dotted(path);
+    if (s->min > 0) {
+      EXPECT_EQ(at(s->min - 1), want) << dotted(path);
+    }
+    for (auto x : s->excluded) {
+      EXPECT_EQ(at(x), want) << dotted(path);
+    }
+  }
+  EXPECT_EQ(checked, 23);
+}
+
+// Every choice refuses a value it does not list, naming those it does; and every default passes.
+TEST(schema, choices_and_defaults_of_every_setting) {
+  std::vector<leaf> all;
+  leaves(schema::daemon_settings(), {}, all);
+  for (const auto& [path, s] : all) {
+    if (!s->default_value.empty()) {
+      EXPECT_EQ(errors_of(with_value(path, std::string(s->default_value))),
+                std::vector<std::string>{})
+          << dotted(path);
+    }
+    if (s->t == schema::type::choice) {
+      std::string names;
+      for (auto c : s->choices) {
+        names += (names.empty() ? "" : " | ") + std::string(c);
+      }
+      EXPECT_EQ(errors_of(with_value(path, "nonsense")),
+                std::vector<std::string>{dotted(path) + ": must be one of " + names +
+                                         ", not 'nonsense'"});
+    }
+  }
+}
+
+TEST(schema, a_file_with_every_default_written_out_equals_one_with_none) {
+  std::string lines;
+  write_defaults(schema::daemon_settings(), "", lines);
+  const auto bare = parse(file_config(""), no_env());
+  const auto written = parse(lines + file_config(""), no_env());
+  ASSERT_TRUE(bare);
+  ASSERT_TRUE(written) << written.error().front().to_string() << "\n" << lines;
+  EXPECT_EQ(bare->advertise, written->advertise);
+  EXPECT_EQ(bare->peers, written->peers);
+  EXPECT_EQ(
+      std::tie(bare->router_id, bare->listen_port, bare->graceful_restart, bare->restart_time,
+               bare->shutdown, bare->shutdown_message, bare->source, bare->kubeconfig,
+               bare->directory, bare->admin_socket, bare->http_listen, bare->log_level,
+               bare->log_fmt),
+      std::tie(written->router_id, written->listen_port, written->graceful_restart,
+               written->restart_time, written->shutdown, written->shutdown_message, written->source,
+               written->kubeconfig, written->directory, written->admin_socket, written->http_listen,
+               written->log_level, written->log_fmt));
+  // The engine's own idea of the forbidden communities is the declared one.
+  EXPECT_EQ(bare->advertise.forbidden_communities, engine::default_forbidden_communities());
+  EXPECT_EQ(bare->restart_time, 120);
+  EXPECT_EQ(bare->http_listen, "0.0.0.0:9179");
 }
 
 TEST(schema, choices_name_what_is_allowed) {
