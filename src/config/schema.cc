@@ -180,6 +180,7 @@ const std::vector<setting>& advertise_settings() {
     using t = type;
     std::vector<setting> s{
         {.key = "cluster_ips",
+         .crd_key = "clusterIPs",
          .t = t::object,
          .doc = "ClusterIPs",
          .fields = kind_fields(
@@ -190,11 +191,13 @@ const std::vector<setting>& advertise_settings() {
                .choices = {"aggregate", "per-service"},
                .default_value = "aggregate"}})},
         {.key = "external_ips",
+         .crd_key = "externalIPs",
          .t = t::object,
          .doc = "spec.externalIPs",
          .fields =
              kind_fields("Allowed ExternalIP ranges; an IP outside them is not announced", {})},
         {.key = "load_balancer_ips",
+         .crd_key = "loadBalancerIPs",
          .t = t::object,
          .doc = "status.loadBalancer.ingress",
          .fields = kind_fields(
@@ -303,10 +306,12 @@ const std::vector<setting>& daemon_settings() {
          .t = t::string,
          .doc = "This node; default: $NODE_NAME, else the hostname"},
         {.key = "router_id",
+         .crd_key = "routerID",
          .t = t::ipv4_or_auto,
          .doc = "BGP identifier; auto: the node's first IPv4 address",
          .default_value = "auto"},
         {.key = "local_asn",
+         .crd_key = "localASN",
          .t = t::integer,
          .doc = "Our AS",
          .min = 1,
@@ -424,6 +429,10 @@ std::string camel(std::string_view key) {
   return out;
 }
 
+std::string crd_name(const setting& s) {
+  return s.crd_key.empty() ? camel(s.key) : std::string(s.crd_key);
+}
+
 std::string range_text(const setting& s) {
   std::string out;
   std::uint64_t from = s.min;
@@ -468,6 +477,101 @@ const crd& bgp_peer_crd() {
 
 namespace {
 
+// The settings of `from` named in `keys`, in that order: a CRD takes its fields from the
+// declarations, never a copy of them.
+std::vector<setting> pick(const std::vector<setting>& from,
+                          std::initializer_list<std::string_view> keys) {
+  std::vector<setting> out;
+  for (auto k : keys) {
+    for (const auto& s : from) {
+      if (s.key == k) {
+        out.push_back(s);
+      }
+    }
+  }
+  return out;
+}
+
+setting selector(std::string_view key, std::string_view doc) {
+  return {.key = key, .t = type::labels, .doc = doc, .where = source::crd};
+}
+
+}  // namespace
+
+const crd& bgp_advertisement_crd() {
+  static const std::vector<setting> spec = [] {
+    auto s = pick(advertise_settings(), {"cluster_ips", "external_ips", "load_balancer_ips",
+                                         "aggregation_length_v4", "aggregation_length_v6",
+                                         "communities", "large_communities", "local_pref", "med"});
+    s.push_back(selector("service_selector", "Only Services with these labels; empty: all"));
+    s.push_back(selector("node_selector", "Only from nodes with these labels; empty: all"));
+    s.push_back(selector("peer_selector", "Only to BGPPeers with these labels; empty: all"));
+    return s;
+  }();
+  static const crd c{
+      .kind = "BGPAdvertisement",
+      .plural = "bgpadvertisements",
+      .singular = "bgpadvertisement",
+      .short_name = "bgpadv",
+      .comment =
+          "BGPAdvertisement: which service IPs are announced, from which nodes, to which "
+          "peers, with\nwhich attributes (shared/spec/kubernetes-native.md \"Resources\"); "
+          "the `advertise:` settings of the\nconfig file that belong to routes, named in "
+          "camelCase, and three selectors. Several may\napply to one service: their "
+          "attributes merge. Generated from src/config/schema.cc: do not edit\nby hand.",
+      .columns = {{"Local pref", "integer", ".spec.localPref"},
+                  {"Age", "date", ".metadata.creationTimestamp"}},
+      .spec = &spec,
+      .defaults = false,
+  };
+  return c;
+}
+
+const crd& bgp_node_config_crd() {
+  static const std::vector<setting> spec = [] {
+    auto s = pick(daemon_settings(), {"local_asn", "router_id", "listen", "graceful_restart",
+                                      "shutdown", "shutdown_message"});
+    for (auto& x : s) {
+      x.required = false;  // each object sets some fields; merged, they must hold local_asn
+    }
+    s.push_back({.key = "advertise",
+                 .t = type::object,
+                 .doc = "How this node treats its routes",
+                 .fields = pick(advertise_settings(),
+                                {"terminating_endpoints", "node_drain", "allow_special_ranges",
+                                 "deprefer_prepend", "empty_services", "max_annotation_communities",
+                                 "forbidden_communities", "batch_delay_ms", "weighted_ecmp"})});
+    s.push_back(selector("node_selector",
+                         "The nodes this applies to; the most specific selector wins, a tie is an "
+                         "error"));
+    return s;
+  }();
+  static const crd c{
+      .kind = "BGPNodeConfig",
+      .plural = "bgpnodeconfigs",
+      .singular = "bgpnodeconfig",
+      .short_name = "bgpnc",
+      .comment =
+          "BGPNodeConfig: per-node settings chosen by nodeSelector (shared/spec/"
+          "kubernetes-native.md\n\"Resources\"): the local AS of a rack, router ID, "
+          "listen address, graceful restart and the\nroute policy knobs of the config "
+          "file, named in camelCase. Generated from src/config/schema.cc:\ndo not edit "
+          "by hand.",
+      .columns = {{"AS", "integer", ".spec.localASN"},
+                  {"Router ID", "string", ".spec.routerID"},
+                  {"Age", "date", ".metadata.creationTimestamp"}},
+      .spec = &spec,
+      .defaults = false,
+  };
+  return c;
+}
+
+std::vector<const crd*> generated_crds() {
+  return {&bgp_advertisement_crd(), &bgp_node_config_crd(), &bgp_peer_crd()};
+}
+
+namespace {
+
 // YAML text of a scalar written as a flow item: quoted when YAML would read it otherwise.
 std::string quoted(std::string_view s) {
   std::string out = "\"";
@@ -486,17 +590,24 @@ void line(std::string& out, int indent, std::string_view text) {
   out += '\n';
 }
 
-void properties(std::string& out, int indent, const std::vector<setting>& settings);
+void properties(std::string& out, int indent, const std::vector<setting>& settings, bool defaults);
 
 // The openAPIV3Schema of one setting, as `KEY:` and its body at `indent`.
-void property(std::string& out, int indent, const setting& s) {
-  line(out, indent, camel(s.key) + ":");
+void property(std::string& out, int indent, const setting& s, bool defaults) {
+  line(out, indent, crd_name(s) + ":");
   const int in = indent + 2;
-  line(out, in, "description: " + quoted(s.doc));
+  line(out, in,
+       "description: " +
+           quoted(defaults || s.default_value.empty()
+                      ? std::string(s.doc)
+                      : std::string(s.doc) + " (default: " + std::string(s.default_value) + ")"));
   switch (s.t) {
     case type::string:
       line(out, in, "type: string");
       line(out, in, "minLength: 1");
+      if (s.max > 0) {
+        line(out, in, "maxLength: " + std::to_string(s.max));
+      }
       break;
     case type::integer:
       line(out, in, "type: integer");
@@ -535,7 +646,7 @@ void property(std::string& out, int indent, const setting& s) {
       line(out, in, "type: array");
       line(out, in, "items:");
       line(out, in + 2, "type: object");
-      properties(out, in + 2, s.fields);
+      properties(out, in + 2, s.fields, defaults);
       break;
     case type::ip:
     case type::ip_or_auto:
@@ -578,24 +689,24 @@ void property(std::string& out, int indent, const setting& s) {
       break;
     case type::object:
       line(out, in, "type: object");
-      properties(out, in, s.fields);
+      properties(out, in, s.fields, defaults);
       break;
   }
-  if (!s.default_value.empty()) {
+  if (defaults && !s.default_value.empty()) {
     line(out, in, "default: " + std::string(s.default_value));
   }
 }
 
-void properties(std::string& out, int indent, const std::vector<setting>& settings) {
+void properties(std::string& out, int indent, const std::vector<setting>& settings, bool defaults) {
   std::vector<std::string> required;
   line(out, indent, "properties:");
   for (const auto& s : settings) {
     if (s.where == source::file) {
       continue;
     }
-    property(out, indent + 2, s);
+    property(out, indent + 2, s, defaults);
     if (s.required) {
-      required.push_back(camel(s.key));
+      required.push_back(crd_name(s));
     }
   }
   if (!required.empty()) {
@@ -652,7 +763,7 @@ std::string to_yaml(const crd& c) {
   line(out, 12, "metadata: {type: object}");
   line(out, 12, "spec:");
   line(out, 14, "type: object");
-  properties(out, 14, *c.spec);
+  properties(out, 14, *c.spec, c.defaults);
   line(out, 10, "required: [spec]");
   return out;
 }

@@ -15,17 +15,17 @@
 namespace svcbgp::config::schema {
 
 enum class type {
-  string,        // at most `max` bytes when max > 0
-  integer,       // min..max, minus `excluded`
+  string,   // at most `max` bytes when max > 0
+  integer,  // min..max, minus `excluded`
   boolean,
-  ip,            // an IPv4 or IPv6 address
-  ip_or_auto,    // an address, or "auto"
-  ipv4_or_auto,  // an IPv4 address, or "auto"
-  choice,        // one of `choices`
-  choices,       // a list of `choices`, at least `min_items`
-  labels,        // label: value (the CRD: a LabelSelector's matchLabels)
-  cidrs,         // a list of address/length, no host bits
-  communities,   // a list of RFC 1997 communities: ASN:VALUE or a well-known name
+  ip,                 // an IPv4 or IPv6 address
+  ip_or_auto,         // an address, or "auto"
+  ipv4_or_auto,       // an IPv4 address, or "auto"
+  choice,             // one of `choices`
+  choices,            // a list of `choices`, at least `min_items`
+  labels,             // label: value (the CRD: a LabelSelector's matchLabels)
+  cidrs,              // a list of address/length, no host bits
+  communities,        // a list of RFC 1997 communities: ASN:VALUE or a well-known name
   large_communities,  // a list of RFC 8092 large communities: A:B:C
   object,             // `fields`
   object_list,        // a list of objects made of `fields`
@@ -36,7 +36,8 @@ enum class type {
 enum class source { both, file, crd };
 
 struct setting {
-  std::string_view key;  // the file's snake_case key; the CRD's is its camelCase
+  std::string_view key;      // the file's snake_case key; the CRD's is its camelCase
+  std::string_view crd_key;  // when camelCase is not Kubernetes' spelling: "localASN"
   type t = type::string;
   std::string_view doc;  // one line
   std::uint64_t min = 0, max = 0;
@@ -59,6 +60,8 @@ const std::vector<setting>& daemon_settings();
 
 // "hold_time" -> "holdTime".
 std::string camel(std::string_view key);
+// The setting's name in a CRD: crd_key, or the camelCase of key.
+std::string crd_name(const setting& s);
 // "0..65535", "0 or 3..65535": what an integer setting accepts, as errors say it.
 std::string range_text(const setting& s);
 
@@ -71,8 +74,15 @@ struct crd {
   std::string_view comment;  // the manifest's opening comment, one line per element
   std::vector<printer_column> columns;
   const std::vector<setting>* spec = nullptr;
+  // false where objects merge (the most specific BGPNodeConfig wins field by field): a default
+  // filled in by the API server would override a less specific object; the description says it.
+  bool defaults = true;
 };
 const crd& bgp_peer_crd();
+const crd& bgp_advertisement_crd();
+const crd& bgp_node_config_crd();
+// Every CRD generated here, each in configs/deploy/crds/PLURAL.yaml.
+std::vector<const crd*> generated_crds();
 std::string to_yaml(const crd& c);
 
 }  // namespace svcbgp::config::schema

@@ -239,19 +239,22 @@ TEST(schema, range_text_and_camel_case) {
   EXPECT_EQ(schema::camel("asn"), "asn");
 }
 
-// configs/deploy/crds/bgppeers.yaml is generated: SVCBGP_UPDATE_GOLDEN=1 rewrites it.
-TEST(schema, the_checked_in_bgppeer_crd_is_the_generated_one) {
-  const std::string path = std::string(SVCBGP_SOURCE_ROOT) + "/configs/deploy/crds/bgppeers.yaml";
-  const auto generated = schema::to_yaml(schema::bgp_peer_crd());
-  if (std::getenv("SVCBGP_UPDATE_GOLDEN") != nullptr) {
-    std::ofstream(path, std::ios::binary) << generated;
+// configs/deploy/crds/PLURAL.yaml is generated: SVCBGP_UPDATE_GOLDEN=1 rewrites them.
+TEST(schema, the_checked_in_crds_are_the_generated_ones) {
+  for (const auto* c : schema::generated_crds()) {
+    const std::string path = std::string(SVCBGP_SOURCE_ROOT) + "/configs/deploy/crds/" +
+                             std::string(c->plural) + ".yaml";
+    const auto generated = schema::to_yaml(*c);
+    if (std::getenv("SVCBGP_UPDATE_GOLDEN") != nullptr) {
+      std::ofstream(path, std::ios::binary) << generated;
+    }
+    std::ifstream in(path, std::ios::binary);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    EXPECT_EQ(ss.str(), generated) << path
+                                   << " differs from src/config/schema.cc's declarations; "
+                                      "SVCBGP_UPDATE_GOLDEN=1 tests/config/schema_test rewrites it";
   }
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  EXPECT_EQ(ss.str(), generated) << path
-                                 << " differs from src/config/schema.cc's declarations; "
-                                    "SVCBGP_UPDATE_GOLDEN=1 tests/config/schema_test rewrites it";
 }
 
 }  // namespace

@@ -61,8 +61,21 @@ def validator(crd):
     return jsonschema.Draft4Validator(schema, format_checker=jsonschema.FormatChecker())
 
 
+# Where Kubernetes' spelling is not the camelCase of the file's key (src/config/schema.cc crd_key).
+SPELLED = {"localASN": "local_asn", "routerID": "router_id", "clusterIPs": "cluster_ips",
+           "externalIPs": "external_ips", "loadBalancerIPs": "load_balancer_ips"}
+
+
 def snake(key):
-    return re.sub(r"([A-Z])", lambda m: "_" + m.group(1).lower(), key)
+    return SPELLED.get(key) or re.sub(r"([A-Z])", lambda m: "_" + m.group(1).lower(), key)
+
+
+def snake_tree(value):
+    if isinstance(value, dict):
+        return {snake(k): snake_tree(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [snake_tree(v) for v in value]
+    return value
 
 
 def as_file_peer(peer, secrets, tmp):
@@ -76,19 +89,18 @@ def as_file_peer(peer, secrets, tmp):
             out["password_file"] = path
         elif key == "nodeSelector":
             out["node_selector"] = value.get("matchLabels", {})
-        elif isinstance(value, dict):
-            out[snake(key)] = {snake(k): v for k, v in value.items()}
         else:
-            out[snake(key)] = value
+            out[snake(key)] = snake_tree(value)
     return out
 
 
-def check(peers):
-    """`svcbgpd --check` on a config file with these peers: (exit status, stderr)."""
+def check(peers, **top):
+    """`svcbgpd --check` on a config file with these peers and top-level keys: (exit status,
+    stderr)."""
     svcbgpd = os.environ.get("SVCBGP_SVCBGPD")
     assert svcbgpd and os.access(svcbgpd, os.X_OK), "svcbgpd binary not given"
     with tempfile.NamedTemporaryFile("w", suffix=".yaml") as f:
-        yaml.safe_dump({"node_name": "n1", "local_asn": 64512, "peers": peers}, f)
+        yaml.safe_dump({"node_name": "n1", "local_asn": 64512, "peers": peers, **top}, f)
         f.flush()
         r = subprocess.run([svcbgpd, "--config", f.name, "--check"], capture_output=True, text=True,
                            timeout=30)
@@ -101,7 +113,7 @@ class Crds(unittest.TestCase):
         cls.crds = crds()
 
     def test_the_kustomization_installs_each_crd(self):
-        self.assertEqual(sorted(self.crds), ["BGPNodeStatus", "BGPPeer"])
+        self.assertEqual(sorted(self.crds), ["BGPAdvertisement", "BGPNodeConfig", "BGPNodeStatus", "BGPPeer"])
         on_disk = {os.path.basename(p) for p in glob.glob(os.path.join(CRDS, "*.yaml"))} - {"kustomization.yaml"}
         self.assertEqual(len(on_disk), len(self.crds), on_disk)
 
@@ -195,6 +207,21 @@ class OneSchemaTwoSources(unittest.TestCase):
                 self.assertEqual([e.message for e in self.v.iter_errors(p)], [])
                 with tempfile.TemporaryDirectory() as tmp:
                     status, err = check([as_file_peer(p, self.secrets, tmp)])
+                self.assertEqual(status, 0, err)
+
+    def test_the_example_node_configs_and_advertisements_pass_svcbgpd_check(self):
+        """A BGPNodeConfig stands for top-level keys of the file, a BGPAdvertisement for its
+        `advertise:` (selectors aside)."""
+        two_rack = os.path.join(EXAMPLES, "two-rack")
+        for doc in load_all(os.path.join(two_rack, "bgpnodeconfigs.yaml")):
+            with self.subTest(node_config=doc["metadata"]["name"]):
+                top = snake_tree({k: v for k, v in doc["spec"].items() if k != "nodeSelector"})
+                status, err = check([], **top)
+                self.assertEqual(status, 0, err)
+        for doc in load_all(os.path.join(two_rack, "bgpadvertisements.yaml")):
+            with self.subTest(advertisement=doc["metadata"]["name"]):
+                spec = {k: v for k, v in doc["spec"].items() if not k.endswith("Selector")}
+                status, err = check([], advertise=snake_tree(spec))
                 self.assertEqual(status, 0, err)
 
     def test_unknown_fields_are_refused_by_both_sources(self):

@@ -100,7 +100,8 @@ class DeployManifests(unittest.TestCase):
         self.assertEqual([k for i, k in enumerate(kinds) if i == 0 or kinds[i - 1] != k][:len(FIRST)], FIRST,
                          kinds)
         crds = [o["metadata"]["name"] for o in self.objects if o["kind"] == "CustomResourceDefinition"]
-        self.assertEqual(crds, ["bgpnodestatuses.svcbgp.io", "bgppeers.svcbgp.io"])
+        self.assertEqual(crds, ["bgpadvertisements.svcbgp.io", "bgpnodeconfigs.svcbgp.io", "bgpnodestatuses.svcbgp.io",
+                                "bgppeers.svcbgp.io"])
         kinds = [k for k in kinds if k != "CustomResourceDefinition"]
         self.assertEqual(kinds[:len(FIRST) - 1], [k for k in FIRST if k != "CustomResourceDefinition"], kinds)
         self.assertEqual(sorted(kinds[len(FIRST) - 1:]), ["ConfigMap", "DaemonSet", "Secret"], kinds)
