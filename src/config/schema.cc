@@ -566,6 +566,82 @@ const crd& bgp_node_config_crd() {
   return c;
 }
 
+namespace {
+
+std::string type_text(const setting& s) {
+  const auto list = [&] {
+    std::string out;
+    for (auto c : s.choices) {
+      out += (out.empty() ? "" : ", ") + std::string("`") + std::string(c) + "`";
+    }
+    return out;
+  };
+  switch (s.t) {
+    case type::string:
+      return s.max > 0 ? "string, at most " + std::to_string(s.max) + " bytes" +
+                             (s.why.empty() ? "" : " (" + std::string(s.why) + ")")
+                       : "string";
+    case type::integer:
+      return "integer " + range_text(s);
+    case type::boolean:
+      return "true or false";
+    case type::ip:
+      return "IP address";
+    case type::ip_or_auto:
+      return "IP address or `auto`";
+    case type::ipv4_or_auto:
+      return "IPv4 address or `auto`";
+    case type::choice:
+      return "one of " + list();
+    case type::choices:
+      return "list of " + list() + (s.min_items > 0 ? ", not empty" : "");
+    case type::labels:
+      return "labels (`key: value`)";
+    case type::cidrs:
+      return "list of CIDRs";
+    case type::communities:
+      return "list of communities (`ASN:VALUE` or a well-known name)";
+    case type::large_communities:
+      return "list of large communities (`A:B:C`)";
+    case type::object:
+      return "mapping";
+    case type::object_list:
+      return "list of mappings";
+  }
+  return "";
+}
+
+void reference_rows(std::string& out, const std::vector<setting>& settings,
+                    const std::string& prefix) {
+  for (const auto& s : settings) {
+    if (s.where == source::crd) {
+      continue;
+    }
+    const auto path = prefix + std::string(s.key);
+    if (s.t == type::object || s.t == type::object_list) {
+      reference_rows(out, s.fields, path + (s.t == type::object_list ? "[]." : "."));
+      continue;
+    }
+    out += "| `" + path + "` | " + type_text(s) + " | " +
+           (s.default_value.empty() ? (s.required ? "required" : "unset")
+                                    : "`" + std::string(s.default_value) + "`") +
+           " | " + std::string(s.doc) + " |\n";
+  }
+}
+
+}  // namespace
+
+std::string reference_markdown() {
+  std::string out =
+      "# svcbgpd's configuration: every setting\n\n"
+      "Generated from `src/config/schema.cc`, the declarations the parser reads (`svcbgpd "
+      "--check` applies\nexactly these ranges and defaults); `configs/svcbgpd.yaml` shows each in "
+      "context. The CRDs in\n`configs/deploy/crds/` carry the same settings in camelCase.\n\n"
+      "| key | type | default | what it does |\n|---|---|---|---|\n";
+  reference_rows(out, daemon_settings(), "");
+  return out;
+}
+
 std::vector<const crd*> generated_crds() {
   return {&bgp_advertisement_crd(), &bgp_node_config_crd(), &bgp_peer_crd()};
 }

@@ -65,6 +65,9 @@ std::string crd_name(const setting& s);
 // "0..65535", "0 or 3..65535": what an integer setting accepts, as errors say it.
 std::string range_text(const setting& s);
 
+// docs/config-reference.md: every setting of the file, its type and range, default and doc.
+std::string reference_markdown();
+
 // A CustomResourceDefinition whose spec is made of `spec` (source::crd and source::both).
 struct printer_column {
   std::string_view name, type, json_path;

@@ -239,6 +239,73 @@ TEST(schema, range_text_and_camel_case) {
   EXPECT_EQ(schema::camel("asn"), "asn");
 }
 
+// docs/config-reference.md is generated too.
+TEST(schema, the_checked_in_reference_is_the_generated_one) {
+  const std::string path = std::string(SVCBGP_SOURCE_ROOT) + "/docs/config-reference.md";
+  const auto generated = schema::reference_markdown();
+  if (std::getenv("SVCBGP_UPDATE_GOLDEN") != nullptr) {
+    std::ofstream(path, std::ios::binary) << generated;
+  }
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  EXPECT_EQ(ss.str(), generated) << path << ": SVCBGP_UPDATE_GOLDEN=1 tests/config/schema_test";
+}
+
+// The README says every key, with its default, is in configs/svcbgpd.yaml: each declared key is
+// there (written, or commented out with an example), and a written value of a key with a default
+// is that default.
+TEST(schema, the_example_config_shows_every_key_with_its_default) {
+  const std::string path = std::string(SVCBGP_SOURCE_ROOT) + "/configs/svcbgpd.yaml";
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  const std::string text = ss.str();
+  const YAML::Node example = YAML::Load(text);
+  std::vector<leaf> all;
+  leaves(schema::daemon_settings(), {}, all);
+  const auto same = [](const YAML::Node& a, const YAML::Node& b) {
+    if (a.IsScalar() && b.IsScalar()) {
+      return a.Scalar() == b.Scalar();
+    }
+    if (!a.IsSequence() || !b.IsSequence() || a.size() != b.size()) {
+      return false;
+    }
+    for (std::size_t i = 0; i < a.size(); ++i) {
+      if (!a[i].IsScalar() || !b[i].IsScalar() || a[i].Scalar() != b[i].Scalar()) {
+        return false;
+      }
+    }
+    return true;
+  };
+  for (const auto& [p, s] : all) {
+    const auto mentioned = [&](const std::string& key) {
+      for (auto at = text.find(key + ":"); at != std::string::npos;
+           at = text.find(key + ":", at + 1)) {
+        if (at == 0 || text[at - 1] == ' ' || text[at - 1] == '\n' || text[at - 1] == '{') {
+          return true;
+        }
+      }
+      return false;
+    };
+    EXPECT_TRUE(mentioned(p.back())) << dotted(p) << " is not in " << path;
+    YAML::Node n = example;
+    for (const auto& k : p) {
+      const YAML::Node next = n.IsSequence() ? n[0][k] : n[k];
+      if (!next) {
+        n.reset();
+        break;
+      }
+      n.reset(next);
+    }
+    if (n.IsDefined() && !n.IsNull() && !s->default_value.empty() && p.back() != "node_name") {
+      EXPECT_TRUE(same(n, YAML::Load(std::string(s->default_value))))
+          << dotted(p) << ": the example says " << YAML::Dump(n) << ", the default is "
+          << s->default_value;
+    }
+  }
+}
+
 // configs/deploy/crds/PLURAL.yaml is generated: SVCBGP_UPDATE_GOLDEN=1 rewrites them.
 TEST(schema, the_checked_in_crds_are_the_generated_ones) {
   for (const auto* c : schema::generated_crds()) {
