@@ -91,6 +91,11 @@ struct daemon_config {
   bgp::speaker_config speaker(std::uint32_t router_id_host_order) const;
 };
 
+// A key of a Secret in svcbgp's namespace (BGPPeer passwordSecretRef); nullopt when either is
+// missing.
+using secret_lookup =
+    std::function<std::optional<std::string>(const std::string& secret, const std::string& key)>;
+
 // How the loader reaches the outside: environment and files (password_file). Tests replace them.
 struct environment {
   std::function<std::optional<std::string>(const std::string&)> getenv;
