@@ -173,6 +173,10 @@ void read_settings(walker& w, const YAML::Node& n, const std::string& path,
     if (const YAML::Node found = n[name]; found) {
       v = found;
     } else if (s.t == schema::type::object) {
+      // Absent: its defaults apply, unless it has a field that must be given (then it is unset).
+      if (std::any_of(s.fields.begin(), s.fields.end(), [](const auto& f) { return f.required; })) {
+        continue;
+      }
       v = YAML::Node(YAML::NodeType::Map);
     } else if (!s.default_value.empty()) {
       v = YAML::Load(std::string(s.default_value));

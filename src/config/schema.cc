@@ -503,9 +503,7 @@ const crd& bgp_advertisement_crd() {
     auto s = pick(advertise_settings(), {"cluster_ips", "external_ips", "load_balancer_ips",
                                          "aggregation_length_v4", "aggregation_length_v6",
                                          "communities", "large_communities", "local_pref", "med"});
-    s.push_back(selector("service_selector", "Only Services with these labels; empty: all"));
     s.push_back(selector("node_selector", "Only from nodes with these labels; empty: all"));
-    s.push_back(selector("peer_selector", "Only to BGPPeers with these labels; empty: all"));
     return s;
   }();
   static const crd c{

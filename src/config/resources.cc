@@ -1,0 +1,260 @@
+#include "src/config/resources.h"
+
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+
+#include "src/config/build.h"
+#include "src/config/reader.h"
+#include "src/config/schema.h"
+
+namespace svcbgp::config {
+namespace {
+
+using reader::naming;
+using reader::walker;
+
+// A CRD's spec settings without its nodeSelector, which picks nodes and is not a setting.
+std::vector<schema::setting> settings_of(const schema::crd& c) {
+  std::vector<schema::setting> out;
+  for (const auto& s : *c.spec) {
+    if (s.key != "node_selector") {
+      out.push_back(s);
+    }
+  }
+  return out;
+}
+
+struct parsed {
+  const resource_object* object = nullptr;
+  YAML::Node spec;                            // without nodeSelector
+  std::map<std::string, std::string> labels;  // its nodeSelector's matchLabels
+};
+
+std::string where(std::string_view kind, const resource_object& o) {
+  return std::string(kind) + " " + o.name + ": spec";
+}
+
+// Parses one object's spec and its nodeSelector; nullopt (with the error) when either is broken.
+std::optional<parsed> parse_object(walker& w, std::string_view kind, const resource_object& o) {
+  YAML::Node spec;
+  try {
+    spec = YAML::Load(o.spec);
+  } catch (const YAML::ParserException& e) {
+    w.error(YAML::Node(), where(kind, o), "not valid JSON or YAML: " + e.msg);
+    return std::nullopt;
+  }
+  if (!spec.IsMap()) {
+    w.error(spec, where(kind, o), "must be a mapping");
+    return std::nullopt;
+  }
+  parsed p{&o, YAML::Node(YAML::NodeType::Map), {}};
+  for (const auto& kv : spec) {
+    const auto key = kv.first.as<std::string>("");
+    if (key != "nodeSelector") {
+      p.spec[key] = kv.second;
+      continue;
+    }
+    const auto path = where(kind, o) + ".nodeSelector";
+    const YAML::Node sel = kv.second;
+    if (!w.map(sel, path, {"matchLabels", "matchExpressions"})) {
+      return std::nullopt;
+    }
+    if (sel["matchExpressions"]) {
+      w.error(sel["matchExpressions"], path + ".matchExpressions",
+              "not supported yet: use matchLabels");
+      return std::nullopt;
+    }
+    if (sel["matchLabels"]) {
+      p.labels = w.labels(sel["matchLabels"], path + ".matchLabels");
+    }
+  }
+  return p;
+}
+
+bool selects(const std::map<std::string, std::string>& selector,
+             const std::map<std::string, std::string>& labels) {
+  return std::all_of(selector.begin(), selector.end(), [&](const auto& kv) {
+    auto it = labels.find(kv.first);
+    return it != labels.end() && it->second == kv.second;
+  });
+}
+
+std::string text(const YAML::Node& n) {
+  YAML::Emitter e;
+  e << YAML::Flow << n;
+  return e.c_str();
+}
+
+// Merges `from` (object `name`, specificity `rank`) into `into`, field by field. Lists are leaves
+// (the more specific object's list wins) unless `join_lists`, where they are joined. `origin`
+// records, per field, which object set it and how specific it was.
+struct origin {
+  int rank;
+  std::string name;
+};
+void merge(walker& w, YAML::Node into, const YAML::Node& from, const std::string& path,
+           std::string_view kind, const std::string& name, int rank, bool join_lists,
+           std::map<std::string, origin>& origins) {
+  for (const auto& kv : from) {
+    const auto key = kv.first.as<std::string>("");
+    const auto field = path.empty() ? key : path + "." + key;
+    const YAML::Node v = kv.second;
+    YAML::Node have = into[key];
+    if (v.IsMap() && (!have || have.IsMap())) {
+      if (!have) {
+        into[key] = YAML::Node(YAML::NodeType::Map);
+      }
+      merge(w, into[key], v, field, kind, name, rank, join_lists, origins);
+      continue;
+    }
+    if (v.IsSequence() && join_lists && have && have.IsSequence()) {
+      for (const auto& item : v) {
+        const auto t = text(item);
+        bool seen = false;
+        for (const auto& h : have) {
+          seen = seen || text(h) == t;
+        }
+        if (!seen) {
+          have.push_back(item);
+        }
+      }
+      continue;
+    }
+    auto it = origins.find(field);
+    if (it != origins.end() && it->second.rank == rank && text(have) != text(v)) {
+      const auto message = [&](const std::string& other, const YAML::Node& mine,
+                               const YAML::Node& theirs) {
+        return text(mine) + " here and " + text(theirs) + " in " + std::string(kind) + " " + other +
+               (join_lists ? "; one value per node"
+                           : ", whose nodeSelector is as specific: make one of them more "
+                             "specific");
+      };
+      w.error(v, std::string(kind) + " " + name + ": spec." + field,
+              message(it->second.name, v, have));
+      w.error(v, std::string(kind) + " " + it->second.name + ": spec." + field,
+              message(name, have, v));
+      continue;
+    }
+    if (it == origins.end() || it->second.rank <= rank) {
+      into[key] = v;
+      origins[field] = {rank, name};
+    }
+  }
+}
+
+}  // namespace
+
+std::expected<daemon_config, std::vector<config_error>> from_resources(
+    const daemon_config& local, const std::map<std::string, std::string>& node_labels,
+    const cluster_resources& r, const environment& env) {
+  std::vector<config_error> errors;
+  walker w(errors, env);
+  const auto fail = [&] {
+    for (auto& e : errors) {
+      e.line = 0;  // JSON from the API server has no lines worth naming
+    }
+    return std::unexpected(std::move(errors));
+  };
+  daemon_config c = local;
+  c.peers.clear();
+  c.node_selector.clear();
+  c.local_asn = 0;
+  c.warnings.clear();
+  auto apply = build::root_appliers(w, c, env);
+  const auto node_decl = settings_of(schema::bgp_node_config_crd());
+  const auto adv_decl = settings_of(schema::bgp_advertisement_crd());
+
+  // Each object checked on its own first, so that an error names it.
+  const auto checked = [&](std::string_view kind, const std::vector<resource_object>& objects,
+                           const std::vector<schema::setting>& decl, const std::string& prefix) {
+    std::vector<parsed> out;
+    for (const auto& o : objects) {
+      auto p = parse_object(w, kind, o);
+      if (!p) {
+        continue;
+      }
+      daemon_config scratch;
+      reader::read_settings(w, p->spec, where(kind, o), decl, build::root_appliers(w, scratch, env),
+                            naming::crd, prefix);
+      if (selects(p->labels, node_labels)) {
+        out.push_back(std::move(*p));
+      }
+    }
+    return out;
+  };
+  auto node_configs = checked("BGPNodeConfig", r.node_configs, node_decl, "");
+  const auto advertisements = checked("BGPAdvertisement", r.advertisements, adv_decl, "advertise.");
+  if (!errors.empty()) {
+    return fail();
+  }
+
+  std::stable_sort(node_configs.begin(), node_configs.end(), [](const parsed& a, const parsed& b) {
+    return a.labels.size() < b.labels.size();
+  });
+  YAML::Node node(YAML::NodeType::Map);
+  std::map<std::string, origin> origins;
+  for (const auto& p : node_configs) {
+    merge(w, node, p.spec, "", "BGPNodeConfig", p.object->name, static_cast<int>(p.labels.size()),
+          false, origins);
+  }
+  YAML::Node adv(YAML::NodeType::Map);
+  origins.clear();
+  for (const auto& p : advertisements) {
+    merge(w, adv, p.spec, "", "BGPAdvertisement", p.object->name, 0, true, origins);
+  }
+  if (!errors.empty()) {
+    return fail();
+  }
+  reader::read_settings(w, node, "BGPNodeConfig (merged): spec", node_decl, apply, naming::crd);
+  reader::read_settings(w, adv, "BGPAdvertisement (merged): spec", adv_decl, apply, naming::crd,
+                        "advertise.");
+  if (c.local_asn == 0) {
+    errors.push_back({"BGPNodeConfig", "none that selects node " + c.node_name +
+                                           " sets localASN (one with an empty nodeSelector "
+                                           "applies to every node)"});
+  }
+
+  std::vector<std::string> peer_names;
+  for (const auto& o : r.peers) {
+    auto p = parse_object(w, "BGPPeer", o);
+    if (!p) {
+      continue;
+    }
+    const auto before = c.peers.size();
+    YAML::Node spec = p->spec;
+    if (!p->labels.empty()) {
+      YAML::Node sel(YAML::NodeType::Map);
+      for (const auto& [k, v] : p->labels) {
+        sel["matchLabels"][k] = v;
+      }
+      spec["nodeSelector"] = sel;
+    }
+    build::read_peer(w, spec, where("BGPPeer", o), env, naming::crd, &r.secrets, c.peers);
+    if (c.peers.size() > before) {
+      c.peers.back().bgp.name = o.name;
+      peer_names.push_back(o.name);
+    }
+  }
+  build::check(w, errors, YAML::Node(), c);
+  // The rules between peers speak of peers[i]: name the objects instead.
+  for (auto& e : errors) {
+    for (std::size_t i = 0; i < peer_names.size(); ++i) {
+      const auto index = "peers[" + std::to_string(i) + "]";
+      const auto named = "BGPPeer " + peer_names[i];
+      if (e.path.starts_with(index + ".")) {
+        e.path = named + ": spec." + schema::camel(e.path.substr(index.size() + 1));
+      }
+      for (auto at = e.message.find(index); at != std::string::npos;
+           at = e.message.find(index, at + named.size())) {
+        e.message.replace(at, index.size(), named);
+      }
+    }
+  }
+  if (!errors.empty()) {
+    return fail();
+  }
+  return c;
+}
+
+}  // namespace svcbgp::config
