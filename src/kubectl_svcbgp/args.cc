@@ -3,18 +3,23 @@
 namespace svcbgp::kubectl_svcbgp {
 
 const std::string_view usage_text =
-    "usage: kubectl svcbgp peers|nodes [--node NAME] [-o json | --json] [--kubeconfig FILE]\n"
+    "usage: kubectl svcbgp peers|nodes|check [--node NAME] [-o json | --json] [--kubeconfig FILE]\n"
     "The cluster's BGP from every node's BGPNodeStatus (svcbgp.io/v1alpha1).\n"
     "  peers              one line per session: node, local AS, peer, peer AS, state, since,\n"
     "                     prefixes sent and received, last error\n"
     "  nodes              one line per node: AS, config generation, synced, sessions up,\n"
     "                     announced IPs by kind, conditions that are not met\n"
+    "  check              the config each node would run from the BGPNodeConfig,\n"
+    "                     BGPAdvertisement and BGPPeer objects (kubernetes.config: crds), checked\n"
+    "                     as svcbgpd checks it: local AS, the peers it takes, or each error\n"
+    "  --namespace NS     where svcbgpd reads Secrets (check; default svcbgp)\n"
     "  --node NAME        only that node\n"
     "  -o json, --json    JSON instead of a table\n"
     "  --kubeconfig FILE  instead of $KUBECONFIG, ~/.kube/config or the pod's service account\n"
     "  -h, --help         this help; --version: the version\n"
-    "Exit status: 0 every session a node's config asks for is Established; 1 one is not, or a\n"
-    "node has no readable status; 2 bad arguments or the API server could not be read.\n";
+    "Exit status: 0 every session a node's config asks for is Established (check: every node's\n"
+    "config is valid); 1 one is not, or a node has no readable status (check: an object is\n"
+    "wrong); 2 bad arguments or the API server could not be read.\n";
 
 std::expected<options, std::string> parse_args(const std::vector<std::string_view>& args) {
   options o;
@@ -61,6 +66,12 @@ std::expected<options, std::string> parse_args(const std::vector<std::string_vie
         return std::unexpected(got.error());
       }
       o.node = *got;
+    } else if (is("--namespace") || a == "-n") {
+      auto got = value(a == "-n" ? "-n" : "--namespace");
+      if (!got) {
+        return std::unexpected(got.error());
+      }
+      o.namespace_ = *got;
     } else if (is("--kubeconfig")) {
       auto got = value("--kubeconfig");
       if (!got) {
@@ -77,12 +88,15 @@ std::expected<options, std::string> parse_args(const std::vector<std::string_vie
     } else if (a == "nodes" || a == "node") {
       o.what = command::nodes;
       have_command = true;
+    } else if (a == "check") {
+      o.what = command::check;
+      have_command = true;
     } else {
-      return std::unexpected("unknown command " + std::string(a) + " (peers or nodes)");
+      return std::unexpected("unknown command " + std::string(a) + " (peers, nodes or check)");
     }
   }
   if (!have_command) {
-    return std::unexpected("a command is needed: peers or nodes");
+    return std::unexpected("a command is needed: peers, nodes or check");
   }
   return o;
 }

@@ -8,13 +8,14 @@
 
 namespace svcbgp::kubectl_svcbgp {
 
-enum class command { peers, nodes, help, version };
+enum class command { peers, nodes, check, help, version };
 
 struct options {
   command what = command::help;
   bool json = false;
   std::string node;        // --node: only this node
   std::string kubeconfig;  // --kubeconfig: instead of $KUBECONFIG, ~/.kube/config, in-cluster
+  std::string namespace_ = "svcbgp";  // --namespace: where svcbgpd reads Secrets (check)
 };
 
 std::expected<options, std::string> parse_args(const std::vector<std::string_view>& args);

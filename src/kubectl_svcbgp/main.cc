@@ -3,10 +3,13 @@
 // kubectl finds them: --kubeconfig, $KUBECONFIG, ~/.kube/config, then the pod's service account.
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
+#include <cctype>
 #include <cstdlib>
+#include <functional>
 #include <iostream>
 #include <memory>
 
@@ -16,6 +19,7 @@
 #include "k8s/client/reflector_state.h"
 #include "src/kubectl_svcbgp/args.h"
 #include "src/kubectl_svcbgp/cluster_view.h"
+#include "src/kubectl_svcbgp/config_check.h"
 
 namespace {
 
@@ -49,16 +53,22 @@ std::expected<kc::connection_config, std::string> connection(const options& o) {
       "no kubeconfig: give --kubeconfig, set KUBECONFIG, write ~/.kube/config, or run in a pod");
 }
 
-// Every page of the list (limit 500, then `continue`), as kubectl get does.
-asio::awaitable<void> list_all(kc::http_client& client, std::vector<node_row>& out,
-                               std::string& error) {
+// Every page of the list at `path` (limit 500, then `continue`), as kubectl get does: each page's
+// body to `page`, which returns its continue token or what is wrong with it.
+struct fetch_error {
+  unsigned status = 0;  // 0: no HTTP answer
+  std::string text;
+};
+using page_reader = std::function<std::expected<std::string, std::string>(const std::string&)>;
+
+asio::awaitable<std::optional<fetch_error>> list_all(kc::http_client& client, std::string path,
+                                                     page_reader page) {
   std::string cont;
   do {
     kc::query q{{"limit", "500"}};
     if (!cont.empty()) {
       q["continue"] = cont;
     }
-    std::string target = std::string(kc::node_status_path) + "?" + kc::encode_query(q);
     std::string body;
     std::function<void()> on_head;
     kc::http_client::body_handler on_body = [&](std::string_view b) {
@@ -66,27 +76,125 @@ asio::awaitable<void> list_all(kc::http_client& client, std::vector<node_row>& o
       return body.size() <= max_answer;
     };
     std::optional<std::chrono::milliseconds> timeout = std::chrono::seconds(30);
-    auto r = co_await client.get(std::move(target), timeout, on_head, on_body);
+    auto r = co_await client.get(path + "?" + kc::encode_query(q), timeout, on_head, on_body);
+    if (!r) {
+      co_return fetch_error{0, r.error()};
+    }
+    if (r->status != 200) {
+      co_return fetch_error{r->status, r->error_body};
+    }
+    if (!r->complete) {
+      co_return fetch_error{0, "the answer is larger than 256 MiB"};
+    }
+    auto next = page(body);
+    if (!next) {
+      co_return fetch_error{0, next.error()};
+    }
+    cont = *next;
+  } while (!cont.empty());
+  co_return std::nullopt;
+}
+
+// `peers` and `nodes`: every BGPNodeStatus.
+asio::awaitable<void> read_statuses(kc::http_client& client, std::vector<node_row>& out,
+                                    std::string& error) {
+  auto failed =
+      co_await list_all(client, std::string(kc::node_status_path),
+                        [&](const std::string& body) -> std::expected<std::string, std::string> {
+                          auto page = parse_status_list(body);
+                          if (!page) {
+                            return std::unexpected(page.error());
+                          }
+                          std::ranges::move(page->nodes, std::back_inserter(out));
+                          return page->continue_token;
+                        });
+  if (failed) {
+    error = failed->status == 0 ? failed->text : describe_failure(failed->status, failed->text);
+  }
+}
+
+// `check`: the config objects, the nodes (or one), and the Secrets the peers name.
+asio::awaitable<void> read_config(kc::http_client& client, const options& o, check_input& in,
+                                  std::vector<node_labels>& nodes, std::string& error) {
+  const std::pair<const char*, std::vector<svcbgp::config::resource_object>*> kinds[] = {
+      {"BGPNodeConfig", &in.node_configs},
+      {"BGPAdvertisement", &in.advertisements},
+      {"BGPPeer", &in.peers}};
+  for (const auto& [kind, into] : kinds) {
+    std::string plural = std::string(kind) + "s";
+    for (auto& ch : plural) {
+      ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+    }
+    const std::string path = "/apis/svcbgp.io/v1alpha1/" + plural;
+    auto failed =
+        co_await list_all(client, path,
+                          [&, kind = kind, into = into](
+                              const std::string& body) -> std::expected<std::string, std::string> {
+                            auto objs = parse_resource_list(body, std::string(kind) + "List");
+                            if (!objs) {
+                              return std::unexpected(objs.error());
+                            }
+                            std::ranges::move(*objs, std::back_inserter(*into));
+                            return continue_token(body);
+                          });
+    if (failed) {
+      error = failed->status == 404
+                  ? std::string(kind) + " is not installed (404 from " + path +
+                        "): kubectl apply -k configs/deploy/crds"
+                  : (failed->status == 0 ? failed->text
+                                         : describe_failure(failed->status, failed->text));
+      co_return;
+    }
+  }
+  std::string node_path = "/api/v1/nodes";
+  auto failed = co_await list_all(
+      client, node_path, [&](const std::string& body) -> std::expected<std::string, std::string> {
+        auto page = parse_node_list(body);
+        if (!page) {
+          return std::unexpected(page.error());
+        }
+        for (auto& n : *page) {
+          if (o.node.empty() || n.name == o.node) {
+            nodes.push_back(std::move(n));
+          }
+        }
+        return continue_token(body);
+      });
+  if (failed) {
+    error = failed->status == 0 ? failed->text : describe_failure(failed->status, failed->text);
+    co_return;
+  }
+  for (const auto& name : referenced_secrets(in.peers)) {
+    std::string body;
+    std::function<void()> on_head;
+    kc::http_client::body_handler on_body = [&](std::string_view b) {
+      body.append(b);
+      return body.size() <= max_answer;
+    };
+    std::optional<std::chrono::milliseconds> timeout = std::chrono::seconds(30);
+    // Percent-encoded path segments: a name from an object's spec must not reach another path.
+    const auto segment = [](const std::string& x) { return kc::encode_query({{"", x}}).substr(1); };
+    auto r = co_await client.get(
+        "/api/v1/namespaces/" + segment(o.namespace_) + "/secrets/" + segment(name), timeout,
+        on_head, on_body);
     if (!r) {
       error = r.error();
       co_return;
     }
-    if (r->status != 200) {
-      error = describe_failure(r->status, r->error_body);
+    if (r->status == 200) {
+      auto data = parse_secret(body);
+      if (!data) {
+        error = "Secret " + name + ": " + data.error();
+        co_return;
+      }
+      in.secrets.emplace(name, std::move(*data));
+    } else if (r->status == 401 || r->status == 403) {
+      in.unreadable_secrets.insert(name);
+    } else if (r->status != 404) {
+      error = "Secret " + name + ": " + describe_failure(r->status, r->error_body);
       co_return;
     }
-    if (!r->complete) {
-      error = "the answer is larger than 256 MiB";
-      co_return;
-    }
-    auto page = parse_status_list(body);
-    if (!page) {
-      error = page.error();
-      co_return;
-    }
-    std::ranges::move(page->nodes, std::back_inserter(out));
-    cont = page->continue_token;
-  } while (!cont.empty());
+  }
 }
 
 }  // namespace
@@ -115,9 +223,29 @@ int main(int argc, char** argv) {
   auto tokens =
       std::make_shared<kc::token_source>(conn->token, conn->token_file, std::chrono::seconds(60));
   kc::http_client client(io.get_executor(), *conn, tokens);
-  std::vector<node_row> nodes;
   std::string error;
-  asio::co_spawn(io, list_all(client, nodes, error), asio::detached);
+  if (opts->what == command::check) {
+    check_input in;
+    std::vector<node_labels> nodes;
+    asio::co_spawn(io, read_config(client, *opts, in, nodes, error), asio::detached);
+    io.run();
+    if (!error.empty()) {
+      std::cerr << "kubectl-svcbgp: " << conn->url() << ": " << error << "\n";
+      return 2;
+    }
+    if (nodes.empty() && !opts->node.empty()) {
+      std::cerr << "kubectl-svcbgp: no node " << opts->node << "\n";
+      return 1;
+    }
+    const auto results = svcbgp::kubectl_svcbgp::check(in, nodes);
+    std::cout << (opts->json ? check_json(results) : render_check(results, in.unreadable_secrets));
+    return std::any_of(results.begin(), results.end(),
+                       [](const node_result& r) { return !r.errors.empty(); })
+               ? 1
+               : 0;
+  }
+  std::vector<node_row> nodes;
+  asio::co_spawn(io, read_statuses(client, nodes, error), asio::detached);
   io.run();
   if (!error.empty()) {
     std::cerr << "kubectl-svcbgp: " << conn->url() << ": " << error << "\n";

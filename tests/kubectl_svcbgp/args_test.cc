@@ -27,8 +27,8 @@ TEST(kubectl_svcbgp_args, commands_and_flags) {
 }
 
 TEST(kubectl_svcbgp_args, errors_name_the_argument) {
-  EXPECT_EQ(parse({}).error(), "a command is needed: peers or nodes");
-  EXPECT_EQ(parse({"routes"}).error(), "unknown command routes (peers or nodes)");
+  EXPECT_EQ(parse({}).error(), "a command is needed: peers, nodes or check");
+  EXPECT_EQ(parse({"routes"}).error(), "unknown command routes (peers, nodes or check)");
   EXPECT_EQ(parse({"peers", "nodes"}).error(), "one command only; nodes is extra");
   EXPECT_EQ(parse({"peers", "--node"}).error(), "--node needs a value");
   EXPECT_EQ(parse({"peers", "--node="}).error(), "--node needs a value");

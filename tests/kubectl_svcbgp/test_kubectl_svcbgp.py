@@ -45,7 +45,9 @@ def mask_since(text):
                                    + l[end:] for l in lines[1:]]) + "\n"
 
 
-class KubectlSvcbgp(unittest.TestCase):
+class PluginCase(unittest.TestCase):
+    """The plugin on PATH as kubectl finds it, and a fresh fake API server for each case."""
+
     @classmethod
     def setUpClass(cls):
         if not shutil.which("kubectl"):
@@ -68,15 +70,17 @@ class KubectlSvcbgp(unittest.TestCase):
                         PATH=self.bin + os.pathsep + os.environ.get("PATH", ""))
         self.env.pop("KUBERNETES_SERVICE_HOST", None)
 
+    def svcbgp(self, *args, env=None):
+        return subprocess.run(["kubectl", "svcbgp", *args], capture_output=True, text=True, timeout=60,
+                              env=env or self.env)
+
+
+class KubectlSvcbgp(PluginCase):
     def install(self, items=None):
         with open(os.path.join(REPO, "configs", "deploy", "crds", "bgpnodestatuses.yaml")) as f:
             self.api.apply(yaml.safe_load(f))
         for o in items if items is not None else fixture_items():
             self.api.apply(o)
-
-    def svcbgp(self, *args, env=None):
-        return subprocess.run(["kubectl", "svcbgp", *args], capture_output=True, text=True, timeout=60,
-                              env=env or self.env)
 
     def test_peers_and_nodes_for_the_whole_cluster(self):
         self.install()
@@ -172,7 +176,7 @@ class KubectlSvcbgp(unittest.TestCase):
                       "/apis/svcbgp.io/v1alpha1/bgpnodestatuses): kubectl apply -k configs/deploy/crds", r.stderr)
         r = self.svcbgp("routes")
         self.assertEqual(r.returncode, 2)
-        self.assertTrue(r.stderr.startswith("kubectl-svcbgp: unknown command routes (peers or nodes)\nusage:"),
+        self.assertTrue(r.stderr.startswith("kubectl-svcbgp: unknown command routes (peers, nodes or check)\nusage:"),
                         r.stderr)
         r = self.svcbgp("--help")
         self.assertEqual(r.returncode, 0)
@@ -205,6 +209,77 @@ class KubectlSvcbgp(unittest.TestCase):
             r"^node-2 +- +- +- +- +Unknown +- +- +- +unreadable status: status\.sessions\[0\]\.peerASN: expected "
             r"an integer from 0 to 4294967295$", re.M))
         self.assertRegex(r.stdout, re.compile(r"^node-1 +64601 +tor-a ", re.M))
+
+
+class KubectlSvcbgpCheck(PluginCase):
+    """`kubectl svcbgp check`: the two-rack example of configs/examples applied with kubectl, as an operator
+    would, and the config each node would run from it, assembled by svcbgpd's own code."""
+
+    def kubectl(self, *args, stdin=None):
+        r = subprocess.run(["kubectl", *args], capture_output=True, text=True, timeout=60, env=self.env,
+                           input=stdin)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        return r.stdout
+
+    def fabric(self):
+        for name in ("bgpnodeconfigs", "bgpadvertisements", "bgppeers"):
+            with open(os.path.join(REPO, "configs", "deploy", "crds", name + ".yaml")) as f:
+                self.api.apply(yaml.safe_load(f))
+        nodes = [{"apiVersion": "v1", "kind": "Node", "metadata": {"name": name, "labels": {"svcbgp.io/rack": rack}}}
+                 for name, rack in (("node-r1-1", "r1"), ("node-r1-2", "r1"), ("node-r2-1", "r2"))]
+        self.kubectl("apply", "-f", "-", stdin="\n---\n".join(yaml.safe_dump(n) for n in nodes))
+        self.kubectl("apply", "-f", os.path.join(REPO, "configs", "examples", "two-rack"))
+
+    def test_every_node_of_the_two_rack_example(self):
+        self.fabric()
+        since = len(self.api.requests())
+        r = self.svcbgp("check")
+        self.assertEqual((r.returncode, r.stdout), (0, (
+            "NODE       LOCAL AS    RESULT  PEERS\n"
+            "node-r1-1  64601       ok      r1-tor-a,r1-tor-b\n"
+            "node-r1-2  64601       ok      r1-tor-a,r1-tor-b\n"
+            "node-r2-1  64602       ok      r2-tor-a,r2-tor-b\n")), r.stderr)
+        # The Secret was read from svcbgp's namespace; one the peer names that is not there is an error.
+        secrets = [q for q in self.api.requests(since=since) if "/secrets/" in q["path"]]
+        self.assertEqual([q["path"] for q in secrets], ["/api/v1/namespaces/svcbgp/secrets/svcbgp-tor-passwords"])
+        r = self.svcbgp("check", "--node", "node-r2-1", "--namespace", "elsewhere", "-o", "json")
+        self.assertEqual(r.returncode, 1)
+        self.assertEqual(json.loads(r.stdout), [{
+            "node": "node-r2-1", "ok": False, "peers": [], "errors": [
+                "BGPPeer r1-tor-a: spec.passwordSecretRef: no key 'rack-r1' in Secret svcbgp-tor-passwords "
+                "(svcbgp's namespace)",
+                "BGPPeer r1-tor-b: spec.passwordSecretRef: no key 'rack-r1' in Secret svcbgp-tor-passwords "
+                "(svcbgp's namespace)",
+                "BGPPeer r2-tor-a: spec.passwordSecretRef: no key 'rack-r2' in Secret svcbgp-tor-passwords "
+                "(svcbgp's namespace)",
+                "BGPPeer r2-tor-b: spec.passwordSecretRef: no key 'rack-r2' in Secret svcbgp-tor-passwords "
+                "(svcbgp's namespace)"]}])
+
+    def test_a_bad_object_is_named_before_any_node_reads_it(self):
+        self.fabric()
+        # Two rack configs for one node, equally specific, that disagree; and a hold time BGP refuses.
+        self.kubectl("apply", "-f", "-", stdin=yaml.safe_dump({
+            "apiVersion": "svcbgp.io/v1alpha1", "kind": "BGPNodeConfig", "metadata": {"name": "rack-r2-typo"},
+            "spec": {"localASN": 64612, "nodeSelector": {"matchLabels": {"svcbgp.io/rack": "r2"}}}}))
+        self.kubectl("patch", "bgppeer", "r1-tor-b", "--type", "merge", "-p", '{"spec": {"holdTime": 2}}')
+        r = self.svcbgp("check")
+        self.assertEqual(r.returncode, 1, r.stderr)
+        self.assertEqual(r.stdout.splitlines()[1:], [
+            "node-r1-1  -           error   -",
+            "node-r1-2  -           error   -",
+            "node-r2-1  -           error   -",
+            "node-r1-1: BGPPeer r1-tor-b: spec.holdTime: must be 0 or 3..65535 (RFC 4271 \u00a74.2)",
+            "node-r1-2: BGPPeer r1-tor-b: spec.holdTime: must be 0 or 3..65535 (RFC 4271 \u00a74.2)",
+            "node-r2-1: BGPNodeConfig rack-r2-typo: spec.localASN: 64612 here and 64602 in BGPNodeConfig rack-r2, "
+            "whose nodeSelector is as specific: make one of them more specific",
+            "node-r2-1: BGPNodeConfig rack-r2: spec.localASN: 64602 here and 64612 in BGPNodeConfig rack-r2-typo, "
+            "whose nodeSelector is as specific: make one of them more specific"])
+
+    def test_before_the_crds_are_installed(self):
+        r = self.svcbgp("check")
+        self.assertEqual(r.returncode, 2)
+        self.assertIn("BGPNodeConfig is not installed (404 from /apis/svcbgp.io/v1alpha1/bgpnodeconfigs): "
+                      "kubectl apply -k configs/deploy/crds", r.stderr)
 
 
 if __name__ == "__main__":
