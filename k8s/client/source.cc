@@ -11,11 +11,13 @@
 #include <boost/asio/strand.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
 #include <boost/json/stream_parser.hpp>
 #include <deque>
 #include <mutex>
 #include <variant>
 
+#include "k8s/client/connection_config.h"
 #include "k8s/client/http_client.h"
 #include "k8s/client/watch_decoder.h"
 #include "k8s/model/json.h"
@@ -35,6 +37,14 @@ std::string_view api_path(resource r) {
       return "/apis/discovery.k8s.io/v1/endpointslices";
     case resource::nodes:
       return "/api/v1/nodes";
+    case resource::bgp_node_configs:
+      return "/apis/svcbgp.io/v1alpha1/bgpnodeconfigs";
+    case resource::bgp_advertisements:
+      return "/apis/svcbgp.io/v1alpha1/bgpadvertisements";
+    case resource::bgp_peers:
+      return "/apis/svcbgp.io/v1alpha1/bgppeers";
+    case resource::secrets:
+      return "/api/v1/secrets";  // watched in one namespace: see resource_path
   }
   return "/";
 }
@@ -43,19 +53,7 @@ namespace {
 
 constexpr auto nothrow = asio::as_tuple(asio::use_awaitable);
 using strand_type = asio::strand<asio::io_context::executor_type>;
-using typed_object = std::variant<service, endpoint_slice, node>;
-
-std::expected<typed_object, parse_error> convert(resource r, const json::value& v) {
-  switch (r) {
-    case resource::services:
-      return service_from_json(v);
-    case resource::endpoint_slices:
-      return endpoint_slice_from_json(v);
-    case resource::nodes:
-      return node_from_json(v);
-  }
-  return std::unexpected(parse_error{"", "unknown resource"});
-}
+using typed_object = std::variant<service, endpoint_slice, node, config_object>;
 
 const json::object* metadata_of(const json::value& v) {
   const auto* obj = v.if_object();
@@ -77,6 +75,62 @@ std::string string_field(const json::object* o, std::string_view name) {
 object_key key_of(const json::value& v) {
   const auto* meta = metadata_of(v);
   return object_key{string_field(meta, "namespace"), string_field(meta, "name")};
+}
+
+// A config object is kept as the config reads it: its spec as JSON text (checked there, where
+// an error can name the object's field), or a Secret's data decoded.
+std::expected<config_object, parse_error> config_object_from_json(resource r,
+                                                                  const json::value& v) {
+  config_object o;
+  o.meta.key = key_of(v);
+  o.meta.resource_version = string_field(metadata_of(v), "resourceVersion");
+  if (o.meta.key.name.empty()) {
+    return std::unexpected(parse_error{"metadata.name", "missing"});
+  }
+  const auto* obj = v.if_object();
+  if (r != resource::secrets) {
+    const auto* spec = obj->if_contains("spec");
+    o.spec = spec != nullptr ? boost::json::serialize(*spec) : "{}";
+    return o;
+  }
+  const auto* data = obj->if_contains("data");
+  if (data == nullptr || data->is_null()) {
+    return o;
+  }
+  if (!data->is_object()) {
+    return std::unexpected(parse_error{"data", "not an object"});
+  }
+  for (const auto& kv : data->get_object()) {
+    if (!kv.value().is_string()) {
+      return std::unexpected(parse_error{"data." + std::string(kv.key()), "not a string"});
+    }
+    auto d = client::base64_decode(kv.value().get_string());
+    if (!d) {
+      return std::unexpected(parse_error{"data." + std::string(kv.key()), d.error()});
+    }
+    o.data.emplace(std::string(kv.key()), std::move(*d));
+  }
+  return o;
+}
+
+std::expected<typed_object, parse_error> convert(resource r, const json::value& v) {
+  switch (r) {
+    case resource::services:
+      return service_from_json(v);
+    case resource::endpoint_slices:
+      return endpoint_slice_from_json(v);
+    case resource::nodes:
+      return node_from_json(v);
+    case resource::bgp_node_configs:
+    case resource::bgp_advertisements:
+    case resource::bgp_peers:
+    case resource::secrets:
+      if (v.if_object() == nullptr) {
+        return std::unexpected(parse_error{"", "not an object"});
+      }
+      return config_object_from_json(r, v);
+  }
+  return std::unexpected(parse_error{"", "unknown resource"});
 }
 
 // A human-readable reason from an error answer: a Status's message, else the text.
@@ -104,6 +158,7 @@ struct cache_batch {
   std::deque<service> services;
   std::deque<endpoint_slice> slices;
   std::deque<node> nodes;
+  std::deque<config_object> configs;
   struct event {
     bool upsert = true;
     std::optional<typed_object> object;  // upsert
@@ -138,11 +193,25 @@ struct cache_side {
         case resource::nodes:
           cache.replace(std::move(b.nodes), b.keep);
           break;
+        case resource::bgp_node_configs:
+        case resource::bgp_advertisements:
+        case resource::bgp_peers:
+        case resource::secrets:
+          cache.replace(b.which, std::move(b.configs), b.keep);
+          break;
       }
     }
     for (auto& e : b.events) {
       if (e.upsert) {
-        std::visit([&](auto& o) { cache.upsert(std::move(o)); }, *e.object);
+        std::visit(
+            [&](auto& o) {
+              if constexpr (std::is_same_v<std::decay_t<decltype(o)>, config_object>) {
+                cache.upsert(b.which, std::move(o));
+              } else {
+                cache.upsert(std::move(o));
+              }
+            },
+            *e.object);
       } else {
         cache.remove(b.which, e.key);
       }
@@ -167,18 +236,19 @@ struct cache_side {
   std::atomic<bool> stopped{false};
 
   mutable std::mutex mutex;
-  std::array<resource_status, 3> statuses;
-  std::array<bool, 3> synced_in_cache{false, false, false};
-  std::array<bool, 3> active{false, false, false};
+  std::array<resource_status, resource_count> statuses;
+  std::array<bool, resource_count> synced_in_cache{};
+  std::array<bool, resource_count> active{};
 };
 
 class reflector : public std::enable_shared_from_this<reflector> {
  public:
   reflector(asio::io_context& io, std::shared_ptr<cache_side> side, resource which,
-            const source_options& opts, client::reflector_options ropts,
+            std::string path, const source_options& opts, client::reflector_options ropts,
             std::shared_ptr<client::token_source> tokens)
       : side_(std::move(side)),
         which_(which),
+        path_(std::move(path)),
         strand_(asio::make_strand(io)),
         client_(strand_, opts.connection, std::move(tokens)),
         state_(std::move(ropts)),
@@ -295,8 +365,10 @@ class reflector : public std::enable_shared_from_this<reflector> {
               staged_.services.push_back(std::move(o));
             } else if constexpr (std::is_same_v<T, endpoint_slice>) {
               staged_.slices.push_back(std::move(o));
-            } else {
+            } else if constexpr (std::is_same_v<T, node>) {
               staged_.nodes.push_back(std::move(o));
+            } else {
+              staged_.configs.push_back(std::move(o));
             }
           },
           *obj);
@@ -375,7 +447,7 @@ class reflector : public std::enable_shared_from_this<reflector> {
   }
 
   std::string target(const client::query& params) const {
-    return std::string(api_path(which_)) + "?" + client::encode_query(params);
+    return path_ + "?" + client::encode_query(params);
   }
 
   asio::awaitable<void> do_list(const client::query& params) {
@@ -527,6 +599,7 @@ class reflector : public std::enable_shared_from_this<reflector> {
 
   std::shared_ptr<cache_side> side_;
   resource which_;
+  std::string path_;
   strand_type strand_;
   client::http_client client_;
   client::reflector_state state_;
@@ -577,6 +650,12 @@ void source::start() {
   if (!d.opts.node_name.empty()) {
     which.push_back(resource::nodes);
   }
+  if (!d.opts.config_namespace.empty()) {
+    for (auto r : {resource::bgp_node_configs, resource::bgp_advertisements, resource::bgp_peers,
+                   resource::secrets}) {
+      which.push_back(r);
+    }
+  }
   std::uint64_t seed = d.opts.reflector.seed;
   for (auto r : which) {
     auto ropts = d.opts.reflector;
@@ -586,15 +665,20 @@ void source::start() {
     if (r == resource::nodes) {
       ropts.field_selector = "metadata.name=" + d.opts.node_name;
     }
+    const std::string path =
+        r == resource::secrets
+            ? "/api/v1/namespaces/" +
+                  client::encode_query({{"", d.opts.config_namespace}}).substr(1) + "/secrets"
+            : std::string(api_path(r));
     {
       std::lock_guard lock(d.side->mutex);
       auto& st = d.side->statuses[static_cast<int>(r)];
       st.which = r;
-      st.path = std::string(api_path(r));
+      st.path = path;
       d.side->active[static_cast<int>(r)] = true;
     }
     d.reflectors.push_back(
-        std::make_shared<reflector>(d.io, d.side, r, d.opts, std::move(ropts), tokens));
+        std::make_shared<reflector>(d.io, d.side, r, path, d.opts, std::move(ropts), tokens));
   }
   for (auto& r : d.reflectors) {
     r->start();
@@ -612,7 +696,7 @@ void source::stop() {
 
 bool source::synced() const {
   std::lock_guard lock(impl_->side->mutex);
-  for (int i = 0; i < 3; ++i) {
+  for (std::size_t i = 0; i < resource_count; ++i) {
     if (impl_->side->active[i] && !impl_->side->synced_in_cache[i]) {
       return false;
     }
@@ -623,7 +707,7 @@ bool source::synced() const {
 std::vector<resource_status> source::status() const {
   std::lock_guard lock(impl_->side->mutex);
   std::vector<resource_status> out;
-  for (int i = 0; i < 3; ++i) {
+  for (std::size_t i = 0; i < resource_count; ++i) {
     if (impl_->side->active[i]) {
       out.push_back(impl_->side->statuses[i]);
     }

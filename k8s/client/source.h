@@ -1,6 +1,8 @@
-// The Kubernetes API source: three reflectors (Services, EndpointSlices, and this Node by
-// fieldSelector=metadata.name=<node>) that list and watch the API server like client-go
-// informers and feed one cluster_cache.
+// The Kubernetes API source: reflectors (Services, EndpointSlices, this Node by
+// fieldSelector=metadata.name=<node>, and with a config namespace the svcbgp.io config kinds and
+// that namespace's Secrets) that list and watch the API server like client-go informers and feed
+// one cluster_cache. A config kind whose CRD is not installed answers 404: that reflector backs
+// off and retries, and says why in its status; the others go on.
 //
 // Ownership: the source owns the cache and the reflectors. The callback runs after each batch of
 // events has been applied (one LIST, or the events of one read of a watch stream); it coalesces
@@ -34,6 +36,9 @@ namespace svcbgp::k8s {
 struct source_options {
   client::connection_config connection;
   std::string node_name;  // empty: Nodes are not watched
+  // Non-empty (kubernetes.config: crds): the svcbgp.io config kinds are watched too, and the
+  // Secrets of this namespace.
+  std::string config_namespace;
   // Applied to every reflector (selectors are set per resource).
   client::reflector_options reflector;
   std::chrono::milliseconds list_timeout{60'000};

@@ -1,5 +1,7 @@
 #include "k8s/model/cache.h"
 
+#include <stdexcept>
+
 #include <algorithm>
 #include <deque>
 #include <functional>
@@ -15,11 +17,26 @@ std::string_view to_string(resource r) {
       return "endpointslices";
     case resource::nodes:
       return "nodes";
+    case resource::bgp_node_configs:
+      return "bgpnodeconfigs";
+    case resource::bgp_advertisements:
+      return "bgpadvertisements";
+    case resource::bgp_peers:
+      return "bgppeers";
+    case resource::secrets:
+      return "secrets";
   }
   return "unknown";
 }
 
 namespace {
+
+std::size_t config_index(resource r) {
+  if (!is_config(r)) {
+    throw std::logic_error("cluster_cache: " + std::string(to_string(r)) + " is not a config kind");
+  }
+  return static_cast<std::size_t>(r) - static_cast<std::size_t>(resource::bgp_node_configs);
+}
 
 std::size_t key_hash(std::string_view ns, std::string_view name) {
   std::size_t h = std::hash<std::string_view>{}(ns);
@@ -211,7 +228,48 @@ void cluster_cache::remove(resource r, const object_key& key) {
       nodes_.erase(object_key{{}, key.name});
       pending_.node_changed = true;
       break;
+    case resource::bgp_node_configs:
+    case resource::bgp_advertisements:
+    case resource::bgp_peers:
+    case resource::secrets:
+      pending_.config_changed = config_[config_index(r)].erase(key) > 0 || pending_.config_changed;
+      break;
   }
+}
+
+void cluster_cache::upsert(resource r, config_object o) {
+  ++pending_.events;
+  auto& objects = config_[config_index(r)];
+  auto [it, fresh] = objects.try_emplace(o.meta.key, o);
+  if (!fresh && !(it->second == o)) {
+    it->second = std::move(o);
+    pending_.config_changed = true;
+  }
+  pending_.config_changed = pending_.config_changed || fresh;
+}
+
+void cluster_cache::replace(resource r, std::deque<config_object> objects,
+                            const std::vector<object_key>& keep) {
+  auto& now = config_[config_index(r)];
+  std::map<object_key, config_object> fresh;
+  for (auto& o : objects) {
+    auto key = o.meta.key;
+    fresh.insert_or_assign(std::move(key), std::move(o));
+  }
+  for (const auto& k : keep) {
+    if (auto it = now.find(k); it != now.end()) {
+      fresh.insert_or_assign(k, it->second);
+    }
+  }
+  if (fresh != now) {
+    ++pending_.events;
+    pending_.config_changed = true;
+    now = std::move(fresh);
+  }
+}
+
+const std::map<object_key, config_object>& cluster_cache::config_objects(resource r) const {
+  return config_[config_index(r)];
 }
 
 // For each relist, `events` grows by the number of objects that were added, changed or vanished:
@@ -303,6 +361,11 @@ std::size_t cluster_cache::size(resource r) const {
       return slices_.size();
     case resource::nodes:
       return nodes_.size();
+    case resource::bgp_node_configs:
+    case resource::bgp_advertisements:
+    case resource::bgp_peers:
+    case resource::secrets:
+      return config_[config_index(r)].size();
   }
   return 0;
 }

@@ -9,8 +9,10 @@
 // through a copy (see k8s/client).
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <deque>
+#include <map>
 #include <memory>
 #include <set>
 #include <string>
@@ -24,8 +26,21 @@
 
 namespace svcbgp::k8s {
 
-enum class resource : std::uint8_t { services, endpoint_slices, nodes };
-std::string_view to_string(resource r);  // "services", "endpointslices", "nodes"
+// The config kinds (kubernetes.config: crds) come after the three the engine reads.
+enum class resource : std::uint8_t {
+  services,
+  endpoint_slices,
+  nodes,
+  bgp_node_configs,
+  bgp_advertisements,
+  bgp_peers,
+  secrets,
+};
+inline constexpr std::size_t resource_count = 7;
+std::string_view to_string(resource r);  // "services", "endpointslices", "nodes", "bgppeers", ...
+constexpr bool is_config(resource r) {
+  return r >= resource::bgp_node_configs;
+}
 
 struct object_key_hash {
   std::size_t operator()(const object_key& k) const noexcept;
@@ -64,8 +79,9 @@ struct change_batch {
   // (for a slice that moved between services, both).
   std::set<object_key> services;
   bool node_changed = false;
-  std::size_t events = 0;  // raw events folded into this batch
-  bool empty() const { return services.empty() && !node_changed; }
+  bool config_changed = false;  // a config object or a Secret
+  std::size_t events = 0;       // raw events folded into this batch
+  bool empty() const { return services.empty() && !node_changed && !config_changed; }
 };
 
 class cluster_cache {
@@ -74,6 +90,7 @@ class cluster_cache {
   void upsert(service s);
   void upsert(endpoint_slice s);
   void upsert(node n);
+  void upsert(resource r, config_object o);  // r: a config kind
   // DELETED (the object's last state is not needed).
   void remove(resource r, const object_key& key);
   // A relist of one resource: afterwards exactly `objects` are cached; the difference is recorded.
@@ -82,6 +99,8 @@ class cluster_cache {
   void replace(std::deque<service> objects, const std::vector<object_key>& keep = {});
   void replace(std::deque<endpoint_slice> objects, const std::vector<object_key>& keep = {});
   void replace(std::deque<node> objects, const std::vector<object_key>& keep = {});
+  void replace(resource r, std::deque<config_object> objects,
+               const std::vector<object_key>& keep = {});
 
   change_batch take_changes();
   bool has_changes() const { return !pending_.empty(); }
@@ -93,6 +112,8 @@ class cluster_cache {
   // The node with this name, if cached (the daemon watches only its own).
   const node* find_node(const std::string& name) const;
   std::size_t size(resource r) const;
+  // The objects of a config kind, by key.
+  const std::map<object_key, config_object>& config_objects(resource r) const;
 
  private:
   void touch_service(const object_key& key);
@@ -106,6 +127,7 @@ class cluster_cache {
   // copy of the 64-byte key (P3): services whose hashes collide share a list, which slices_for()
   // filters by owner.
   boost::unordered_flat_map<std::size_t, std::vector<const endpoint_slice*>> slices_by_owner_;
+  std::array<std::map<object_key, config_object>, 4> config_;  // by resource - bgp_node_configs
   change_batch pending_;
 };
 

@@ -97,4 +97,13 @@ struct node {
   friend bool operator==(const node&, const node&) = default;
 };
 
+// A svcbgp.io config object (BGPNodeConfig, BGPAdvertisement, BGPPeer) or a Secret, kept as
+// svcbgpd's config reads it (config::from_resources): the spec's JSON, or the Secret's data.
+struct config_object {
+  object_meta meta;
+  std::string spec;                         // JSON text; "{}" when absent
+  std::map<std::string, std::string> data;  // a Secret's data, base64-decoded
+  friend bool operator==(const config_object&, const config_object&) = default;
+};
+
 }  // namespace svcbgp::k8s

@@ -49,6 +49,16 @@ json::value node_json(const std::string& name) {
                      R"("address":"192.168.1.1"}]}})");
 }
 
+json::value crd_json(const std::string& plural, const std::string& kind) {
+  return json::parse(R"({"apiVersion":"apiextensions.k8s.io/v1","kind":"CustomResourceDefinition",)"
+                     R"("metadata":{"name":")" +
+                     plural +
+                     R"(.svcbgp.io"},"spec":{"group":"svcbgp.io",)"
+                     R"("scope":"Cluster","names":{"plural":")" +
+                     plural + R"(","kind":")" + kind +
+                     R"("},"versions":[{"name":"v1alpha1","served":true,"storage":true}]}})");
+}
+
 std::string read_file(const std::string& path) {
   std::ifstream f(path);
   std::ostringstream ss;
@@ -94,6 +104,18 @@ class harness {
       }
       slices_ = c.size(resource::endpoint_slices);
       nodes_ = c.size(resource::nodes);
+      for (auto r : {resource::bgp_node_configs, resource::bgp_advertisements, resource::bgp_peers,
+                     resource::secrets}) {
+        auto& into = configs_[std::string(to_string(r))];
+        into.clear();
+        for (const auto& [key, o] : c.config_objects(r)) {
+          std::string data;
+          for (const auto& [k, v] : o.data) {
+            data += k + "=" + v + ";";
+          }
+          into[key.to_string()] = r == resource::secrets ? data : o.spec;
+        }
+      }
       node1_ = c.find_node("node-1") != nullptr;
       c.take_changes();
       ++batches_;
@@ -120,6 +142,10 @@ class harness {
   bool wait_synced() {
     return wait([&] { return source_->synced(); });
   }
+  bool wait_synced_for(std::chrono::milliseconds bound) {
+    std::unique_lock lock(mutex_);
+    return cv_.wait_for(lock, bound, [&] { return source_->synced(); });
+  }
   bool has_service(const std::string& key) const { return services_.contains(key); }
   std::string service_rv(const std::string& key) const {
     auto it = services_.find(key);
@@ -144,6 +170,8 @@ class harness {
 
   std::size_t slices_ = 0;
   std::size_t nodes_ = 0;
+  // kind -> key -> spec JSON (a Secret: its decoded data, "k=v;")
+  std::map<std::string, std::map<std::string, std::string>> configs_;
   bool node1_ = false;
   std::map<std::string, std::string> services_;
   std::set<std::string> removed_;  // services that were in the cache once and left it
@@ -247,6 +275,47 @@ TEST_F(SourceTest, InitialSyncFromKubeconfig) {
   EXPECT_TRUE(st.state.synced);
   EXPECT_EQ(st.state.objects, 3u);
   EXPECT_EQ(st.path, "/api/v1/services");
+}
+
+// kubernetes.config: crds. The svcbgp.io kinds reach the cache as their spec's JSON and Secrets of
+// svcbgp's namespace (only) as their decoded data; a kind whose CRD is missing answers 404, backs
+// off and says so, the rest go on, and it syncs once the CRD is installed.
+TEST_F(SourceTest, ConfigKindsAndTheSecretsOfOneNamespace) {
+  start_fake();
+  fake_->apply(crd_json("bgppeers", "BGPPeer"));
+  fake_->apply(crd_json("bgpnodeconfigs", "BGPNodeConfig"));
+  fake_->apply(
+      json::parse(R"({"apiVersion":"svcbgp.io/v1alpha1","kind":"BGPPeer",)"
+                  R"("metadata":{"name":"tor1"},"spec":{"address":"10.0.0.1","asn":65000}})"));
+  fake_->apply(json::parse(R"({"apiVersion":"v1","kind":"Secret","type":"Opaque","metadata":)"
+                           R"({"name":"pw","namespace":"svcbgp"},"data":{"tor1":"c2VjcmV0"}})"));
+  fake_->apply(json::parse(R"({"apiVersion":"v1","kind":"Secret","type":"Opaque","metadata":)"
+                           R"({"name":"other","namespace":"kube-system"},"data":{"x":"eA=="}})"));
+  auto o = options();
+  o.config_namespace = "svcbgp";
+  harness h(o);
+  ASSERT_TRUE(h.wait(
+      [&] { return h.configs_["bgppeers"].size() == 1 && h.configs_["secrets"].size() == 1; }));
+  EXPECT_EQ(h.configs_["bgppeers"]["tor1"], R"({"address":"10.0.0.1","asn":65000})");
+  EXPECT_EQ(h.configs_["secrets"]["svcbgp/pw"], "tor1=secret;");
+  // BGPAdvertisement's CRD is not installed: 404, said, retried; nothing else waits for it.
+  ASSERT_TRUE(h.wait([&] { return h.logged("bgpadvertisements"); }));
+  EXPECT_FALSE(h.status(resource::bgp_advertisements).state.synced);
+  EXPECT_FALSE(h.wait_synced_for(200ms));
+  auto adv = requests("path=/apis/svcbgp.io/v1alpha1/bgpadvertisements");
+  ASSERT_GE(adv.size(), 1u);
+  EXPECT_EQ(status_of(adv[0]), 404);
+  EXPECT_EQ(h.status(resource::secrets).path, "/api/v1/namespaces/svcbgp/secrets");
+  fake_->apply(crd_json("bgpadvertisements", "BGPAdvertisement"));
+  ASSERT_TRUE(h.wait_synced());
+  // A change, and a deletion, reach the cache.
+  fake_->apply(
+      json::parse(R"({"apiVersion":"svcbgp.io/v1alpha1","kind":"BGPPeer",)"
+                  R"("metadata":{"name":"tor1"},"spec":{"address":"10.0.0.1","asn":65001}})"));
+  ASSERT_TRUE(h.wait(
+      [&] { return h.configs_["bgppeers"]["tor1"] == R"({"address":"10.0.0.1","asn":65001})"; }));
+  fake_->remove("secrets", "svcbgp", "pw");
+  ASSERT_TRUE(h.wait([&] { return h.configs_["secrets"].empty(); }));
 }
 
 TEST_F(SourceTest, PlainHttp) {

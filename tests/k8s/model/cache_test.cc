@@ -271,5 +271,35 @@ TEST(ObjectKeyHash, DistinguishesWhereTheSlashFalls) {
   EXPECT_EQ(h(key("a", "b")), h(key("a", "b")));
 }
 
+// The config kinds: a change is a change only when the object differs (a relist or a resync
+// that brings the same objects wakes nobody), and each kind is kept apart.
+TEST(cache, config_objects_change_only_when_they_differ) {
+  cluster_cache c;
+  config_object peer{{{"", "tor1"}, "5"}, R"({"asn":65000})", {}};
+  c.upsert(resource::bgp_peers, peer);
+  EXPECT_TRUE(c.take_changes().config_changed);
+  c.upsert(resource::bgp_peers, peer);
+  EXPECT_FALSE(c.take_changes().config_changed);
+  std::deque<config_object> same{peer};
+  c.replace(resource::bgp_peers, same);
+  EXPECT_FALSE(c.take_changes().config_changed);
+  config_object secret{{{"svcbgp", "pw"}, "1"}, "{}", {{"tor1", "x"}}};
+  c.upsert(resource::secrets, secret);
+  EXPECT_TRUE(c.take_changes().config_changed);
+  EXPECT_EQ(c.size(resource::bgp_peers), 1u);
+  EXPECT_EQ(c.config_objects(resource::secrets).at(object_key{"svcbgp", "pw"}).data.at("tor1"),
+            "x");
+  c.replace(resource::bgp_peers, {});
+  const auto b = c.take_changes();
+  EXPECT_TRUE(b.config_changed);
+  EXPECT_TRUE(b.services.empty());
+  EXPECT_EQ(c.size(resource::bgp_peers), 0u);
+  c.remove(resource::secrets, {"svcbgp", "nope"});
+  EXPECT_FALSE(c.take_changes().config_changed);
+  c.remove(resource::secrets, {"svcbgp", "pw"});
+  EXPECT_TRUE(c.take_changes().config_changed);
+  EXPECT_THROW(c.config_objects(resource::services), std::logic_error);
+}
+
 }  // namespace
 }  // namespace svcbgp::k8s
