@@ -60,7 +60,33 @@ std::expected<daemon_config, std::vector<config_error>> parse(std::string_view y
     w.error(root, "", "must be a mapping");
     return std::unexpected(std::move(errors));
   }
-  reader::read_settings(w, root, "", schema::daemon_settings(), apply);
+  // kubernetes.config: crds leaves to svcbgp.io objects what they hold (resources.h).
+  const YAML::Node k8s = root["kubernetes"];
+  const bool crds = k8s && k8s.IsMap() && k8s["config"] && k8s["config"].IsScalar() &&
+                    k8s["config"].Scalar() == "crds";
+  auto decl = schema::daemon_settings();
+  for (auto& s : decl) {
+    s.required = s.required && !crds;
+  }
+  reader::read_settings(w, root, "", decl, apply);
+  if (crds) {
+    for (const auto* key : {"local_asn", "router_id", "listen", "graceful_restart", "shutdown",
+                            "shutdown_message", "node_selector", "peers", "advertise"}) {
+      if (root[key]) {
+        w.error(root[key], key,
+                "comes from svcbgp.io objects with kubernetes.config: crds (BGPNodeConfig, "
+                "BGPAdvertisement, BGPPeer); remove it here");
+      }
+    }
+    if (c.source == k8s_source::directory) {
+      w.error(k8s["config"], "kubernetes.config",
+              "crds needs the API server: kubernetes.source in-cluster or kubeconfig");
+    }
+  }
+  if (c.config_namespace.empty()) {
+    auto ns = env.getenv ? env.getenv("POD_NAMESPACE") : std::nullopt;
+    c.config_namespace = ns && !ns->empty() ? *ns : "svcbgp";
+  }
   if (c.node_name.empty() && !root["node_name"]) {
     if (auto e = env.getenv ? env.getenv("NODE_NAME") : std::nullopt) {
       c.node_name = *e;

@@ -73,6 +73,10 @@ struct daemon_config {
   std::vector<peer> peers;
   engine::advertise_config advertise;
   k8s_source source = k8s_source::in_cluster;
+  // kubernetes.config: crds: what this file does not hold comes from svcbgp.io objects
+  // (resources.h), and the Secrets of this namespace.
+  bool config_from_crds = false;
+  std::string config_namespace;
   std::string kubeconfig = "~/.kube/config";
   std::string directory = "/etc/svcbgp/cluster";
   std::string admin_socket = "/run/svcbgp/svcbgpd.sock";

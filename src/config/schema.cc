@@ -375,7 +375,17 @@ const std::vector<setting>& daemon_settings() {
                     {.key = "directory",
                      .t = t::string,
                      .doc = "For source directory: a folder of manifests",
-                     .default_value = "/etc/svcbgp/cluster"}}},
+                     .default_value = "/etc/svcbgp/cluster"},
+                    {.key = "config",
+                     .t = t::choice,
+                     .doc = "file: everything here; crds: only what reaches the API server here, "
+                            "the rest from BGPNodeConfig, BGPAdvertisement and BGPPeer objects",
+                     .choices = {"file", "crds"},
+                     .default_value = "file"},
+                    {.key = "namespace",
+                     .t = t::string,
+                     .doc = "Where BGPPeer passwords' Secrets are read (config: crds); default: "
+                            "$POD_NAMESPACE, else svcbgp"}}},
         {.key = "admin",
          .t = t::object,
          .doc = "The gRPC admin API (svcbgpc)",

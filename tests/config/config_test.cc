@@ -333,5 +333,28 @@ TEST(config, engine_and_speaker_views) {
   EXPECT_EQ(s.router_id, 0x0a000001u);
 }
 
+// kubernetes.config: crds: the file holds what reaches the API server, nothing the objects hold.
+TEST(config, with_crds_the_file_keeps_only_what_reaches_the_api_server) {
+  const auto c = parse("node_name: n1\nkubernetes: {source: kubeconfig, config: crds}\n",
+                       fake_env({{"POD_NAMESPACE", "bgp-system"}}));
+  ASSERT_TRUE(c) << c.error().front().to_string();
+  EXPECT_TRUE(c->config_from_crds);
+  EXPECT_EQ(c->config_namespace, "bgp-system");
+  EXPECT_EQ(c->local_asn, 0u);  // from a BGPNodeConfig
+  EXPECT_EQ(errors_of("local_asn: 65001\nkubernetes: {config: crds, source: directory}\n"
+                      "peers: []\n"),
+            (std::vector<std::string>{
+                "local_asn: comes from svcbgp.io objects with kubernetes.config: crds "
+                "(BGPNodeConfig, BGPAdvertisement, BGPPeer); remove it here",
+                "peers: comes from svcbgp.io objects with kubernetes.config: crds (BGPNodeConfig, "
+                "BGPAdvertisement, BGPPeer); remove it here",
+                "kubernetes.config: crds needs the API server: kubernetes.source in-cluster or "
+                "kubeconfig"}));
+  // Without crds, local_asn is needed, and the namespace defaults.
+  EXPECT_EQ(errors_of("kubernetes: {config: file}\n"),
+            std::vector<std::string>{"local_asn: missing"});
+  EXPECT_EQ(parse("local_asn: 1\n", fake_env())->config_namespace, "svcbgp");
+}
+
 }  // namespace
 }  // namespace svcbgp::config
