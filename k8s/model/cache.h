@@ -104,6 +104,8 @@ class cluster_cache {
 
   change_batch take_changes();
   bool has_changes() const { return !pending_.empty(); }
+  // What take_changes() would return, left in place.
+  const change_batch& pending() const { return pending_; }
 
   const service* find_service(const object_key& key) const;
   const object_set<service>& services() const { return services_; }

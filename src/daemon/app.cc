@@ -18,6 +18,7 @@
 #include "k8s/directory/directory_source.h"
 #include "k8s/model/cache.h"
 #include "src/admin/server.h"
+#include "src/config/resources.h"
 #include "src/daemon/bfd_links.h"
 #include "src/daemon/config_file_source.h"
 #include "src/daemon/http_server.h"
@@ -120,6 +121,9 @@ struct app::impl : engine::route_sink {
   std::uint64_t reloads_refused = 0;  // valid, but a restart-only key changed
   // The config file, followed: a new text there reloads as SIGHUP does.
   std::unique_ptr<config_file_source> config_file;
+  // kubernetes.config: crds: the file's own part; the rest is assembled from svcbgp.io objects.
+  config::daemon_config file_cfg;
+  std::vector<std::string> last_resource_errors;  // logged once until they change
   // Event subscribers (admin WatchEvents streams). A stream ends, and drops its subscription, on a
   // gRPC thread, possibly after the app is gone: the list is shared and guarded.
   struct subscriber_list {
@@ -235,6 +239,9 @@ struct app::impl : engine::route_sink {
     k8s::source_options o;
     o.connection = std::move(*conn);
     o.node_name = cfg.node_name;
+    if (cfg.config_from_crds) {
+      o.config_namespace = cfg.config_namespace;
+    }
     o.log = [](std::string_view m) { log::warn("kubernetes", {{"detail", std::string(m)}}); };
     o.info = [](std::string_view m) { log::info("kubernetes", {{"detail", std::string(m)}}); };
     log::info("watching the API server", {{"server", o.connection.url()}, {"node", cfg.node_name}});
@@ -293,6 +300,49 @@ struct app::impl : engine::route_sink {
   void start() {
     setup_log();
     log_warnings();
+    if (cfg.config_from_crds) {
+      // BGP needs the local AS, which a BGPNodeConfig holds: watch, serve probes and signals,
+      // and wait for the objects to make a valid config.
+      file_cfg = cfg;
+      start_api_source();
+      start_http();
+      wait_signal();
+      log::info("waiting for the svcbgp.io config objects",
+                {{"node", cfg.node_name}, {"secrets", cfg.config_namespace}});
+      while (!shutting_down && !speaker) {
+        if (io.run_one() == 0) {
+          return;
+        }
+      }
+      if (!speaker) {
+        return;
+      }
+    } else {
+      start_bgp();
+      if (cfg.source == config::k8s_source::directory) {
+        directory = std::make_unique<k8s::directory_source>(io, cfg.directory, cache);
+        directory->start([this] { on_cluster_batch(); });
+        report_directory_errors();
+        // An empty folder produces no batch; the first selection (and the table) must still
+        // happen.
+        schedule_reconcile();
+      } else {
+        start_api_source();
+      }
+      start_http();
+      wait_signal();
+    }
+    start_admin();
+    follow_config();
+    log::info("svcbgpd started", {{"version", std::string(version)},
+                                  {"node", cfg.node_name},
+                                  {"router_id", bgp::ip_address::v4(router_id).to_string()},
+                                  {"local_asn", std::to_string(cfg.local_asn)},
+                                  {"peers", std::to_string(cfg.peers.size())}});
+  }
+
+  // The speaker, BFD, the peers and the route selection, from `cfg`.
+  void start_bgp() {
     if (cfg.router_id) {
       router_id = cfg.router_id->v4_host_order();
     } else {
@@ -331,16 +381,9 @@ struct app::impl : engine::route_sink {
     } catch (const boost::system::system_error& e) {
       throw std::runtime_error(listen_problem(cfg, e.code()));
     }
-    if (cfg.source == config::k8s_source::directory) {
-      directory = std::make_unique<k8s::directory_source>(io, cfg.directory, cache);
-      directory->start([this] { on_cluster_batch(); });
-      report_directory_errors();
-      // An empty folder produces no batch; the first selection (and the table) must still happen.
-      schedule_reconcile();
-    } else {
-      start_api_source();
-    }
+  }
 
+  void start_http() {
     std::map<std::string, http_server::handler> routes{
         {"/metrics",
          [this] {
@@ -354,20 +397,88 @@ struct app::impl : engine::route_sink {
          [this] {
            const bool ready = synced() && table_ready;
            return http_response{ready ? 200 : 503, "text/plain",
-                                ready ? "ready\n" : "not ready: Kubernetes caches not synced\n"};
+                                ready ? "ready\n"
+                                      : (speaker ? "not ready: Kubernetes caches not synced\n"
+                                                 : "not ready: waiting for a valid config from "
+                                                   "the svcbgp.io objects\n")};
          }},
     };
     if (!cfg.http_listen.empty()) {
       http = std::make_unique<http_server>(io, cfg.http_listen, std::move(routes));
     }
-    start_admin();
-    follow_config();
-    wait_signal();
-    log::info("svcbgpd started", {{"version", std::string(version)},
-                                  {"node", cfg.node_name},
-                                  {"router_id", bgp::ip_address::v4(router_id).to_string()},
-                                  {"local_asn", std::to_string(cfg.local_asn)},
-                                  {"peers", std::to_string(cfg.peers.size())}});
+  }
+
+  // kubernetes.config: crds: the config the objects in the cache make for this node, with the
+  // file's part; nullopt while they have not all been listed.
+  std::optional<std::expected<config::daemon_config, std::vector<config::config_error>>>
+  assemble_from_resources() {
+    if (!api_cache || !api || !api->synced()) {
+      return std::nullopt;
+    }
+    const auto& c = *api_cache;
+    const auto* n = c.find_node(file_cfg.node_name);
+    if (n == nullptr) {
+      return std::nullopt;  // its labels pick the BGPNodeConfigs
+    }
+    config::cluster_resources r;
+    const auto objects = [&](k8s::resource kind) {
+      std::vector<config::resource_object> out;
+      for (const auto& [key, o] : c.config_objects(kind)) {
+        out.push_back({key.name, o.spec});
+      }
+      return out;
+    };
+    r.node_configs = objects(k8s::resource::bgp_node_configs);
+    r.advertisements = objects(k8s::resource::bgp_advertisements);
+    r.peers = objects(k8s::resource::bgp_peers);
+    r.secrets = [this](const std::string& secret,
+                       const std::string& key) -> std::optional<std::string> {
+      const auto& all = api_cache->config_objects(k8s::resource::secrets);
+      auto s = all.find(k8s::object_key{file_cfg.config_namespace, secret});
+      if (s == all.end()) {
+        return std::nullopt;
+      }
+      auto k = s->second.data.find(key);
+      return k == s->second.data.end() ? std::nullopt : std::optional(k->second);
+    };
+    return config::from_resources(file_cfg, n->labels, r, env);
+  }
+
+  // Before BGP runs: start it once the objects make a valid config; say what is wrong otherwise.
+  void try_start_from_resources() {
+    auto next = assemble_from_resources();
+    if (!next) {
+      return;
+    }
+    if (!*next) {
+      report_resource_errors(next->error());
+      return;
+    }
+    cfg = std::move(**next);
+    last_resource_errors.clear();
+    last_reconfigure_error.reset();
+    ++reloads_ok;
+    log::info("config from svcbgp.io objects", {{"local_asn", std::to_string(cfg.local_asn)},
+                                                {"peers", std::to_string(cfg.peers.size())}});
+    log_warnings();
+    start_bgp();
+    schedule_reconcile();
+  }
+
+  void report_resource_errors(const std::vector<config::config_error>& errors) {
+    std::vector<std::string> text;
+    for (const auto& e : errors) {
+      text.push_back(e.to_string());
+    }
+    last_reconfigure_error = text.front();
+    if (text == last_resource_errors) {
+      return;
+    }
+    last_resource_errors = text;
+    ++reloads_rejected;
+    for (const auto& t : text) {
+      log::error("svcbgp.io config rejected, keeping the running one", {{"error", t}});
+    }
   }
 
   // Fills what the config leaves to the kernel: the interface toward a directly connected peer
@@ -517,8 +628,37 @@ struct app::impl : engine::route_sink {
     if (directory) {
       report_directory_errors();
     }
+    if (cfg.config_from_crds) {
+      const auto& pending = api_cache->pending();
+      if (!speaker) {
+        try_start_from_resources();
+        return;
+      }
+      if (pending.config_changed || pending.node_changed) {
+        reload_from_resources();
+      }
+    }
     apply_peer_selection();
     schedule_reconcile();
+  }
+
+  // A change to the objects (or to this node's labels): applied as a reload is, and only when
+  // it changes something (the Node changes often).
+  void reload_from_resources() {
+    auto next = assemble_from_resources();
+    if (!next) {
+      return;
+    }
+    if (!*next) {
+      report_resource_errors(next->error());
+      report_node_status();
+      return;
+    }
+    const auto plan = plan_reload(cfg, **next);
+    if (plan.ok() && plan.changes().empty() && !last_reconfigure_error) {
+      return;
+    }
+    apply_config(std::move(*next), false, "svcbgp.io objects");
   }
 
   // Why the peer's session is held down, and the NOTIFICATION that ends a running one: its
@@ -769,6 +909,10 @@ struct app::impl : engine::route_sink {
         mode = bgp::shutdown_mode::withdraw;
       }
     }
+    if (!speaker) {
+      io.stop();  // still waiting for a config: nothing announced
+      return;
+    }
     speaker->shutdown(mode, cfg.shutdown_message, [this] { io.stop(); });
     // A peer that does not read must not hold the process.
     shutdown_timer.expires_after(std::chrono::seconds(5));
@@ -780,12 +924,49 @@ struct app::impl : engine::route_sink {
   }
 
   reload_result reload(bool check_only) {
-    reload_result r;
     if (!check_only && config_file) {
       // Whatever becomes of this text, following the file does not retry it.
       config_file->mark_seen();
     }
     auto next = config::load_file(config_path, env);
+    if (!speaker) {
+      // Still waiting for the objects: the file's part is taken as it is now.
+      reload_result r;
+      if (!next) {
+        r.ok = false;
+        for (const auto& e : next.error()) {
+          r.errors.push_back(e.to_string());
+        }
+      } else if (!check_only) {
+        file_cfg = cfg = *next;
+        try_start_from_resources();
+      }
+      return r;
+    }
+    if (next && next->config_from_crds && file_cfg.config_from_crds) {
+      // The file's part changed: the objects make the rest, as before.
+      auto local = std::move(*next);
+      const auto before = std::exchange(file_cfg, local);
+      auto assembled = assemble_from_resources();
+      if (check_only) {
+        file_cfg = before;
+      }
+      if (!assembled) {
+        file_cfg = before;
+        reload_result r;
+        r.ok = false;
+        r.errors.push_back("the svcbgp.io objects are not all listed yet");
+        return r;
+      }
+      next = std::move(*assembled);
+    }
+    return apply_config(std::move(next), check_only, config_path);
+  }
+
+  reload_result apply_config(
+      std::expected<config::daemon_config, std::vector<config::config_error>> next, bool check_only,
+      const std::string& from) {
+    reload_result r;
     if (!next) {
       r.ok = false;
       for (const auto& e : next.error()) {
@@ -796,7 +977,7 @@ struct app::impl : engine::route_sink {
         last_reconfigure_error = r.errors.front();
         report_node_status();
         log::error("config rejected, keeping the running one",
-                   {{"file", config_path},
+                   {{"file", from},
                     {"errors", std::to_string(r.errors.size())},
                     {"first", r.errors.front()}});
       }
@@ -812,7 +993,7 @@ struct app::impl : engine::route_sink {
         last_reconfigure_error = r.errors.front();
         report_node_status();
         log::error("config refused, nothing applied: a key changed that only a restart applies",
-                   {{"file", config_path},
+                   {{"file", from},
                     {"keys", std::to_string(r.errors.size())},
                     {"first", r.errors.front()}});
       }
@@ -849,6 +1030,7 @@ struct app::impl : engine::route_sink {
     }
     last_reconfigured = std::chrono::system_clock::now();
     last_reconfigure_error.reset();
+    last_resource_errors.clear();
     report_node_status();
     for (const auto& c : r.changes) {
       log::info("config reloaded", {{"change", c}});
@@ -861,11 +1043,13 @@ struct app::impl : engine::route_sink {
 
   std::string metrics() {
     metrics_snapshot snap;
-    snap.peers = speaker->peers();
+    if (speaker) {
+      snap.peers = speaker->peers();
+      snap.announced = reconciler->current().announced_by_kind();
+      snap.weight_updates = reconciler->current().weight_updates();
+    }
     snap.notifications = &notifications;
     snap.sources = sources();
-    snap.announced = reconciler->current().announced_by_kind();
-    snap.weight_updates = reconciler->current().weight_updates();
     if (bfd) {
       snap.bfd = bfd->sessions();
       snap.bfd_counters = bfd->counters();

@@ -68,6 +68,9 @@ reload_plan plan_reload(const config::daemon_config& running, const config::daem
   refuse("kubernetes.source", text(running.source), text(next.source));
   refuse("kubernetes.kubeconfig", running.kubeconfig, next.kubeconfig);
   refuse("kubernetes.directory", running.directory, next.directory);
+  refuse("kubernetes.config", running.config_from_crds ? "crds" : "file",
+         next.config_from_crds ? "crds" : "file");
+  refuse("kubernetes.namespace", running.config_namespace, next.config_namespace);
   refuse("admin.socket", running.admin_socket, next.admin_socket);
   refuse("admin.listen", running.admin_listen, next.admin_listen);
   refuse("admin.tls_cert_file", running.admin_tls_cert, next.admin_tls_cert);

@@ -95,5 +95,15 @@ TEST(reload_plan, a_restart_only_key_refuses_the_whole_plan) {
   EXPECT_TRUE(p.add.empty());
 }
 
+TEST(reload_plan, switching_between_the_file_and_svcbgp_io_objects_needs_a_restart) {
+  auto crds = load(two_peers);
+  crds.config_from_crds = true;
+  crds.config_namespace = "bgp";
+  const auto p = plan_reload(load(two_peers), crds);
+  EXPECT_EQ(p.refused,
+            (std::vector<std::string>{"kubernetes.config: file -> crds needs a restart",
+                                      "kubernetes.namespace: svcbgp -> bgp needs a restart"}));
+}
+
 }  // namespace
 }  // namespace svcbgp::daemon

@@ -334,9 +334,18 @@ class Svcbgpd(Daemon):
         self.shutdown = shutdown
         self.log_level = log_level
         self.starts = 0
+        self.crds = False  # kubernetes.config: crds: the rest comes from svcbgp.io objects
 
     def config(self):
         n = self.node
+        if self.crds:
+            return {
+                "node_name": n.name,
+                "kubernetes": dict(self.kubernetes, config="crds", namespace="svcbgp"),
+                "admin": {"socket": self.path("svcbgpd.sock")},
+                "http": {"listen": f"127.0.0.1:{HTTP_PORT}"},
+                "log": {"level": self.log_level, "format": "text"},
+            }
         return {
             "node_name": n.name,
             "router_id": n.v4,
@@ -468,7 +477,8 @@ def quantile(hist, q):
 
 
 def tor_paths(frr, prefix):
-    """Paths FRR holds for prefix: [{peer, next_hop, as_path, best, multipath, stale, last_update, valid}]."""
+    """Paths FRR holds for prefix: [{peer, next_hop, as_path, best, multipath, stale, communities, last_update,
+    valid}]."""
     d = frr.vjson(f"show bgp {'ipv6' if ':' in prefix else 'ipv4'} unicast {prefix} json")
     out = []
     for p in d.get("paths", []) or []:
@@ -487,6 +497,7 @@ def tor_paths(frr, prefix):
             "multipath": bool(p.get("multipath", False)),
             "stale": bool(p.get("stale", False)),
             "valid": bool(p.get("valid", False)),
+            "communities": ((p.get("community") or {}).get("string") or "").split(),
             "last_update": (p.get("lastUpdate") or {}).get("epoch"),  # FRR derives it from uptime: +-1 s
             "version": p.get("version"),
         })

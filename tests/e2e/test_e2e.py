@@ -747,6 +747,67 @@ class EndToEnd(unittest.TestCase):
                 self.cluster.delete("endpointslices", NS, f"{name}-1")
                 self.wait_paths(lambda ps: not ps, "withdrawn", prefix=prefix)
 
+    def test_16_config_from_crds(self):
+        """Issue 14: node-3 restarted with `kubernetes.config: crds`: its AS, its ToR session and what it announces
+        come from BGPNodeConfig, BGPAdvertisement and BGPPeer objects applied with kubectl; a change to one reaches
+        FRR without a restart; a bad one is refused with its name and field while the session and routes stay."""
+        if self.api is None:
+            self.skipTest("the directory source has no API server for svcbgp.io objects")
+        for name in ("bgpnodeconfigs", "bgpadvertisements", "bgppeers"):
+            with open(os.path.join(REPO, "configs", "deploy", "crds", name + ".yaml")) as f:
+                self.api.apply(yaml.safe_load(f))
+        only_n3 = {"matchLabels": {"kubernetes.io/hostname": N3.name}}
+        objects = [
+            {"apiVersion": "svcbgp.io/v1alpha1", "kind": "BGPNodeConfig", "metadata": {"name": "n3"},
+             "spec": {"localASN": N3.asn, "routerID": N3.v4, "gracefulRestart": {"enabled": True, "restartTime": 120},
+                      "shutdown": "withdraw", "shutdownMessage": f"{N3.name} drained for maintenance",
+                      "advertise": {"terminatingEndpoints": "deprefer", "batchDelayMs": 10},
+                      "nodeSelector": only_n3}},
+            {"apiVersion": "svcbgp.io/v1alpha1", "kind": "BGPAdvertisement", "metadata": {"name": "n3"},
+             "spec": {"clusterIPs": {"cidrs": ["10.96.0.0/16"], "mode": "per-service"},
+                      "externalIPs": {"cidrs": ["192.0.2.0/24"]},
+                      "loadBalancerIPs": {"cidrs": ["198.51.100.0/24", "2001:db8:5b::/64"]},
+                      "nodeSelector": only_n3}},
+            {"apiVersion": "svcbgp.io/v1alpha1", "kind": "BGPPeer", "metadata": {"name": "tor"},
+             "spec": {"address": TOR_V4, "asn": TOR_ASN, "holdTime": 9, "keepaliveTime": 3, "connectRetryTime": 1,
+                      "families": ["ipv4", "ipv6"], "nextHopV6": N3.v6, "nodeSelector": only_n3}},
+        ]
+        self.kubectl("apply", "-f", "-", stdin="\n".join(json.dumps(o) for o in objects))
+        self.web("Cluster", [endpoint("10.244.1.5", N1)])
+        self.wait_next_hops(NODES, "before the restart")
+        d = self.node(N3)
+        try:
+            d.terminate()
+            self.wait_next_hops([N1, N2], "node-3 stopped (withdraw)")
+            self.t0 = time.monotonic()
+            d.crds = True
+            d.start()
+            self.frr.wait_established(N3.v4, timeout=30)
+            self.wait_next_hops(NODES, "node-3 back, configured by svcbgp.io objects")
+            self.took("node-3 started from svcbgp.io objects to its route at FRR")
+            self.assertIn("config from svcbgp.io objects", d.log_tail(200))
+            # A live change: a community on node-3's routes, at FRR, with no session reset.
+            resets = self.frr.neighbor_info(N3.v4).get("connectionsEstablished")
+            self.kubectl("patch", "bgpadvertisement", "n3", "--type", "merge",
+                         "-p", json.dumps({"spec": {"communities": ["65000:777"]}}))
+            self.wait_paths(lambda ps: any(p["next_hop"] == N3.v4 and "65000:777" in p["communities"] for p in ps),
+                            "node-3's path carries the community from the BGPAdvertisement")
+            self.took("a BGPAdvertisement change at FRR")
+            # A bad value: refused, named, and nothing lost.
+            self.kubectl("patch", "bgppeer", "tor", "--type", "merge", "-p", json.dumps({"spec": {"holdTime": 2}}))
+            wait_until(lambda: "BGPPeer tor: spec.holdTime: must be 0 or 3..65535" in d.log_tail(50), STEP_TIMEOUT,
+                       what="svcbgpd naming the bad BGPPeer field")
+            self.assertTrue(d.session_up())
+            self.assertEqual(self.frr.neighbor_info(N3.v4).get("connectionsEstablished"), resets)
+            self.wait_next_hops(NODES, "the routes stay after a bad object")
+        finally:
+            self.kubectl("delete", "bgppeer", "tor")
+            d.terminate()
+            d.crds = False
+            d.start()
+            self.frr.wait_established(N3.v4, timeout=30)
+
+
 
 class SessionMark:
     def __init__(self, established, dropped, up_epoch):
