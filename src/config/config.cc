@@ -85,7 +85,7 @@ std::expected<daemon_config, std::vector<config_error>> parse(std::string_view y
   }
   if (c.config_namespace.empty()) {
     auto ns = env.getenv ? env.getenv("POD_NAMESPACE") : std::nullopt;
-    c.config_namespace = ns && !ns->empty() ? *ns : "svcbgp";
+    c.config_namespace = ns && !ns->empty() ? *ns : "svcbgp-system";
   }
   if (c.node_name.empty() && !root["node_name"]) {
     if (auto e = env.getenv ? env.getenv("NODE_NAME") : std::nullopt) {

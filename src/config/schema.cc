@@ -385,7 +385,7 @@ const std::vector<setting>& daemon_settings() {
                     {.key = "namespace",
                      .t = t::string,
                      .doc = "Where BGPPeer passwords' Secrets are read (config: crds); default: "
-                            "$POD_NAMESPACE, else svcbgp"}}},
+                            "$POD_NAMESPACE, else svcbgp-system"}}},
         {.key = "admin",
          .t = t::object,
          .doc = "The gRPC admin API (svcbgpc)",

@@ -12,7 +12,7 @@ const std::string_view usage_text =
     "  check              the config each node would run from the BGPNodeConfig,\n"
     "                     BGPAdvertisement and BGPPeer objects (kubernetes.config: crds), checked\n"
     "                     as svcbgpd checks it: local AS, the peers it takes, or each error\n"
-    "  --namespace NS     where svcbgpd reads Secrets (check; default svcbgp)\n"
+    "  --namespace NS     where svcbgpd reads Secrets (check; default svcbgp-system)\n"
     "  --node NAME        only that node\n"
     "  -o json, --json    JSON instead of a table\n"
     "  --kubeconfig FILE  instead of $KUBECONFIG, ~/.kube/config or the pod's service account\n"

@@ -15,7 +15,7 @@ struct options {
   bool json = false;
   std::string node;        // --node: only this node
   std::string kubeconfig;  // --kubeconfig: instead of $KUBECONFIG, ~/.kube/config, in-cluster
-  std::string namespace_ = "svcbgp";  // --namespace: where svcbgpd reads Secrets (check)
+  std::string namespace_ = "svcbgp-system";  // --namespace: where svcbgpd reads Secrets (check)
 };
 
 std::expected<options, std::string> parse_args(const std::vector<std::string_view>& args);

@@ -353,7 +353,7 @@ TEST(config, with_crds_the_file_keeps_only_what_reaches_the_api_server) {
   // Without crds, local_asn is needed, and the namespace defaults.
   EXPECT_EQ(errors_of("kubernetes: {config: file}\n"),
             std::vector<std::string>{"local_asn: missing"});
-  EXPECT_EQ(parse("local_asn: 1\n", fake_env())->config_namespace, "svcbgp");
+  EXPECT_EQ(parse("local_asn: 1\n", fake_env())->config_namespace, "svcbgp-system");
 }
 
 }  // namespace

@@ -22,7 +22,8 @@ DEPLOY = os.path.join(ROOT, "configs", "deploy")
 LISTEN_179 = os.path.join(DEPLOY, "overlays", "listen-179")
 
 # The order `kubectl apply -k` creates objects in is the order of the rendered stream.
-FIRST = ["Namespace", "CustomResourceDefinition", "ServiceAccount", "ClusterRole", "ClusterRoleBinding"]
+FIRST = ["Namespace", "CustomResourceDefinition", "ServiceAccount", "Role", "ClusterRole", "RoleBinding",
+         "ClusterRoleBinding"]
 
 
 def render(folder):
@@ -189,13 +190,25 @@ class DeployManifests(unittest.TestCase):
                 for r in rule["resources"]:
                     for verb in rule["verbs"]:
                         granted.add((group, r, verb))
-        reads = {(g, r, v) for g, r in (("", "services"), ("", "nodes"), ("discovery.k8s.io", "endpointslices"))
+        reads = {(g, r, v) for g, r in (("", "services"), ("", "nodes"), ("discovery.k8s.io", "endpointslices"),
+                                        ("svcbgp.io", "bgpnodeconfigs"), ("svcbgp.io", "bgpadvertisements"),
+                                        ("svcbgp.io", "bgppeers"))
                  for v in ("get", "list", "watch")}
         writes = {("svcbgp.io", "bgpnodestatuses", "get"), ("svcbgp.io", "bgpnodestatuses", "create"),
                   ("svcbgp.io", "bgpnodestatuses/status", "patch")}
         self.assertEqual(granted, reads | writes)
         binding = find(self.objects, "ClusterRoleBinding", "svcbgp")
         self.assertEqual(binding["subjects"][0]["name"], sa["metadata"]["name"])
+        # Secrets: a Role in svcbgp's own namespace, read only, and the pod knows that namespace.
+        role = find(self.objects, "Role", "svcbgp-secrets")
+        self.assertEqual(role["metadata"]["namespace"], self.ds["metadata"]["namespace"])
+        self.assertEqual(role["rules"], [{"apiGroups": [""], "resources": ["secrets"],
+                                          "verbs": ["get", "list", "watch"]}])
+        rb = find(self.objects, "RoleBinding", "svcbgp-secrets")
+        self.assertEqual((rb["metadata"]["namespace"], rb["subjects"][0]["name"]),
+                         (self.ds["metadata"]["namespace"], sa["metadata"]["name"]))
+        self.assertEqual(env_of(self.container)["POD_NAMESPACE"]["valueFrom"]["fieldRef"]["fieldPath"],
+                         "metadata.namespace")
 
     def test_grace_period_covers_shutdown(self):
         self.assertGreaterEqual(self.pod["terminationGracePeriodSeconds"], 10)

@@ -341,7 +341,7 @@ class Svcbgpd(Daemon):
         if self.crds:
             return {
                 "node_name": n.name,
-                "kubernetes": dict(self.kubernetes, config="crds", namespace="svcbgp"),
+                "kubernetes": dict(self.kubernetes, config="crds"),
                 "admin": {"socket": self.path("svcbgpd.sock")},
                 "http": {"listen": f"127.0.0.1:{HTTP_PORT}"},
                 "log": {"level": self.log_level, "format": "text"},

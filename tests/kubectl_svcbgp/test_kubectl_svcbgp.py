@@ -241,7 +241,7 @@ class KubectlSvcbgpCheck(PluginCase):
             "node-r2-1  64602       ok      r2-tor-a,r2-tor-b\n")), r.stderr)
         # The Secret was read from svcbgp's namespace; one the peer names that is not there is an error.
         secrets = [q for q in self.api.requests(since=since) if "/secrets/" in q["path"]]
-        self.assertEqual([q["path"] for q in secrets], ["/api/v1/namespaces/svcbgp/secrets/svcbgp-tor-passwords"])
+        self.assertEqual([q["path"] for q in secrets], ["/api/v1/namespaces/svcbgp-system/secrets/svcbgp-tor-passwords"])
         r = self.svcbgp("check", "--node", "node-r2-1", "--namespace", "elsewhere", "-o", "json")
         self.assertEqual(r.returncode, 1)
         self.assertEqual(json.loads(r.stdout), [{
