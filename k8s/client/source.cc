@@ -416,8 +416,14 @@ class reflector : public std::enable_shared_from_this<reflector> {
           co_await do_watch(a.params);
           break;
         case action::kind::wait: {
-          log("retrying in " + std::to_string(a.delay.count()) + " ms" +
-              (state_.status().last_error ? " after " + *state_.status().last_error : ""));
+          // Said once per cause (a CRD not installed would otherwise log every backoff); the
+          // status keeps counting.
+          const auto why = state_.status().last_error.value_or("");
+          if (why != last_logged_error_) {
+            log("retrying in " + std::to_string(a.delay.count()) + " ms" +
+                (why.empty() ? "" : " after " + why) + " (said once until it changes)");
+            last_logged_error_ = why;
+          }
           timer_.expires_after(a.delay);
           co_await timer_.async_wait(nothrow);
           if (!stopped_) {
@@ -429,6 +435,7 @@ class reflector : public std::enable_shared_from_this<reflector> {
           stage(a);
           break;
         case action::kind::replace: {
+          last_logged_error_.clear();  // listed: the next failure is news again
           cache_batch b = std::move(staged_);
           staged_ = cache_batch{};
           b.replace = true;
@@ -614,6 +621,7 @@ class reflector : public std::enable_shared_from_this<reflector> {
   std::vector<action> stalled_;
   std::uint64_t watch_generation_ = 0;
   std::optional<std::string> last_skipped_;
+  std::string last_logged_error_;
   std::uint64_t fields_ignored_ = 0;
   bool stopped_ = false;
 };

@@ -151,6 +151,12 @@ class harness {
     auto it = services_.find(key);
     return it == services_.end() ? "" : it->second;
   }
+  std::size_t count_logged(const std::string& needle) {
+    std::lock_guard lock(mutex_);
+    return static_cast<std::size_t>(std::count_if(logs_.begin(), logs_.end(), [&](const auto& l) {
+      return l.find(needle) != std::string::npos;
+    }));
+  }
   bool logged(const std::string& needle) const {
     for (const auto& l : logs_) {
       if (l.find(needle) != std::string::npos) {
@@ -302,9 +308,14 @@ TEST_F(SourceTest, ConfigKindsAndTheSecretsOfOneNamespace) {
   ASSERT_TRUE(h.wait([&] { return h.logged("bgpadvertisements"); }));
   EXPECT_FALSE(h.status(resource::bgp_advertisements).state.synced);
   EXPECT_FALSE(h.wait_synced_for(200ms));
+  ASSERT_TRUE(
+      wait_request("path=/apis/svcbgp.io/v1alpha1/bgpadvertisements", [&](const json::value&) {
+        return requests("path=/apis/svcbgp.io/v1alpha1/bgpadvertisements").size() >= 3;
+      }));
   auto adv = requests("path=/apis/svcbgp.io/v1alpha1/bgpadvertisements");
-  ASSERT_GE(adv.size(), 1u);
   EXPECT_EQ(status_of(adv[0]), 404);
+  // Three 404s, one log line: a missing CRD is said once, not at every backoff.
+  EXPECT_EQ(h.count_logged("bgpadvertisements: retrying"), 1u);
   EXPECT_EQ(h.status(resource::secrets).path, "/api/v1/namespaces/svcbgp/secrets");
   fake_->apply(crd_json("bgpadvertisements", "BGPAdvertisement"));
   ASSERT_TRUE(h.wait_synced());
