@@ -192,12 +192,26 @@ struct app::impl : engine::route_sink {
 
   // What this node's BGPNodeStatus says; the writer sends it when it changed.
   void report_node_status() {
-    if (!node_status || shutting_down || !reconciler || !speaker) {
+    if (!node_status || shutting_down) {
       return;
     }
     k8s::client::node_report r;
     r.node = cfg.node_name;
     r.local_asn = cfg.local_asn;
+    if (!speaker) {
+      // Waiting for svcbgp.io objects that make a valid config: say why, with no sessions yet.
+      r.config_valid = !last_reconfigure_error;
+      r.config_error = last_reconfigure_error.value_or("");
+      r.synced = false;
+      std::string uid;
+      if (api_cache != nullptr) {
+        if (const auto* n = api_cache->find_node(cfg.node_name)) {
+          uid = n->uid;
+        }
+      }
+      node_status->report(r, uid);
+      return;
+    }
     for (const auto& p : speaker->peers()) {
       k8s::client::session_report s;
       s.peer = p.config.name;
@@ -479,6 +493,7 @@ struct app::impl : engine::route_sink {
     for (const auto& t : text) {
       log::error("svcbgp.io config rejected, keeping the running one", {{"error", t}});
     }
+    report_node_status();
   }
 
   // Fills what the config leaves to the kernel: the interface toward a directly connected peer
@@ -651,7 +666,6 @@ struct app::impl : engine::route_sink {
     }
     if (!*next) {
       report_resource_errors(next->error());
-      report_node_status();
       return;
     }
     const auto plan = plan_reload(cfg, **next);

@@ -801,11 +801,128 @@ class EndToEnd(unittest.TestCase):
             self.assertEqual(self.frr.neighbor_info(N3.v4).get("connectionsEstablished"), resets)
             self.wait_next_hops(NODES, "the routes stay after a bad object")
         finally:
-            self.kubectl("delete", "bgppeer", "tor")
+            for kind in ("bgppeer/tor", "bgpadvertisement/n3", "bgpnodeconfig/n3"):
+                self.kubectl("delete", kind)
             d.terminate()
             d.crds = False
             d.start()
             self.frr.wait_established(N3.v4, timeout=30)
+
+    def status_of(self, n):
+        return self.node_statuses()[n.name].get("status", {})
+
+    def test_17_every_node_from_crds(self):
+        """Issue 14: all three nodes with config only from svcbgp.io objects: a BGPNodeConfig per node gives each its
+        AS; a BGPPeer whose nodeSelector takes rack a (node-1, node-2) peers from exactly those two, with its MD5
+        password from a Secret; rotating the Secret re-keys those sessions; labelling node-3 into rack a brings its
+        session up; an invalid object changes nothing and shows in every node's BGPNodeStatus; kubectl svcbgp peers
+        shows the three sessions."""
+        if self.api is None:
+            self.skipTest("the directory source has no API server for svcbgp.io objects")
+        import base64
+        for name in ("bgpnodeconfigs", "bgpadvertisements", "bgppeers"):
+            with open(os.path.join(REPO, "configs", "deploy", "crds", name + ".yaml")) as f:
+                self.api.apply(yaml.safe_load(f))
+
+        def secret(pw):
+            return {"apiVersion": "v1", "kind": "Secret", "type": "Opaque",
+                    "metadata": {"name": "tor-md5", "namespace": "svcbgp-system"},
+                    "data": {"tor": base64.b64encode(pw.encode()).decode()}}
+
+        def frr_password(nodes, pw):
+            self.frr.vtysh("configure terminal", f"router bgp {TOR_ASN}",
+                           *[f"neighbor {n.v4} password {pw}" if pw else f"no neighbor {n.v4} password" for n in nodes])
+
+        objects = [secret("e2e-md5-1")]
+        for n in NODES:
+            objects.append({"apiVersion": "svcbgp.io/v1alpha1", "kind": "BGPNodeConfig", "metadata": {"name": n.name},
+                            "spec": {"localASN": n.asn, "routerID": n.v4,
+                                     "nodeSelector": {"matchLabels": {"kubernetes.io/hostname": n.name}}}})
+        objects += [
+            {"apiVersion": "svcbgp.io/v1alpha1", "kind": "BGPNodeConfig", "metadata": {"name": "all"},
+             "spec": {"gracefulRestart": {"enabled": True, "restartTime": 120}, "shutdown": "withdraw",
+                      "advertise": {"terminatingEndpoints": "deprefer", "batchDelayMs": 10}}},
+            {"apiVersion": "svcbgp.io/v1alpha1", "kind": "BGPAdvertisement", "metadata": {"name": "all"},
+             "spec": {"clusterIPs": {"cidrs": ["10.96.0.0/16"], "mode": "per-service"},
+                      "loadBalancerIPs": {"cidrs": ["198.51.100.0/24"]}}},
+            {"apiVersion": "svcbgp.io/v1alpha1", "kind": "BGPPeer", "metadata": {"name": "tor"},
+             "spec": {"address": TOR_V4, "asn": TOR_ASN, "holdTime": 9, "keepaliveTime": 3, "connectRetryTime": 1,
+                      "families": ["ipv4"], "passwordSecretRef": {"name": "tor-md5", "key": "tor"},
+                      "nodeSelector": {"matchLabels": {"svcbgp.io/rack": "a"}}}},
+        ]
+        for n, rack in ((N1, "a"), (N2, "a"), (N3, "b")):
+            self.kubectl("label", "node", n.name, f"svcbgp.io/rack={rack}", "--overwrite")
+        self.kubectl("apply", "-f", "-", stdin="\n".join(json.dumps(o) for o in objects))
+        self.web("Cluster", [endpoint("10.244.1.5", N1)])
+        frr_password(NODES, "e2e-md5-1")
+        try:
+            for n in NODES:
+                d = self.node(n)
+                d.terminate()
+                d.crds = True
+                d.start()
+            for n in (N1, N2):
+                self.frr.wait_established(n.v4, timeout=30)
+            self.wait_next_hops([N1, N2], "rack a's nodes, from svcbgp.io objects")
+            self.took("three nodes restarted from svcbgp.io objects, rack a's routes at FRR")
+            # node-3 has the peer, held by its nodeSelector: it never connects.
+            wait_until(lambda: [x["state"] for x in self.status_of(N3).get("sessions", [])] == ["Held"],
+                       STEP_TIMEOUT, 0.2, "node-3's session held by the BGPPeer's nodeSelector")
+            self.assertNotEqual(self.frr.neighbor_info(N3.v4).get("bgpState"), "Established")
+            for n in (N1, N2, N3):
+                self.assertEqual(self.status_of(n).get("localASN"), n.asn)
+            # The Secret rotated (and the ToR with it): rack a's sessions come back with the new key.
+            before = {n.name: self.frr.neighbor_info(n.v4).get("connectionsEstablished") for n in (N1, N2)}
+            frr_password(NODES, "e2e-md5-2")
+            self.api.apply(secret("e2e-md5-2"))
+            for n in (N1, N2):
+                wait_until(lambda n=n: self.frr.neighbor_info(n.v4).get("connectionsEstablished", 0) > before[n.name]
+                           and self.frr.neighbor_info(n.v4).get("bgpState") == "Established", 30, 0.2,
+                           f"{n.name} re-keyed from the rotated Secret")
+            self.took("sessions re-keyed after the Secret's rotation")
+            # node-3 labelled into rack a: its session comes up.
+            self.kubectl("label", "node", N3.name, "svcbgp.io/rack=a", "--overwrite")
+            self.frr.wait_established(N3.v4, timeout=30)
+            self.wait_next_hops(NODES, "node-3 joined rack a")
+            self.took("node-3 labelled into rack a, its route at FRR")
+            # An invalid object: nothing changes, and every node says why in its status.
+            conns = {n.name: self.frr.neighbor_info(n.v4).get("connectionsEstablished") for n in NODES}
+            self.kubectl("patch", "bgppeer", "tor", "--type", "merge", "-p", json.dumps({"spec": {"holdTime": 70000}}))
+
+            def rejected():
+                out = {}
+                for n in NODES:
+                    conds = {c["type"]: c for c in self.status_of(n).get("conditions", [])}
+                    c = conds.get("ConfigValid", {})
+                    if c.get("status") != "False":
+                        return None
+                    out[n.name] = c.get("message", "")
+                return out
+            msgs = wait_until(rejected, STEP_TIMEOUT, 0.2, "ConfigValid False on every node")
+            for m in msgs.values():
+                self.assertIn("BGPPeer tor: spec.holdTime: must be 0 or 3..65535", m)
+            self.assertEqual({n.name: self.frr.neighbor_info(n.v4).get("connectionsEstablished") for n in NODES},
+                             conns)
+            self.wait_next_hops(NODES, "the routes stay after an invalid object")
+            self.kubectl("patch", "bgppeer", "tor", "--type", "merge", "-p", json.dumps({"spec": {"holdTime": 9}}))
+            wait_until(lambda: all({c["type"]: c["status"] for c in self.status_of(n).get("conditions", [])}
+                                   .get("ConfigValid") == "True" for n in NODES), STEP_TIMEOUT, 0.2,
+                       "ConfigValid True again")
+            # The cluster view of it.
+            r = wait_until(lambda: (lambda r: r if r.returncode == 0 else None)(
+                self.kubectl("svcbgp", "peers", check=False)), STEP_TIMEOUT, 0.2, "kubectl svcbgp peers exit 0")
+            rows = [line.split()[:6] for line in r.stdout.splitlines()[1:]]
+            self.assertEqual(rows, [[n.name, str(n.asn), "tor", TOR_V4, str(TOR_ASN), "Established"] for n in NODES])
+        finally:
+            self.kubectl("delete", "-f", "-", stdin="\n".join(json.dumps(o) for o in objects))
+            frr_password(NODES, None)
+            for n in NODES:
+                d = self.node(n)
+                d.terminate()
+                d.crds = False
+                d.start()
+            for n in NODES:
+                self.frr.wait_established(n.v4, timeout=30)
 
 
 
