@@ -18,7 +18,6 @@
 #include "k8s/directory/directory_source.h"
 #include "k8s/model/cache.h"
 #include "src/admin/server.h"
-#include "src/config/resources.h"
 #include "src/daemon/bfd_links.h"
 #include "src/daemon/config_file_source.h"
 #include "src/daemon/http_server.h"
@@ -27,6 +26,7 @@
 #include "src/daemon/metrics.h"
 #include "src/daemon/metrics_table.h"
 #include "src/daemon/reload_plan.h"
+#include "src/daemon/resource_config.h"
 #include "src/daemon/route_query.h"
 #include "src/engine/policy.h"
 #include "src/engine/reconciler.h"
@@ -422,53 +422,29 @@ struct app::impl : engine::route_sink {
     }
   }
 
-  // kubernetes.config: crds: the config the objects in the cache make for this node, with the
-  // file's part; nullopt while they have not all been listed.
-  std::optional<std::expected<config::daemon_config, std::vector<config::config_error>>>
-  assemble_from_resources() {
-    if (!api_cache || !api || !api->synced()) {
+  // kubernetes.config: crds: the config the objects make for this node, when they are all listed
+  // and make a valid one; what is wrong is logged, counted and put in the node's status.
+  std::optional<config::daemon_config> config_from_resources() {
+    auto next = api_cache != nullptr && api
+                    ? config_from_cache(*api_cache, api->synced(), file_cfg, env)
+                    : resource_config{};
+    if (!next) {
       return std::nullopt;
     }
-    const auto& c = *api_cache;
-    const auto* n = c.find_node(file_cfg.node_name);
-    if (n == nullptr) {
-      return std::nullopt;  // its labels pick the BGPNodeConfigs
+    if (!*next) {
+      report_resource_errors(next->error());
+      return std::nullopt;
     }
-    config::cluster_resources r;
-    const auto objects = [&](k8s::resource kind) {
-      std::vector<config::resource_object> out;
-      for (const auto& [key, o] : c.config_objects(kind)) {
-        out.push_back({key.name, o.spec});
-      }
-      return out;
-    };
-    r.node_configs = objects(k8s::resource::bgp_node_configs);
-    r.advertisements = objects(k8s::resource::bgp_advertisements);
-    r.peers = objects(k8s::resource::bgp_peers);
-    r.secrets = [this](const std::string& secret,
-                       const std::string& key) -> std::optional<std::string> {
-      const auto& all = api_cache->config_objects(k8s::resource::secrets);
-      auto s = all.find(k8s::object_key{file_cfg.config_namespace, secret});
-      if (s == all.end()) {
-        return std::nullopt;
-      }
-      auto k = s->second.data.find(key);
-      return k == s->second.data.end() ? std::nullopt : std::optional(k->second);
-    };
-    return config::from_resources(file_cfg, n->labels, r, env);
+    return std::move(**next);
   }
 
   // Before BGP runs: start it once the objects make a valid config; say what is wrong otherwise.
   void try_start_from_resources() {
-    auto next = assemble_from_resources();
+    auto next = config_from_resources();
     if (!next) {
       return;
     }
-    if (!*next) {
-      report_resource_errors(next->error());
-      return;
-    }
-    cfg = std::move(**next);
+    cfg = std::move(*next);
     last_resource_errors.clear();
     last_reconfigure_error.reset();
     ++reloads_ok;
@@ -660,15 +636,11 @@ struct app::impl : engine::route_sink {
   // A change to the objects (or to this node's labels): applied as a reload is, and only when
   // it changes something (the Node changes often).
   void reload_from_resources() {
-    auto next = assemble_from_resources();
+    auto next = config_from_resources();
     if (!next) {
       return;
     }
-    if (!*next) {
-      report_resource_errors(next->error());
-      return;
-    }
-    const auto plan = plan_reload(cfg, **next);
+    const auto plan = plan_reload(cfg, *next);
     if (plan.ok() && plan.changes().empty() && !last_reconfigure_error) {
       return;
     }
@@ -959,18 +931,15 @@ struct app::impl : engine::route_sink {
     }
     if (next && next->config_from_crds && file_cfg.config_from_crds) {
       // The file's part changed: the objects make the rest, as before.
-      auto local = std::move(*next);
-      const auto before = std::exchange(file_cfg, local);
-      auto assembled = assemble_from_resources();
-      if (check_only) {
-        file_cfg = before;
-      }
+      auto assembled = config_from_cache(*api_cache, api->synced(), *next, env);
       if (!assembled) {
-        file_cfg = before;
         reload_result r;
         r.ok = false;
         r.errors.push_back("the svcbgp.io objects are not all listed yet");
         return r;
+      }
+      if (!check_only) {
+        file_cfg = *next;
       }
       next = std::move(*assembled);
     }

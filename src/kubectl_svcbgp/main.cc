@@ -61,6 +61,33 @@ struct fetch_error {
 };
 using page_reader = std::function<std::expected<std::string, std::string>(const std::string&)>;
 
+// One GET, its body kept up to max_answer.
+struct answer {
+  unsigned status = 0;
+  std::string body;  // or the error body
+};
+asio::awaitable<std::expected<answer, std::string>> get(kc::http_client& client,
+                                                        std::string target) {
+  std::string body;
+  std::function<void()> on_head;
+  kc::http_client::body_handler on_body = [&](std::string_view b) {
+    body.append(b);
+    return body.size() <= max_answer;
+  };
+  std::optional<std::chrono::milliseconds> timeout = std::chrono::seconds(30);
+  auto r = co_await client.get(std::move(target), timeout, on_head, on_body);
+  if (!r) {
+    co_return std::unexpected(r.error());
+  }
+  if (r->status != 200) {
+    co_return answer{r->status, r->error_body};
+  }
+  if (!r->complete) {
+    co_return std::unexpected("the answer is larger than 256 MiB");
+  }
+  co_return answer{200, std::move(body)};
+}
+
 asio::awaitable<std::optional<fetch_error>> list_all(kc::http_client& client, std::string path,
                                                      page_reader page) {
   std::string cont;
@@ -69,24 +96,14 @@ asio::awaitable<std::optional<fetch_error>> list_all(kc::http_client& client, st
     if (!cont.empty()) {
       q["continue"] = cont;
     }
-    std::string body;
-    std::function<void()> on_head;
-    kc::http_client::body_handler on_body = [&](std::string_view b) {
-      body.append(b);
-      return body.size() <= max_answer;
-    };
-    std::optional<std::chrono::milliseconds> timeout = std::chrono::seconds(30);
-    auto r = co_await client.get(path + "?" + kc::encode_query(q), timeout, on_head, on_body);
+    auto r = co_await get(client, path + "?" + kc::encode_query(q));
     if (!r) {
       co_return fetch_error{0, r.error()};
     }
     if (r->status != 200) {
-      co_return fetch_error{r->status, r->error_body};
+      co_return fetch_error{r->status, r->body};
     }
-    if (!r->complete) {
-      co_return fetch_error{0, "the answer is larger than 256 MiB"};
-    }
-    auto next = page(body);
+    auto next = page(r->body);
     if (!next) {
       co_return fetch_error{0, next.error()};
     }
@@ -164,25 +181,17 @@ asio::awaitable<void> read_config(kc::http_client& client, const options& o, che
     error = failed->status == 0 ? failed->text : describe_failure(failed->status, failed->text);
     co_return;
   }
+  // Percent-encoded path segments: a name from an object's spec must not reach another path.
+  const auto segment = [](const std::string& x) { return kc::encode_query({{"", x}}).substr(1); };
   for (const auto& name : referenced_secrets(in.peers)) {
-    std::string body;
-    std::function<void()> on_head;
-    kc::http_client::body_handler on_body = [&](std::string_view b) {
-      body.append(b);
-      return body.size() <= max_answer;
-    };
-    std::optional<std::chrono::milliseconds> timeout = std::chrono::seconds(30);
-    // Percent-encoded path segments: a name from an object's spec must not reach another path.
-    const auto segment = [](const std::string& x) { return kc::encode_query({{"", x}}).substr(1); };
-    auto r = co_await client.get(
-        "/api/v1/namespaces/" + segment(o.namespace_) + "/secrets/" + segment(name), timeout,
-        on_head, on_body);
+    auto r = co_await get(
+        client, "/api/v1/namespaces/" + segment(o.namespace_) + "/secrets/" + segment(name));
     if (!r) {
       error = r.error();
       co_return;
     }
     if (r->status == 200) {
-      auto data = parse_secret(body);
+      auto data = parse_secret(r->body);
       if (!data) {
         error = "Secret " + name + ": " + data.error();
         co_return;
@@ -191,7 +200,7 @@ asio::awaitable<void> read_config(kc::http_client& client, const options& o, che
     } else if (r->status == 401 || r->status == 403) {
       in.unreadable_secrets.insert(name);
     } else if (r->status != 404) {
-      error = "Secret " + name + ": " + describe_failure(r->status, r->error_body);
+      error = "Secret " + name + ": " + describe_failure(r->status, r->body);
       co_return;
     }
   }
