@@ -21,6 +21,13 @@ std::string config_error::to_string() const {
   return s + (path.empty() ? message : path + ": " + message);
 }
 
+environment environment::none() {
+  environment e;
+  e.getenv = [](const std::string&) -> std::optional<std::string> { return std::nullopt; };
+  e.read_file = [](const std::string&) -> std::optional<std::string> { return std::nullopt; };
+  return e;
+}
+
 environment environment::process() {
   environment e;
   e.getenv = [](const std::string& name) -> std::optional<std::string> {

@@ -106,6 +106,7 @@ struct environment {
   std::function<std::optional<std::string>(const std::string&)> read_file;
   std::string hostname;
   static environment process();  // the real ones
+  static environment none();     // no variables, no files (objects from the API server)
 };
 
 std::expected<daemon_config, std::vector<config_error>> parse(std::string_view yaml_text,

@@ -146,9 +146,7 @@ std::expected<std::map<std::string, std::string>, std::string> parse_secret(std:
 }
 
 std::vector<node_result> check(const check_input& in, const std::vector<node_labels>& nodes) {
-  config::environment env;
-  env.getenv = [](const std::string&) -> std::optional<std::string> { return std::nullopt; };
-  env.read_file = [](const std::string&) -> std::optional<std::string> { return std::nullopt; };
+  const auto env = config::environment::none();
   config::cluster_resources r{
       in.node_configs, in.advertisements, in.peers,
       [&in](const std::string& secret, const std::string& key) -> std::optional<std::string> {

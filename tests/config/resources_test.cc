@@ -12,17 +12,9 @@
 namespace svcbgp::config {
 namespace {
 
-environment no_env() {
-  environment e;
-  e.getenv = [](const std::string&) -> std::optional<std::string> { return std::nullopt; };
-  e.read_file = [](const std::string&) -> std::optional<std::string> { return std::nullopt; };
-  e.hostname = "n1";
-  return e;
-}
-
 daemon_config local() {
-  auto c =
-      parse("node_name: node-r1-1\nlocal_asn: 1\nkubernetes: {source: kubeconfig}\n", no_env());
+  auto c = parse("node_name: node-r1-1\nlocal_asn: 1\nkubernetes: {source: kubeconfig}\n",
+                 environment::none());
   EXPECT_TRUE(c);
   return *c;
 }
@@ -60,7 +52,7 @@ std::vector<std::string> errors_of(const cluster_resources& r,
                                    const std::map<std::string, std::string>& labels = {
                                        {"svcbgp.io/rack", "r1"}}) {
   std::vector<std::string> out;
-  if (auto c = from_resources(local(), labels, r, no_env()); !c) {
+  if (auto c = from_resources(local(), labels, r, environment::none()); !c) {
     for (const auto& e : c.error()) {
       out.push_back(e.to_string());
     }
@@ -69,7 +61,8 @@ std::vector<std::string> errors_of(const cluster_resources& r,
 }
 
 TEST(resources, the_two_rack_example_on_a_node_of_rack_r1) {
-  const auto c = from_resources(local(), {{"svcbgp.io/rack", "r1"}}, two_rack(), no_env());
+  const auto c =
+      from_resources(local(), {{"svcbgp.io/rack", "r1"}}, two_rack(), environment::none());
   ASSERT_TRUE(c) << c.error().front().to_string();
   // What only the file says stays.
   EXPECT_EQ(c->node_name, "node-r1-1");
@@ -109,7 +102,8 @@ TEST(resources, the_two_rack_example_on_a_node_of_rack_r1) {
 }
 
 TEST(resources, the_most_specific_node_config_wins_field_by_field) {
-  const auto c = from_resources(local(), {{"svcbgp.io/rack", "r2"}}, two_rack(), no_env());
+  const auto c =
+      from_resources(local(), {{"svcbgp.io/rack", "r2"}}, two_rack(), environment::none());
   ASSERT_TRUE(c);
   EXPECT_EQ(c->local_asn, 64602u);
   EXPECT_EQ(c->shutdown, shutdown_mode::withdraw);  // from all-nodes, which rack-r2 leaves alone
@@ -117,8 +111,9 @@ TEST(resources, the_most_specific_node_config_wins_field_by_field) {
   r.node_configs.push_back({"node-one",
                             "{localASN: 64999, nodeSelector: {matchLabels: "
                             "{svcbgp.io/rack: r2, kubernetes.io/hostname: n1}}}"});
-  const auto d = from_resources(
-      local(), {{"svcbgp.io/rack", "r2"}, {"kubernetes.io/hostname", "n1"}}, r, no_env());
+  const auto d =
+      from_resources(local(), {{"svcbgp.io/rack", "r2"}, {"kubernetes.io/hostname", "n1"}}, r,
+                     environment::none());
   ASSERT_TRUE(d);
   EXPECT_EQ(d->local_asn, 64999u);
 }
@@ -157,7 +152,7 @@ TEST(resources, an_advertisement_for_other_nodes_is_left_out) {
       {"r2-only",
        "{externalIPs: {cidrs: [192.0.2.0/24]}, localPref: 300, nodeSelector: "
        "{matchLabels: {svcbgp.io/rack: r2}}}"});
-  const auto c = from_resources(local(), {{"svcbgp.io/rack", "r1"}}, r, no_env());
+  const auto c = from_resources(local(), {{"svcbgp.io/rack", "r1"}}, r, environment::none());
   ASSERT_TRUE(c);
   EXPECT_EQ(c->advertise.external_ips.cidrs.size(), 1u);
   EXPECT_EQ(c->advertise.local_pref, 200u);

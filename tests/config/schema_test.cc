@@ -17,10 +17,9 @@
 namespace svcbgp::config {
 namespace {
 
-environment no_env() {
-  environment e;
-  e.getenv = [](const std::string&) -> std::optional<std::string> { return std::nullopt; };
-  e.read_file = [](const std::string&) -> std::optional<std::string> { return std::nullopt; };
+// A host named n1, nothing else.
+environment host_n1() {
+  auto e = environment::none();
   e.hostname = "n1";
   return e;
 }
@@ -33,7 +32,7 @@ std::string file_config(const std::string& peer_lines) {
 
 std::vector<std::string> errors_of(const std::string& yaml) {
   std::vector<std::string> out;
-  if (auto r = parse(yaml, no_env()); !r) {
+  if (auto r = parse(yaml, host_n1()); !r) {
     for (const auto& e : r.error()) {
       out.push_back(e.path + ": " + e.message);
     }
@@ -64,8 +63,8 @@ TEST(schema, a_peer_with_every_default_written_out_equals_one_with_none) {
   std::string lines;
   write_defaults(schema::peer_settings(), "    ", lines);
   ASSERT_NE(lines.find("hold_time: 90"), std::string::npos) << lines;
-  const auto bare = parse(file_config(""), no_env());
-  const auto full = parse(file_config(lines), no_env());
+  const auto bare = parse(file_config(""), host_n1());
+  const auto full = parse(file_config(lines), host_n1());
   ASSERT_TRUE(bare);
   ASSERT_TRUE(full) << full.error().front().to_string() << "\n" << lines;
   EXPECT_EQ(bare->peers, full->peers);
@@ -188,8 +187,8 @@ TEST(schema, choices_and_defaults_of_every_setting) {
 TEST(schema, a_file_with_every_default_written_out_equals_one_with_none) {
   std::string lines;
   write_defaults(schema::daemon_settings(), "", lines);
-  const auto bare = parse(file_config(""), no_env());
-  const auto written = parse(lines + file_config(""), no_env());
+  const auto bare = parse(file_config(""), host_n1());
+  const auto written = parse(lines + file_config(""), host_n1());
   ASSERT_TRUE(bare);
   ASSERT_TRUE(written) << written.error().front().to_string() << "\n" << lines;
   EXPECT_EQ(bare->advertise, written->advertise);

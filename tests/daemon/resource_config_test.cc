@@ -7,17 +7,10 @@
 namespace svcbgp::daemon {
 namespace {
 
-config::environment no_env() {
-  config::environment e;
-  e.getenv = [](const std::string&) -> std::optional<std::string> { return std::nullopt; };
-  e.read_file = [](const std::string&) -> std::optional<std::string> { return std::nullopt; };
-  return e;
-}
-
 config::daemon_config file_part() {
   auto c = config::parse(
       "node_name: node-1\nkubernetes: {source: kubeconfig, config: crds, namespace: bgp}\n",
-      no_env());
+      config::environment::none());
   EXPECT_TRUE(c);
   return *c;
 }
@@ -49,7 +42,7 @@ k8s::cluster_cache cluster() {
 
 TEST(resource_config, this_nodes_config_from_the_cache) {
   const auto c = cluster();
-  const auto r = config_from_cache(c, true, file_part(), no_env());
+  const auto r = config_from_cache(c, true, file_part(), config::environment::none());
   ASSERT_TRUE(r);
   ASSERT_TRUE(*r) << r->error().front().to_string();
   EXPECT_EQ((*r)->local_asn, 64601u);
@@ -62,16 +55,16 @@ TEST(resource_config, this_nodes_config_from_the_cache) {
 
 TEST(resource_config, nothing_until_listed_and_the_node_is_known) {
   const auto c = cluster();
-  EXPECT_FALSE(config_from_cache(c, false, file_part(), no_env()));
+  EXPECT_FALSE(config_from_cache(c, false, file_part(), config::environment::none()));
   auto other = file_part();
   other.node_name = "node-9";
-  EXPECT_FALSE(config_from_cache(c, true, other, no_env()));
+  EXPECT_FALSE(config_from_cache(c, true, other, config::environment::none()));
 }
 
 TEST(resource_config, a_secret_only_in_another_namespace_is_missing) {
   auto c = cluster();
   c.remove(k8s::resource::secrets, {"bgp", "md5"});
-  const auto r = config_from_cache(c, true, file_part(), no_env());
+  const auto r = config_from_cache(c, true, file_part(), config::environment::none());
   ASSERT_TRUE(r);
   ASSERT_FALSE(*r);
   EXPECT_EQ(r->error().front().to_string(),
