@@ -84,7 +84,9 @@ std::string node_status_patch(const node_report& r,
                                {"message", c.message},
                                {"lastTransitionTime", rfc3339(c.since)}});
   }
-  bj::object status{{"localASN", r.local_asn},
+  // No AS yet (kubernetes.config: crds, no valid config): the CRD allows 1.., so the field goes
+  // (null in a merge patch removes it).
+  bj::object status{{"localASN", r.local_asn == 0 ? bj::value(nullptr) : bj::value(r.local_asn)},
                     {"configGeneration", r.config_generation},
                     {"sessions", std::move(sessions)},
                     {"announced", bj::object{{"clusterIP", r.announced_cluster_ip},

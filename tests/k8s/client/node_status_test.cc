@@ -24,6 +24,21 @@ node_report report() {
   return r;
 }
 
+TEST(node_status, a_node_without_an_as_yet_removes_the_field) {
+  auto r = report();
+  r.local_asn = 0;
+  r.sessions.clear();
+  r.config_valid = false;
+  r.config_error = "BGPPeer tor: spec.holdTime: must be 0 or 3..65535";
+  node_conditions c;
+  const auto v = bj::parse(node_status_patch(r, c.update(r, {}), ""));
+  EXPECT_TRUE(v.at("status").at("localASN").is_null());
+  const auto& conds = v.at("status").at("conditions").as_array();
+  EXPECT_EQ(conds[0].at("type"), "ConfigValid");
+  EXPECT_EQ(conds[0].at("status"), "False");
+  EXPECT_EQ(conds[0].at("message"), "BGPPeer tor: spec.holdTime: must be 0 or 3..65535");
+}
+
 TEST(node_status, the_patch_carries_sessions_counts_conditions_and_a_precondition) {
   node_conditions c;
   const auto t = std::chrono::system_clock::time_point{} + 3000s;
