@@ -644,6 +644,13 @@ struct app::impl : engine::route_sink {
     if (plan.ok() && plan.changes().empty() && !last_reconfigure_error) {
       return;
     }
+    if (!plan.ok()) {
+      // A restart-only field changed (localASN, routerID, ...): said once, not at every Node update.
+      if (plan.refused == last_resource_errors) {
+        return;
+      }
+      last_resource_errors = plan.refused;
+    }
     apply_config(std::move(*next), false, "svcbgp.io objects");
   }
 
