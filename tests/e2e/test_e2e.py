@@ -908,6 +908,26 @@ class EndToEnd(unittest.TestCase):
             wait_until(lambda: all({c["type"]: c["status"] for c in self.status_of(n).get("conditions", [])}
                                    .get("ConfigValid") == "True" for n in NODES), STEP_TIMEOUT, 0.2,
                        "ConfigValid True again")
+            # A field only a restart applies (node-2's AS): refused, said once (not again when its Node changes),
+            # and shown in its status; the session stays.
+            self.kubectl("patch", "bgpnodeconfig", N2.name, "--type", "merge",
+                         "-p", json.dumps({"spec": {"localASN": 64699}}))
+            want = f"local_asn: {N2.asn} -> 64699 needs a restart"
+            wait_until(lambda: {c["type"]: c for c in self.status_of(N2).get("conditions", [])}
+                       .get("ConfigValid", {}).get("message") == want, STEP_TIMEOUT, 0.2,
+                       "node-2's status saying the AS change needs a restart")
+            node_events = lambda: self.node(N2).metrics().value(  # noqa: E731
+                "svcbgp_k8s_watch_events_total", resource="nodes", type="all")
+            seen = node_events()
+            self.kubectl("label", "node", N2.name, "e2e/touched=1", "--overwrite")
+            wait_until(lambda: node_events() > seen, STEP_TIMEOUT, 0.1, "node-2 seeing its Node change")
+            self.node(N2).metrics()  # one more request on its io thread: the change's batch has run
+            self.assertEqual(self.node(N2).log_tail(400).count(want), 1, self.node(N2).log_tail(40))
+            self.assertEqual(self.frr.neighbor_info(N2.v4).get("connectionsEstablished"), conns[N2.name])
+            self.kubectl("patch", "bgpnodeconfig", N2.name, "--type", "merge",
+                         "-p", json.dumps({"spec": {"localASN": N2.asn}}))
+            wait_until(lambda: {c["type"]: c["status"] for c in self.status_of(N2).get("conditions", [])}
+                       .get("ConfigValid") == "True", STEP_TIMEOUT, 0.2, "node-2's config valid again")
             # The cluster view of it.
             r = wait_until(lambda: (lambda r: r if r.returncode == 0 else None)(
                 self.kubectl("svcbgp", "peers", check=False)), STEP_TIMEOUT, 0.2, "kubectl svcbgp peers exit 0")
