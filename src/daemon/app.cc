@@ -645,7 +645,8 @@ struct app::impl : engine::route_sink {
       return;
     }
     if (!plan.ok()) {
-      // A restart-only field changed (localASN, routerID, ...): said once, not at every Node update.
+      // A restart-only field changed (localASN, routerID, ...): said once, not at every Node
+      // update.
       if (plan.refused == last_resource_errors) {
         return;
       }

@@ -100,9 +100,9 @@ TEST(reload_plan, switching_between_the_file_and_svcbgp_io_objects_needs_a_resta
   crds.config_from_crds = true;
   crds.config_namespace = "bgp";
   const auto p = plan_reload(load(two_peers), crds);
-  EXPECT_EQ(p.refused,
-            (std::vector<std::string>{"kubernetes.config: file -> crds needs a restart",
-                                      "kubernetes.namespace: svcbgp-system -> bgp needs a restart"}));
+  EXPECT_EQ(p.refused, (std::vector<std::string>{
+                           "kubernetes.config: file -> crds needs a restart",
+                           "kubernetes.namespace: svcbgp-system -> bgp needs a restart"}));
 }
 
 }  // namespace
