@@ -72,14 +72,6 @@ std::optional<parsed> parse_object(walker& w, std::string_view kind, const resou
   return p;
 }
 
-bool selects(const std::map<std::string, std::string>& selector,
-             const std::map<std::string, std::string>& labels) {
-  return std::all_of(selector.begin(), selector.end(), [&](const auto& kv) {
-    auto it = labels.find(kv.first);
-    return it != labels.end() && it->second == kv.second;
-  });
-}
-
 std::string text(const YAML::Node& n) {
   YAML::Emitter e;
   e << YAML::Flow << n;
@@ -177,7 +169,7 @@ std::expected<daemon_config, std::vector<config_error>> from_resources(
       daemon_config scratch;
       reader::read_settings(w, p->spec, where(kind, o), decl, build::root_appliers(w, scratch, env),
                             naming::crd, prefix);
-      if (selects(p->labels, node_labels)) {
+      if (engine::labels_match(p->labels, node_labels)) {
         out.push_back(std::move(*p));
       }
     }

@@ -107,4 +107,16 @@ struct engine_config {
   std::vector<peer_target> peers;
 };
 
+// A node_selector (matchLabels) against a node's labels: every pair present and equal.
+inline bool labels_match(const std::map<std::string, std::string>& selector,
+                         const std::map<std::string, std::string>& labels) {
+  for (const auto& [k, v] : selector) {
+    auto it = labels.find(k);
+    if (it == labels.end() || it->second != v) {
+      return false;
+    }
+  }
+  return true;
+}
+
 }  // namespace svcbgp::engine

@@ -115,17 +115,6 @@ struct candidate {
 
 }  // namespace
 
-bool labels_match(const std::map<std::string, std::string>& selector,
-                  const std::map<std::string, std::string>& labels) {
-  for (const auto& [k, v] : selector) {
-    auto it = labels.find(k);
-    if (it == labels.end() || it->second != v) {
-      return false;
-    }
-  }
-  return true;
-}
-
 std::string node_draining(const k8s::node& n) {
   for (const auto& key : n.taint_keys) {
     if (key == "ToBeDeletedByClusterAutoscaler" || key == "node.kubernetes.io/out-of-service") {

@@ -37,9 +37,6 @@ struct node_context {
 std::string node_draining(const k8s::node& n);
 
 node_context make_node_context(const k8s::node* n, const engine_config& cfg);
-bool labels_match(const std::map<std::string, std::string>& selector,
-                  const std::map<std::string, std::string>& labels);
-
 // How a (service, IP) wants its route to look; merged with other services' intents per prefix.
 struct route_intent {
   std::vector<std::uint32_t> communities;   // sorted, unique; config-wide + kind + annotation

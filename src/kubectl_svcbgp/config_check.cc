@@ -177,12 +177,7 @@ std::vector<node_result> check(const check_input& in, const std::vector<node_lab
     } else {
       res.local_asn = c->local_asn;
       for (const auto& p : c->peers) {
-        const bool selected =
-            std::all_of(p.node_selector.begin(), p.node_selector.end(), [&](const auto& kv) {
-              auto it = n.labels.find(kv.first);
-              return it != n.labels.end() && it->second == kv.second;
-            });
-        if (selected) {
+        if (engine::labels_match(p.node_selector, n.labels)) {
           res.peers.push_back(p.bgp.name);
         }
       }

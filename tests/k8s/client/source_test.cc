@@ -142,10 +142,7 @@ class harness {
   bool wait_synced() {
     return wait([&] { return source_->synced(); });
   }
-  bool wait_synced_for(std::chrono::milliseconds bound) {
-    std::unique_lock lock(mutex_);
-    return cv_.wait_for(lock, bound, [&] { return source_->synced(); });
-  }
+  bool synced() const { return source_->synced(); }
   bool has_service(const std::string& key) const { return services_.contains(key); }
   std::string service_rv(const std::string& key) const {
     auto it = services_.find(key);
@@ -306,8 +303,6 @@ TEST_F(SourceTest, ConfigKindsAndTheSecretsOfOneNamespace) {
   EXPECT_EQ(h.configs_["secrets"]["svcbgp/pw"], "tor1=secret;");
   // BGPAdvertisement's CRD is not installed: 404, said, retried; nothing else waits for it.
   ASSERT_TRUE(h.wait([&] { return h.logged("bgpadvertisements"); }));
-  EXPECT_FALSE(h.status(resource::bgp_advertisements).state.synced);
-  EXPECT_FALSE(h.wait_synced_for(200ms));
   ASSERT_TRUE(
       wait_request("path=/apis/svcbgp.io/v1alpha1/bgpadvertisements", [&](const json::value&) {
         return requests("path=/apis/svcbgp.io/v1alpha1/bgpadvertisements").size() >= 3;
@@ -316,6 +311,8 @@ TEST_F(SourceTest, ConfigKindsAndTheSecretsOfOneNamespace) {
   EXPECT_EQ(status_of(adv[0]), 404);
   // Three 404s, one log line: a missing CRD is said once, not at every backoff.
   EXPECT_EQ(h.count_logged("bgpadvertisements: retrying"), 1u);
+  EXPECT_FALSE(h.status(resource::bgp_advertisements).state.synced);
+  EXPECT_FALSE(h.synced());
   EXPECT_EQ(h.status(resource::secrets).path, "/api/v1/namespaces/svcbgp/secrets");
   fake_->apply(crd_json("bgpadvertisements", "BGPAdvertisement"));
   ASSERT_TRUE(h.wait_synced());
