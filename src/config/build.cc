@@ -153,7 +153,7 @@ void read_peer(walker& w, const YAML::Node& n, const std::string& path, const en
          b.max_prefixes_cease = v.text == "cease";
        }},
       {"max_received_bytes", set_number(b.max_received_bytes)},
-      {"node_selector", set_labels(p.node_selector)},
+      {"node_selector", set_selector(p.node_selector)},
       {"advertise",
        [&](const value& v, const YAML::Node&, const std::string&) {
          p.advertise.clear();
@@ -211,7 +211,7 @@ std::map<std::string, applier> root_appliers(walker& w, daemon_config& c, const 
       {"shutdown", set_choice(c.shutdown, {{"graceful-restart", shutdown_mode::graceful_restart},
                                            {"withdraw", shutdown_mode::withdraw}})},
       {"shutdown_message", set_text(c.shutdown_message)},
-      {"node_selector", set_labels(c.node_selector)},
+      {"node_selector", set_selector(c.node_selector)},
       {"peers",
        [&](const value&, const YAML::Node& n, const std::string& path) {
          w.list(n, path, [&](const YAML::Node& e, const std::string& ep) {

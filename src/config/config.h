@@ -51,7 +51,7 @@ struct peer {
   bgp::peer_config bgp;  // name, address, asn, timers, security, families, ...
   bool source_address_auto = true;
   std::string password_file;  // read at start and on reload; bgp.password holds the content
-  std::map<std::string, std::string> node_selector;
+  engine::label_selector node_selector;
   std::set<engine::ip_kind> advertise{engine::ip_kind::cluster_ip, engine::ip_kind::external_ip,
                                       engine::ip_kind::load_balancer_ip};
   bfd_config bfd;
@@ -69,7 +69,7 @@ struct daemon_config {
   shutdown_mode shutdown = shutdown_mode::graceful_restart;
   // The Cease's shutdown communication (RFC 9003) on SIGTERM with `shutdown: withdraw`.
   std::string shutdown_message = "svcbgpd shutting down";
-  std::map<std::string, std::string> node_selector;
+  engine::label_selector node_selector;
   std::vector<peer> peers;
   engine::advertise_config advertise;
   k8s_source source = k8s_source::in_cluster;

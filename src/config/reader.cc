@@ -107,7 +107,7 @@ std::optional<value> read(walker& w, const YAML::Node& n, const std::string& pat
       return ok ? std::optional(v) : std::nullopt;
     }
     case schema::type::labels:
-      v.labels = w.labels(n, path);
+      v.selector.match_labels = w.labels(n, path);
       return v;
     case schema::type::cidrs:
       w.list(n, path, [&](const YAML::Node& c, const std::string& cp) {
@@ -194,18 +194,13 @@ void read_settings(walker& w, const YAML::Node& n, const std::string& path,
     if (a == apply.end()) {
       throw std::logic_error("config: no applier for declared setting " + prefix + key);
     }
-    if (s.t == schema::type::labels && how == naming::crd && v->IsMap()) {
-      // A LabelSelector: matchLabels is what svcbgpd matches on.
-      if (!w.map(*v, p, {"matchLabels", "matchExpressions"})) {
-        continue;
+    if (s.t == schema::type::labels && how == naming::crd) {
+      if (auto sel = w.selector(*v, p)) {
+        value x;
+        x.selector = std::move(*sel);
+        a->second(x, *v, p);
       }
-      if ((*v)["matchExpressions"]) {
-        w.error((*v)["matchExpressions"], join(p, "matchExpressions"),
-                "not supported yet: use matchLabels");
-        continue;
-      }
-      const YAML::Node labels = (*v)["matchLabels"];
-      v = labels ? labels : YAML::Node(YAML::NodeType::Map);
+      continue;
     }
     if (s.t == schema::type::object_list) {
       a->second(value{}, *v, p);

@@ -134,6 +134,27 @@ class walker {
     }
   }
 
+  // A Kubernetes LabelSelector {matchLabels, matchExpressions}; nullopt after an error.
+  std::optional<engine::label_selector> selector(const YAML::Node& n, const std::string& path) {
+    const auto before = errors_.size();
+    engine::label_selector out;
+    if (!map(n, path, {"matchLabels", "matchExpressions"})) {
+      return std::nullopt;
+    }
+    if (n["matchLabels"]) {
+      out.match_labels = labels(n["matchLabels"], join(path, "matchLabels"));
+    }
+    if (n["matchExpressions"]) {
+      list(n["matchExpressions"], join(path, "matchExpressions"),
+           [&](const YAML::Node& e, const std::string& ep) {
+             if (auto r = requirement(e, ep)) {
+               out.match_expressions.push_back(std::move(*r));
+             }
+           });
+    }
+    return errors_.size() == before ? std::optional(std::move(out)) : std::nullopt;
+  }
+
   std::map<std::string, std::string> labels(const YAML::Node& n, const std::string& path) {
     std::map<std::string, std::string> out;
     if (!n.IsMap()) {
@@ -168,6 +189,55 @@ class walker {
   }
 
  private:
+  std::optional<engine::label_requirement> requirement(const YAML::Node& e,
+                                                       const std::string& path) {
+    using op = engine::label_requirement::op;
+    static const std::map<std::string, op, std::less<>> ops{{"In", op::in},
+                                                            {"NotIn", op::not_in},
+                                                            {"Exists", op::exists},
+                                                            {"DoesNotExist", op::does_not_exist}};
+    if (!map(e, path, {"key", "operator", "values"})) {
+      return std::nullopt;
+    }
+    engine::label_requirement r;
+    const auto key = e["key"] ? str(e["key"], join(path, "key")) : std::nullopt;
+    if (!e["key"]) {
+      error(e, join(path, "key"), "missing");
+    }
+    const auto o = e["operator"] ? str(e["operator"], join(path, "operator")) : std::nullopt;
+    if (!e["operator"]) {
+      error(e, join(path, "operator"), "missing");
+    }
+    if (!key || !o) {
+      return std::nullopt;
+    }
+    const auto it = ops.find(*o);
+    if (it == ops.end()) {
+      error(e["operator"], join(path, "operator"),
+            "must be In, NotIn, Exists or DoesNotExist, not '" + *o + "'");
+      return std::nullopt;
+    }
+    r.key = *key;
+    r.operation = it->second;
+    if (e["values"]) {
+      list(e["values"], join(path, "values"), [&](const YAML::Node& v, const std::string& vp) {
+        if (auto x = str(v, vp)) {
+          r.values.push_back(*x);
+        }
+      });
+    }
+    const bool set = r.operation == op::in || r.operation == op::not_in;
+    if (set && r.values.empty()) {
+      error(e, join(path, "values"), "must list at least one value for " + *o);
+      return std::nullopt;
+    }
+    if (!set && !r.values.empty()) {
+      error(e["values"], join(path, "values"), "must be empty for " + *o);
+      return std::nullopt;
+    }
+    return r;
+  }
+
   // `${NAME}` -> the environment variable; unset is an error naming it.
   std::optional<std::string> expand(const YAML::Node& n, const std::string& path,
                                     const std::string& s) {
@@ -208,7 +278,7 @@ struct value {
   bool flag = false;
   std::optional<bgp::ip_address> ip;
   std::vector<std::string> items;  // choices
-  std::map<std::string, std::string> labels;
+  engine::label_selector selector;
   std::vector<bgp::prefix> cidrs;
   std::vector<std::uint32_t> communities;
   std::vector<bgp::large_community> large_communities;
@@ -246,8 +316,8 @@ inline applier set_text(std::string& field) {
 inline applier set_ip(std::optional<bgp::ip_address>& field) {
   return [&field](const value& v, const YAML::Node&, const std::string&) { field = v.ip; };
 }
-inline applier set_labels(std::map<std::string, std::string>& field) {
-  return [&field](const value& v, const YAML::Node&, const std::string&) { field = v.labels; };
+inline applier set_selector(engine::label_selector& field) {
+  return [&field](const value& v, const YAML::Node&, const std::string&) { field = v.selector; };
 }
 // A choice's text -> its enum value; the declaration has already refused anything else.
 template <class E>

@@ -27,8 +27,9 @@ std::vector<schema::setting> settings_of(const schema::crd& c) {
 
 struct parsed {
   const resource_object* object = nullptr;
-  YAML::Node spec;                            // without nodeSelector
-  std::map<std::string, std::string> labels;  // its nodeSelector's matchLabels
+  YAML::Node spec;                          // without nodeSelector
+  engine::label_selector selector;          // its nodeSelector
+  std::optional<YAML::Node> selector_node;  // ... as written
 };
 
 std::string where(std::string_view kind, const resource_object& o) {
@@ -55,19 +56,12 @@ std::optional<parsed> parse_object(walker& w, std::string_view kind, const resou
       p.spec[key] = kv.second;
       continue;
     }
-    const auto path = where(kind, o) + ".nodeSelector";
-    const YAML::Node sel = kv.second;
-    if (!w.map(sel, path, {"matchLabels", "matchExpressions"})) {
+    auto sel = w.selector(kv.second, where(kind, o) + ".nodeSelector");
+    if (!sel) {
       return std::nullopt;
     }
-    if (sel["matchExpressions"]) {
-      w.error(sel["matchExpressions"], path + ".matchExpressions",
-              "not supported yet: use matchLabels");
-      return std::nullopt;
-    }
-    if (sel["matchLabels"]) {
-      p.labels = w.labels(sel["matchLabels"], path + ".matchLabels");
-    }
+    p.selector = std::move(*sel);
+    p.selector_node = kv.second;
   }
   return p;
 }
@@ -150,7 +144,7 @@ std::expected<daemon_config, std::vector<config_error>> from_resources(
   };
   daemon_config c = local;
   c.peers.clear();
-  c.node_selector.clear();
+  c.node_selector = {};
   c.local_asn = 0;
   c.warnings.clear();
   auto apply = build::root_appliers(w, c, env);
@@ -169,7 +163,7 @@ std::expected<daemon_config, std::vector<config_error>> from_resources(
       daemon_config scratch;
       reader::read_settings(w, p->spec, where(kind, o), decl, build::root_appliers(w, scratch, env),
                             naming::crd, prefix);
-      if (engine::labels_match(p->labels, node_labels)) {
+      if (engine::labels_match(p->selector, node_labels)) {
         out.push_back(std::move(*p));
       }
     }
@@ -182,12 +176,12 @@ std::expected<daemon_config, std::vector<config_error>> from_resources(
   }
 
   std::stable_sort(node_configs.begin(), node_configs.end(), [](const parsed& a, const parsed& b) {
-    return a.labels.size() < b.labels.size();
+    return a.selector.size() < b.selector.size();
   });
   YAML::Node node(YAML::NodeType::Map);
   std::map<std::string, origin> origins;
   for (const auto& p : node_configs) {
-    merge(w, node, p.spec, "", "BGPNodeConfig", p.object->name, static_cast<int>(p.labels.size()),
+    merge(w, node, p.spec, "", "BGPNodeConfig", p.object->name, static_cast<int>(p.selector.size()),
           false, origins);
   }
   YAML::Node adv(YAML::NodeType::Map);
@@ -215,12 +209,8 @@ std::expected<daemon_config, std::vector<config_error>> from_resources(
     }
     const auto before = c.peers.size();
     YAML::Node spec = p->spec;
-    if (!p->labels.empty()) {
-      YAML::Node sel(YAML::NodeType::Map);
-      for (const auto& [k, v] : p->labels) {
-        sel["matchLabels"][k] = v;
-      }
-      spec["nodeSelector"] = sel;
+    if (p->selector_node) {
+      spec["nodeSelector"] = *p->selector_node;
     }
     build::read_peer(w, spec, where("BGPPeer", o), env, naming::crd, &r.secrets, c.peers);
     if (c.peers.size() > before) {

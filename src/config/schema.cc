@@ -604,7 +604,7 @@ std::string type_text(const setting& s) {
     case type::choices:
       return "list of " + list() + (s.min_items > 0 ? ", not empty" : "");
     case type::labels:
-      return "labels (`key: value`)";
+      return "labels (`key: value`; in a resource, a LabelSelector: matchLabels, matchExpressions)";
     case type::cidrs:
       return "list of CIDRs";
     case type::communities:
@@ -770,6 +770,15 @@ void property(std::string& out, int indent, const setting& s, bool defaults) {
       line(out, in + 2, "matchLabels:");
       line(out, in + 4, "type: object");
       line(out, in + 4, "additionalProperties: {type: string}");
+      line(out, in + 2, "matchExpressions:");
+      line(out, in + 4, "type: array");
+      line(out, in + 4, "items:");
+      line(out, in + 6, "type: object");
+      line(out, in + 6, "required: [key, operator]");
+      line(out, in + 6, "properties:");
+      line(out, in + 8, "key: {type: string}");
+      line(out, in + 8, "operator: {type: string, enum: [In, NotIn, Exists, DoesNotExist]}");
+      line(out, in + 8, "values: {type: array, items: {type: string}}");
       break;
     case type::object:
       line(out, in, "type: object");

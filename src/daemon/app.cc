@@ -713,11 +713,8 @@ struct app::impl : engine::route_sink {
     if (engine::labels_match(p.node_selector, n->labels)) {
       return std::nullopt;
     }
-    std::string want;
-    for (const auto& [k, v] : p.node_selector) {
-      want += (want.empty() ? "" : ",") + k + "=" + v;
-    }
-    return "node not selected: its labels do not match node_selector " + want;
+    return "node not selected: its labels do not match node_selector " +
+           engine::to_string(p.node_selector);
   }
 
   void apply_peer_selection() {

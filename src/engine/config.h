@@ -12,6 +12,7 @@
 
 #include "bgp/codec/attributes.h"
 #include "bgp/codec/ip.h"
+#include "src/engine/label_selector.h"
 
 namespace svcbgp::engine {
 
@@ -94,29 +95,16 @@ struct peer_target {
   bool ibgp = false;
   std::vector<bgp::family> families{bgp::ipv4_unicast, bgp::ipv6_unicast};
   std::set<ip_kind> advertise{ip_kind::cluster_ip, ip_kind::external_ip, ip_kind::load_balancer_ip};
-  std::map<std::string, std::string>
-      node_selector;  // this node's labels must match, else no routes
+  label_selector node_selector;  // this node's labels must match, else no routes
 };
 
 struct engine_config {
   std::string node_name;
   // Our AS number: the engine prepends it for deprefer on eBGP (advertisement.md "Local" policy).
   std::uint32_t local_asn = 0;
-  std::map<std::string, std::string> node_selector;  // global eligibility
+  label_selector node_selector;  // global eligibility
   advertise_config advertise;
   std::vector<peer_target> peers;
 };
-
-// A node_selector (matchLabels) against a node's labels: every pair present and equal.
-inline bool labels_match(const std::map<std::string, std::string>& selector,
-                         const std::map<std::string, std::string>& labels) {
-  for (const auto& [k, v] : selector) {
-    auto it = labels.find(k);
-    if (it == labels.end() || it->second != v) {
-      return false;
-    }
-  }
-  return true;
-}
 
 }  // namespace svcbgp::engine

@@ -93,7 +93,8 @@ TEST(resources, the_two_rack_example_on_a_node_of_rack_r1) {
   EXPECT_EQ(p.bgp.password, "r1-md5-secret");
   EXPECT_TRUE(p.bfd.enabled);
   EXPECT_EQ(p.bfd.min_rx_ms, 300u);
-  EXPECT_EQ(p.node_selector, (std::map<std::string, std::string>{{"svcbgp.io/rack", "r1"}}));
+  EXPECT_EQ(p.node_selector.match_labels,
+            (std::map<std::string, std::string>{{"svcbgp.io/rack", "r1"}}));
   EXPECT_EQ(c->peers[2].bgp.name, "r2-tor-a");
   EXPECT_TRUE(c->peers[2].bgp.max_prefixes_cease);
   EXPECT_EQ(c->peers[2].bgp.max_prefixes, 100u);
@@ -187,10 +188,17 @@ TEST(resources, secrets_and_selectors) {
   r = two_rack();
   r.peers[0].spec =
       "{address: 10.1.0.1, asn: 65101, nodeSelector: {matchExpressions: [{key: a, operator: "
-      "Exists}]}}";
+      "Exists, values: [x]}, {key: b, operator: In}, {key: c, operator: Has}, {operator: "
+      "NotIn, values: [y]}]}}";
   EXPECT_EQ(errors_of(r),
-            std::vector<std::string>{"BGPPeer r1-tor-a: spec.nodeSelector.matchExpressions: not "
-                                     "supported yet: use matchLabels"});
+            (std::vector<std::string>{
+                "BGPPeer r1-tor-a: spec.nodeSelector.matchExpressions[0].values: must be empty "
+                "for Exists",
+                "BGPPeer r1-tor-a: spec.nodeSelector.matchExpressions[1].values: must list at "
+                "least one value for In",
+                "BGPPeer r1-tor-a: spec.nodeSelector.matchExpressions[2].operator: must be In, "
+                "NotIn, Exists or DoesNotExist, not 'Has'",
+                "BGPPeer r1-tor-a: spec.nodeSelector.matchExpressions[3].key: missing"}));
   r = two_rack();
   r.peers[1].spec = "{address: 10.1.0.1, asn: 65101}";
   EXPECT_EQ(errors_of(r),
@@ -199,6 +207,41 @@ TEST(resources, secrets_and_selectors) {
   r = two_rack();
   r.peers[0].spec = "not json {";
   EXPECT_EQ(errors_of(r).size(), 1u);
+}
+
+// matchExpressions as Kubernetes reads them: In, NotIn (a missing label is not in the set), Exists,
+// DoesNotExist; a BGPNodeConfig's specificity counts its expressions too.
+TEST(resources, match_expressions_select_nodes) {
+  auto r = two_rack();
+  r.peers[0].spec =
+      "{address: 10.1.0.1, asn: 65101, nodeSelector: {matchExpressions: [{key: svcbgp.io/rack, "
+      "operator: In, values: [r1, r3]}, {key: svcbgp.io/spine, operator: DoesNotExist}]}}";
+  r.peers[1].spec =
+      "{address: 10.1.0.2, asn: 65101, nodeSelector: {matchLabels: {svcbgp.io/rack: r1}, "
+      "matchExpressions: [{key: zone, operator: NotIn, values: [z9]}, {key: svcbgp.io/rack, "
+      "operator: Exists}]}}";
+  r.node_configs.push_back({"r1-z1",
+                            "{localASN: 65199, nodeSelector: {matchLabels: {svcbgp.io/rack: r1}, "
+                            "matchExpressions: [{key: zone, operator: In, values: [z1]}]}}"});
+  const auto peers_for = [&](const std::map<std::string, std::string>& labels) {
+    std::vector<std::string> out;
+    const auto c = from_resources(local(), labels, r, environment::none());
+    EXPECT_TRUE(c) << (c ? "" : c.error()[0].to_string());
+    for (const auto& p : c ? c->peers : std::vector<peer>{}) {
+      if (engine::labels_match(p.node_selector, labels)) {
+        out.push_back(p.bgp.name);
+      }
+    }
+    out.push_back(c ? std::to_string(c->local_asn) : "");
+    return out;
+  };
+  EXPECT_EQ(peers_for({{"svcbgp.io/rack", "r1"}}),
+            (std::vector<std::string>{"r1-tor-a", "r1-tor-b", "64601"}));
+  // rack-r1 and r1-z1 both select it; r1-z1 has one requirement more.
+  EXPECT_EQ(peers_for({{"svcbgp.io/rack", "r1"}, {"zone", "z1"}}),
+            (std::vector<std::string>{"r1-tor-a", "r1-tor-b", "65199"}));
+  EXPECT_EQ(peers_for({{"svcbgp.io/rack", "r1"}, {"zone", "z9"}, {"svcbgp.io/spine", ""}}),
+            (std::vector<std::string>{"64601"}));
 }
 
 TEST(resources, a_node_no_config_selects_has_no_as) {

@@ -224,6 +224,15 @@ class OneSchemaTwoSources(unittest.TestCase):
                 status, err = check([], advertise=snake_tree(spec))
                 self.assertEqual(status, 0, err)
 
+    def test_selectors_take_match_expressions_with_kubernetes_operators(self):
+        """svcbgpd's reader refuses the same (tests/config/resources_test.cc secrets_and_selectors)."""
+        for expr, ok in [({"key": "rack", "operator": "NotIn", "values": ["r1"]}, True),
+                         ({"key": "gpu", "operator": "DoesNotExist"}, True),
+                         ({"key": "rack", "operator": "Has"}, False), ({"operator": "Exists"}, False)]:
+            with self.subTest(expr=expr):
+                p = self.peer_with("nodeSelector", {"matchExpressions": [expr]})
+                self.assertEqual(not list(self.v.iter_errors(p)), ok)
+
     def test_unknown_fields_are_refused_by_both_sources(self):
         p = self.peer_with("holdTimer", 9)
         self.assertTrue(list(self.v.iter_errors(p)))

@@ -92,7 +92,7 @@ engine_config config_of(const YAML::Node& n) {
   engine_config cfg;
   cfg.node_name = n["node_name"].as<std::string>("testnode");
   cfg.local_asn = n["local_asn"].as<std::uint32_t>(64512);
-  cfg.node_selector = labels_of(n["node_selector"]);
+  cfg.node_selector.match_labels = labels_of(n["node_selector"]);
   YAML::Node file;
   file["node_name"] = cfg.node_name;
   file["local_asn"] = cfg.local_asn;
@@ -122,7 +122,7 @@ engine_config config_of(const YAML::Node& n) {
         t.advertise.insert(kind_of(k.as<std::string>()));
       }
     }
-    t.node_selector = labels_of(p["node_selector"]);
+    t.node_selector.match_labels = labels_of(p["node_selector"]);
     cfg.peers.push_back(std::move(t));
   }
   return cfg;

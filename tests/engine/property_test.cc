@@ -38,7 +38,7 @@ class generator {
     cfg.node_name = "testnode";
     cfg.local_asn = 64512;
     if (chance(20)) {
-      cfg.node_selector = {{"bgp", "on"}};
+      cfg.node_selector.match_labels = {{"bgp", "on"}};
     }
     auto& a = cfg.advertise;
     a.cluster_ips.cidrs = {pfx("10.96.0.0/24"), pfx("fd00:96::/112")};
@@ -79,7 +79,7 @@ class generator {
         p.advertise.erase(static_cast<ip_kind>(pick(3)));
       }
       if (chance(25)) {
-        p.node_selector = {{"rack", chance(50) ? "r1" : "r2"}};
+        p.node_selector.match_labels = {{"rack", chance(50) ? "r1" : "r2"}};
       }
       cfg.peers.push_back(std::move(p));
     }

@@ -78,6 +78,8 @@ class TapResult(unittest.TestResult):
         print(f"{status} {self.n} - {case_name(test)}{directive}")
         if diag:
             comment(diag)
+            if not ok:  # meson's --print-errorlogs shows a TAP test's stderr, not its comments
+                print(f"{status} - {case_name(test)}\n{diag}", file=sys.stderr)
         comment(f"{case_name(test)} took {took:.1f}s")
         sys.stdout.flush()
         if not ok:
