@@ -175,8 +175,8 @@ struct cache_batch {
 
 // The cache side, shared by the reflectors; lives on its own strand.
 struct cache_side {
-  explicit cache_side(asio::io_context& io, source::batch_callback cb)
-      : strand(asio::make_strand(io)), on_batch(std::move(cb)) {}
+  cache_side(asio::io_context& io, cluster_cache& c, source::batch_callback cb)
+      : strand(asio::make_strand(io)), cache(c), on_batch(std::move(cb)) {}
 
   void apply(cache_batch b) {
     if (stopped) {
@@ -231,7 +231,7 @@ struct cache_side {
   }
 
   strand_type strand;
-  cluster_cache cache;
+  cluster_cache& cache;
   source::batch_callback on_batch;
   std::atomic<bool> stopped{false};
 
@@ -627,10 +627,10 @@ class reflector : public std::enable_shared_from_this<reflector> {
 };
 
 struct source::impl {
-  impl(asio::io_context& io_in, source_options opts_in, batch_callback cb)
+  impl(asio::io_context& io_in, source_options opts_in, cluster_cache& cache, batch_callback cb)
       : io(io_in),
         opts(std::move(opts_in)),
-        side(std::make_shared<cache_side>(io, std::move(cb))) {}
+        side(std::make_shared<cache_side>(io, cache, std::move(cb))) {}
 
   asio::io_context& io;
   source_options opts;
@@ -639,8 +639,9 @@ struct source::impl {
   bool started = false;
 };
 
-source::source(asio::io_context& io, source_options options, batch_callback on_batch)
-    : impl_(std::make_shared<impl>(io, std::move(options), std::move(on_batch))) {}
+source::source(asio::io_context& io, source_options options, cluster_cache& cache,
+               batch_callback on_batch)
+    : impl_(std::make_shared<impl>(io, std::move(options), cache, std::move(on_batch))) {}
 
 source::~source() {
   stop();

@@ -4,14 +4,16 @@
 // one cluster_cache. A config kind whose CRD is not installed answers 404: that reflector backs
 // off and retries, and says why in its status; the others go on.
 //
-// Ownership: the source owns the cache and the reflectors. The callback runs after each batch of
-// events has been applied (one LIST, or the events of one read of a watch stream); it coalesces
-// nothing itself (the engine's reconciler debounces) and gets the cache to read and
-// take_changes() from.
+// Ownership: the source owns the reflectors; the cache is its owner's (the daemon has one, fed
+// by whichever source it runs, as directory_source feeds it) and must outlive the source. The
+// callback runs after each batch of events has been applied (one LIST, or the events of one read
+// of a watch stream); it coalesces nothing itself (the engine's reconciler debounces) and gets the
+// cache to read and take_changes() from.
 //
-// Concurrency: every reflector runs on its own strand of the io_context; the cache lives on its
-// own strand, where the callback runs. status() and synced() may be called from any thread. Asio
-// stays out of this header (pimpl).
+// Concurrency: every reflector runs on its own strand of the io_context; the cache is written on
+// one strand, where the callback runs: read it only there, or run the io_context on one thread
+// (svcbgpd does). status() and synced() may be called from any thread. Asio stays out of this
+// header (pimpl).
 #pragma once
 
 #include <chrono>
@@ -63,7 +65,8 @@ class source {
  public:
   using batch_callback = std::function<void(cluster_cache&)>;
 
-  source(boost::asio::io_context& io, source_options options, batch_callback on_batch);
+  source(boost::asio::io_context& io, source_options options, cluster_cache& cache,
+         batch_callback on_batch);
   ~source();
   source(const source&) = delete;
   source& operator=(const source&) = delete;

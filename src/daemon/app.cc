@@ -89,14 +89,14 @@ struct app::impl : engine::route_sink {
   asio::io_context io;
   std::uint32_t router_id = 0;
   std::unique_ptr<bgp::speaker> speaker;
+  // The one cluster cache, fed by the source in use (directory or API server).
   k8s::cluster_cache cache;
+  bool cache_fed = false;  // a source has delivered its first batch
   std::unique_ptr<k8s::directory_source> directory;
   std::unique_ptr<k8s::source> api;
   // This node's BGPNodeStatus (API source only).
   std::unique_ptr<k8s::client::status_writer> node_status;
   std::unique_ptr<bfd_links> bfd;
-  // The API source owns its cache; it hands it over with each batch.
-  k8s::cluster_cache* api_cache = nullptr;
   std::unique_ptr<engine::reconciler> reconciler;
   asio::steady_timer reconcile_timer;
   asio::steady_timer shutdown_timer;
@@ -188,7 +188,13 @@ struct app::impl : engine::route_sink {
 
   bool synced() const { return directory ? directory->synced() : (api && api->synced()); }
 
-  k8s::cluster_cache* active_cache() { return directory ? &cache : api_cache; }
+  k8s::cluster_cache* active_cache() { return directory || cache_fed ? &cache : nullptr; }
+
+  std::string node_uid() {
+    const auto* c = active_cache();
+    const auto* n = c != nullptr ? c->find_node(cfg.node_name) : nullptr;
+    return n != nullptr ? n->uid : "";
+  }
 
   // What this node's BGPNodeStatus says; the writer sends it when it changed.
   void report_node_status() {
@@ -203,13 +209,7 @@ struct app::impl : engine::route_sink {
       r.config_valid = !last_reconfigure_error;
       r.config_error = last_reconfigure_error.value_or("");
       r.synced = false;
-      std::string uid;
-      if (api_cache != nullptr) {
-        if (const auto* n = api_cache->find_node(cfg.node_name)) {
-          uid = n->uid;
-        }
-      }
-      node_status->report(r, uid);
+      node_status->report(r, node_uid());
       return;
     }
     for (const auto& p : speaker->peers()) {
@@ -233,13 +233,7 @@ struct app::impl : engine::route_sink {
     r.config_valid = !last_reconfigure_error;
     r.config_error = last_reconfigure_error.value_or("");
     r.synced = synced() && table_ready;
-    std::string uid;
-    if (auto* c = active_cache()) {
-      if (const auto* n = c->find_node(cfg.node_name)) {
-        uid = n->uid;
-      }
-    }
-    node_status->report(r, uid);
+    node_status->report(r, node_uid());
   }
 
   void start_api_source() {
@@ -266,8 +260,8 @@ struct app::impl : engine::route_sink {
     so.info = [](std::string_view m) { log::info("node status", {{"detail", std::string(m)}}); };
     node_status = std::make_unique<k8s::client::status_writer>(io, std::move(so));
     node_status->start();
-    api = std::make_unique<k8s::source>(io, std::move(o), [this](k8s::cluster_cache& c) {
-      api_cache = &c;
+    api = std::make_unique<k8s::source>(io, std::move(o), cache, [this](k8s::cluster_cache&) {
+      cache_fed = true;
       on_cluster_batch();
     });
     api->start();
@@ -425,9 +419,8 @@ struct app::impl : engine::route_sink {
   // kubernetes.config: crds: the config the objects make for this node, when they are all listed
   // and make a valid one; what is wrong is logged, counted and put in the node's status.
   std::optional<config::daemon_config> config_from_resources() {
-    auto next = api_cache != nullptr && api
-                    ? config_from_cache(*api_cache, api->synced(), file_cfg, env)
-                    : resource_config{};
+    auto next = cache_fed && api ? config_from_cache(cache, api->synced(), file_cfg, env)
+                                 : resource_config{};
     if (!next) {
       return std::nullopt;
     }
@@ -620,7 +613,7 @@ struct app::impl : engine::route_sink {
       report_directory_errors();
     }
     if (cfg.config_from_crds) {
-      const auto& pending = api_cache->pending();
+      const auto& pending = cache.pending();
       if (!speaker) {
         try_start_from_resources();
         return;
@@ -936,7 +929,7 @@ struct app::impl : engine::route_sink {
     }
     if (next && next->config_from_crds && file_cfg.config_from_crds) {
       // The file's part changed: the objects make the rest, as before.
-      auto assembled = config_from_cache(*api_cache, api->synced(), *next, env);
+      auto assembled = config_from_cache(cache, api && api->synced(), *next, env);
       if (!assembled) {
         reload_result r;
         r.ok = false;

@@ -245,22 +245,33 @@ class SvcbgpdToRs(InteropCase):
         f = self.own(Frr(t.tor, TOR_AS, t.tor_v4, [n], zebra=True, bfd=True)).start()
         d = self.svcbgpd(v6_transport, bfd={"enabled": True, "min_rx_ms": 500, "min_tx_ms": 400,
                                             "multiplier": 3})
-        # Up on both sides, and BGP after it (strict: svcbgpd waits for BFD Up).
-        p = wait_until(lambda: (lambda x: x if x and x.get("status") == "up" else None)(self.bfd_peer(f, node)),
-                       30, what="FRR's BFD session with svcbgpd Up")
+        # Up on both sides, and BGP after it (strict: svcbgpd waits for BFD Up). FRR can say Up while it
+        # still has our Init packets' 1 s interval (RFC 5880 §6.8.3: no faster until Up); the Poll
+        # Sequence we start on going Up brings 400 ms.
+        p = wait_until(lambda: (lambda x: x if x and x.get("status") == "up" and
+                                x.get("remote-transmit-interval") != 1000 else None)(self.bfd_peer(f, node)),
+                       30, what="FRR's BFD session with svcbgpd Up, past our slow start")
         f.wait_established(node)
         self.check_routes(f, "FRR with BFD")
         # FRR learned our intervals (RFC 5880 §6.8.2: each side sends no faster than the other asks).
         self.assertEqual((p["remote-receive-interval"], p["remote-transmit-interval"],
                           p["remote-detect-multiplier"]), (500, 400, 3), p)
         # svcbgpc, in BIRD's columns: we send every max(400, FRR's 300) ms, and time FRR out after its
-        # 3 x max(our 500, its 300) ms.
+        # 3 x max(our 500, its 300) ms (once FRR's own Poll has taken it past its 1 s slow start).
+        tor = t.tor_v6 if v6_transport else t.tor_v4
+
+        def bfd_row():
+            out = self.svcbgpc(d, "show", "bfd", "sessions")
+            self.assertEqual(out.splitlines()[0].split(), ["IP", "address", "Peer", "State", "Since",
+                                                           "Interval", "Timeout"], out)
+            row = out.splitlines()[1].split()
+            return row if row[:3] + row[-2:] == [tor, "tor", "Up", "0.400", "1.500"] else None
+        try:
+            wait_until(bfd_row, 10, what="svcbgpc showing the negotiated intervals")
+        except TimeoutError:
+            print(self.svcbgpc(d, "show", "bfd", "sessions"))
+            raise
         out = self.svcbgpc(d, "show", "bfd", "sessions")
-        row = out.splitlines()[1].split()
-        self.assertEqual(out.splitlines()[0].split(), ["IP", "address", "Peer", "State", "Since", "Interval",
-                                                       "Timeout"], out)
-        self.assertEqual(row[:3] + row[-2:], [t.tor_v6 if v6_transport else t.tor_v4, "tor", "Up", "0.400",
-                                              "1.500"], out)
         # ... and beside the BGP session in `show protocols all`.
         self.assertIn("    BFD session:      Up, interval 0.400 s, timeout 1.500 s\n",
                       self.protocols_all(d), out)
@@ -277,7 +288,6 @@ class SvcbgpdToRs(InteropCase):
         # (a blackhole route in the node). FRR's bfdd notices after 3 x our 400 ms and says Down; svcbgpd ends BGP
         # with Cease/BFD Down and holds it; FRR's bgpd drops the session on its BFD Down. (A blackhole on the
         # ToR side would not do: bfdd sends bound to the interface, past the route.)
-        tor = t.tor_v6 if v6_transport else t.tor_v4
         route = ["route", "{}", "blackhole", tor + ("/128" if v6_transport else "/32")]
         t0 = time.monotonic()
         self.node_ip("add", route)
@@ -318,11 +328,12 @@ class SvcbgpdToRs(InteropCase):
                 if f and f[0] == t.node_v4:
                     return f  # IP, interface, state, since, interval, timeout
             return None
-        row = wait_until(lambda: (lambda f: f if f and f[2] == "Up" else None)(bird_bfd()), 30,
-                         what="BIRD's BFD session with svcbgpd Up")
         # BIRD sends no faster than our 500 ms receive interval, and times us out after 3 x max(its
-        # 300 ms receive interval, our 400 ms).
-        self.assertEqual((row[-2], row[-1]), ("0.500", "1.200"), row)
+        # 300 ms receive interval, our 400 ms), once both Poll Sequences that follow Up have ended
+        # the 1 s slow start (RFC 5880 §6.8.3).
+        wait_until(lambda: (lambda f: f if f and f[2] == "Up" and (f[-2], f[-1]) == ("0.500", "1.200")
+                            else None)(bird_bfd()), 30,
+                   what="BIRD's BFD session with svcbgpd Up at 0.500 s / 1.200 s")
         self.check_routes(b, "BIRD with BFD")
         route = ["route", "{}", "blackhole", t.tor_v4 + "/32"]
         self.node_ip("add", route)

@@ -90,7 +90,7 @@ class harness {
       logs_.emplace_back("info: " + std::string(line));
       cv_.notify_all();
     };
-    source_ = std::make_unique<source>(io_, std::move(opts), [this](cluster_cache& c) {
+    source_ = std::make_unique<source>(io_, std::move(opts), cache_, [this](cluster_cache& c) {
       std::lock_guard lock(mutex_);
       auto before = std::move(services_);
       services_.clear();
@@ -181,6 +181,7 @@ class harness {
 
  private:
   boost::asio::io_context io_;
+  cluster_cache cache_;  // the owner's, as svcbgpd's is
   boost::asio::executor_work_guard<boost::asio::io_context::executor_type> guard_{
       io_.get_executor()};
   std::unique_ptr<source> source_;
