@@ -6,7 +6,6 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/system/system_error.hpp>
 #include <filesystem>
-#include <list>
 #include <map>
 #include <mutex>
 #include <set>
@@ -18,6 +17,7 @@
 #include "k8s/directory/directory_source.h"
 #include "k8s/model/cache.h"
 #include "src/admin/server.h"
+#include "src/daemon/admin_adapter.h"
 #include "src/daemon/bfd_links.h"
 #include "src/daemon/config_file_source.h"
 #include "src/daemon/http_server.h"
@@ -27,7 +27,6 @@
 #include "src/daemon/metrics_table.h"
 #include "src/daemon/reload_plan.h"
 #include "src/daemon/resource_config.h"
-#include "src/daemon/route_query.h"
 #include "src/engine/policy.h"
 #include "src/engine/reconciler.h"
 #include "src/netlink/netlink.h"
@@ -35,6 +34,10 @@
 namespace svcbgp::daemon {
 
 namespace asio = boost::asio;
+using admin::daemon_event;
+using admin::daemon_status;
+using admin::reload_result;
+using admin::source_status;
 using steady = std::chrono::steady_clock;
 
 namespace {
@@ -68,10 +71,9 @@ std::string listen_problem(const config::daemon_config& c, const boost::system::
 }  // namespace
 
 struct app::impl : engine::route_sink {
-  impl(app* self, std::string path, config::daemon_config c, config::environment e,
+  impl(std::string path, config::daemon_config c, config::environment e,
        std::optional<std::string> level)
-      : owner(self),
-        config_path(std::move(path)),
+      : config_path(std::move(path)),
         cfg(std::move(c)),
         env(std::move(e)),
         log_level_override(std::move(level)),
@@ -79,9 +81,16 @@ struct app::impl : engine::route_sink {
         shutdown_timer(io),
         signals(io, SIGHUP, SIGTERM, SIGINT),
         reconcile_hist(latency_buckets()),
-        event_to_update_hist(latency_buckets()) {}
+        event_to_update_hist(latency_buckets()),
+        adapter({.status = [this] { return status(); },
+                 .speaker = [this] { return speaker.get(); },
+                 .selection = [this]() -> const engine::selector* {
+                   return reconciler ? &reconciler->current() : nullptr;
+                 },
+                 .bfd = [this]() -> const bfd_links* { return bfd.get(); },
+                 .reload = [this](bool check_only) { return reload(check_only); },
+                 .shutdown = [this] { shutdown(); }}) {}
 
-  app* owner;  // the control the admin server serves
   std::string config_path;
   config::daemon_config cfg;
   config::environment env;
@@ -124,13 +133,8 @@ struct app::impl : engine::route_sink {
   // kubernetes.config: crds: the file's own part; the rest is assembled from svcbgp.io objects.
   config::daemon_config file_cfg;
   std::vector<std::string> last_resource_errors;  // logged once until they change
-  // Event subscribers (admin WatchEvents streams). A stream ends, and drops its subscription, on a
-  // gRPC thread, possibly after the app is gone: the list is shared and guarded.
-  struct subscriber_list {
-    std::mutex mutex;
-    std::list<std::function<void(const daemon_event&)>> callbacks;
-  };
-  std::shared_ptr<subscriber_list> subscribers = std::make_shared<subscriber_list>();
+  // What the admin server serves (svcbgpc), and the WatchEvents subscribers.
+  admin_adapter adapter;
   std::unique_ptr<netlink::link_monitor> links;
   // Directly connected peers by the interface they sit behind: a link going down drops them.
   std::map<int, std::vector<std::string>> peers_by_ifindex;
@@ -160,7 +164,7 @@ struct app::impl : engine::route_sink {
                    {{"peer", peer}, {"prefix", p.to_string()}});
       }
     }
-    if (std::lock_guard lock(subscribers->mutex); subscribers->callbacks.empty()) {
+    if (!adapter.watched()) {
       return;
     }
     daemon_event e;
@@ -173,18 +177,7 @@ struct app::impl : engine::route_sink {
     publish(e);
   }
 
-  void publish(const daemon_event& e) {
-    // Called outside the lock: a callback may drop the last hold on a stream, whose
-    // subscription then leaves the list.
-    std::vector<std::function<void(const daemon_event&)>> callbacks;
-    {
-      std::lock_guard lock(subscribers->mutex);
-      callbacks.assign(subscribers->callbacks.begin(), subscribers->callbacks.end());
-    }
-    for (const auto& cb : callbacks) {
-      cb(e);
-    }
-  }
+  void publish(const daemon_event& e) { adapter.publish(e); }
 
   bool synced() const { return directory ? directory->synced() : (api && api->synced()); }
 
@@ -315,6 +308,8 @@ struct app::impl : engine::route_sink {
       start_api_source();
       start_http();
       wait_signal();
+      start_admin();  // svcbgpc says what it waits for
+      follow_config();
       log::info("waiting for the svcbgp.io config objects",
                 {{"node", cfg.node_name}, {"secrets", cfg.config_namespace}});
       while (!shutting_down && !speaker) {
@@ -339,9 +334,9 @@ struct app::impl : engine::route_sink {
       }
       start_http();
       wait_signal();
+      start_admin();
+      follow_config();
     }
-    start_admin();
-    follow_config();
     log::info("svcbgpd started", {{"version", std::string(version)},
                                   {"node", cfg.node_name},
                                   {"router_id", bgp::ip_address::v4(router_id).to_string()},
@@ -596,7 +591,7 @@ struct app::impl : engine::route_sink {
     o.tls_cert_file = cfg.admin_tls_cert;
     o.tls_key_file = cfg.admin_tls_key;
     o.tls_client_ca_file = cfg.admin_tls_client_ca;
-    admin = std::make_unique<admin::server>(io, *owner, o);
+    admin = std::make_unique<admin::server>(io, adapter, o);
     admin->start();
     log::info("admin API listening", {{"socket", cfg.admin_socket}, {"tcp", cfg.admin_listen}});
   }
@@ -1043,6 +1038,23 @@ struct app::impl : engine::route_sink {
     return render_metrics(snap);
   }
 
+  daemon_status status() {
+    daemon_status s;
+    s.version = std::string(version);
+    s.node_name = cfg.node_name;
+    s.router_id = bgp::ip_address::v4(router_id).to_string();
+    s.local_asn = cfg.local_asn;
+    s.started = started;
+    s.last_reconfigured = last_reconfigured;
+    s.last_reconfigure_error = last_reconfigure_error;
+    s.config_path = config_path;
+    s.sources = sources();
+    s.ready = synced() && table_ready;
+    s.graceful_restart = cfg.graceful_restart;
+    s.restart_time = cfg.restart_time;
+    return s;
+  }
+
   std::vector<source_status> sources() const {
     std::vector<source_status> out;
     if (api) {
@@ -1091,7 +1103,7 @@ struct app::impl : engine::route_sink {
 
 app::app(std::string config_path, config::daemon_config cfg, config::environment env,
          std::optional<std::string> log_level)
-    : impl_(std::make_unique<impl>(this, std::move(config_path), std::move(cfg), std::move(env),
+    : impl_(std::make_unique<impl>(std::move(config_path), std::move(cfg), std::move(env),
                                    std::move(log_level))) {}
 
 app::~app() = default;
@@ -1105,107 +1117,6 @@ int app::run() {
   impl_->io.run();
   log::info("svcbgpd stopped");
   return 0;
-}
-
-daemon_status app::status() {
-  auto& d = *impl_;
-  daemon_status s;
-  s.version = std::string(version);
-  s.node_name = d.cfg.node_name;
-  s.router_id = bgp::ip_address::v4(d.router_id).to_string();
-  s.local_asn = d.cfg.local_asn;
-  s.started = d.started;
-  s.last_reconfigured = d.last_reconfigured;
-  s.last_reconfigure_error = d.last_reconfigure_error;
-  s.config_path = d.config_path;
-  s.sources = d.sources();
-  s.ready = d.synced() && d.table_ready;
-  s.graceful_restart = d.cfg.graceful_restart;
-  s.restart_time = d.cfg.restart_time;
-  return s;
-}
-
-std::vector<bgp::peer_status> app::peers() {
-  return impl_->speaker->peers();
-}
-
-bool app::enable_peer(const std::string& name) {
-  return impl_->speaker->enable_peer(name);
-}
-
-bool app::disable_peer(const std::string& name, const std::string& message) {
-  return impl_->speaker->disable_peer(name, message);
-}
-
-bool app::reset_peer(const std::string& name, bool hard, bool in) {
-  return hard ? impl_->speaker->restart_peer(name) : impl_->speaker->refresh_peer(name, in);
-}
-
-std::vector<route_entry> app::routes(const route_query& q) {
-  std::vector<peer_tables> tables;
-  const auto& sp = *impl_->speaker;
-  for (const auto& p : sp.peers()) {
-    if (q.peer && *q.peer != p.config.name) {
-      continue;
-    }
-    peer_tables t{p.config.name, p.since, {}, {}};
-    if (q.exported) {
-      t.exported = sp.exported_routes(p.config.name);
-    }
-    if (q.received) {
-      t.received = sp.received_routes(p.config.name);
-    }
-    tables.push_back(std::move(t));
-  }
-  return query_routes(tables, q);
-}
-
-std::vector<engine::decision> app::services(const std::optional<k8s::object_key>& only) {
-  const auto& sel = impl_->reconciler->current();
-  return only ? sel.decisions_for(*only) : sel.decisions();
-}
-
-std::vector<admin::bfd_session_info> app::bfd_sessions() {
-  std::vector<admin::bfd_session_info> out;
-  if (!impl_->bfd) {
-    return out;
-  }
-  for (const auto& l : impl_->bfd->sessions()) {
-    admin::bfd_session_info s;
-    s.peer = l.peer;
-    s.address = l.address;
-    s.multihop = l.multihop;
-    s.state = std::string(bgp::bfd::to_string(l.session.local));
-    s.remote_state = std::string(bgp::bfd::to_string(l.session.remote));
-    s.diagnostic = std::string(bgp::bfd::to_string(l.session.local_diag));
-    s.since = l.since;
-    s.transmit_interval = l.session.tx_interval;
-    s.detect_time = l.session.detect_time;
-    s.local_discriminator = l.session.local_discriminator;
-    s.remote_discriminator = l.session.remote_discriminator;
-    out.push_back(std::move(s));
-  }
-  return out;
-}
-
-reload_result app::reload(bool check_only) {
-  return impl_->reload(check_only);
-}
-
-void app::shutdown() {
-  impl_->shutdown();
-}
-
-std::shared_ptr<void> app::subscribe(std::function<void(const daemon_event&)> callback) {
-  auto subs = impl_->subscribers;
-  std::lock_guard lock(subs->mutex);
-  auto it = subs->callbacks.insert(subs->callbacks.end(), std::move(callback));
-  return std::shared_ptr<void>(nullptr, [weak = std::weak_ptr(subs), it](void*) {
-    if (auto s = weak.lock()) {
-      std::lock_guard lock(s->mutex);
-      s->callbacks.erase(it);
-    }
-  });
 }
 
 }  // namespace svcbgp::daemon

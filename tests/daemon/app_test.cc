@@ -86,5 +86,71 @@ TEST(app, sigterm_with_a_watch_events_stream_open_exits_cleanly) {
   reader->Finish();
 }
 
+// kubernetes.config: crds before the objects can be read (here: no API server at all): svcbgpd
+// waits for them, and svcbgpc can already ask it what it is doing: a status that is not ready, no
+// peers, no routes; SIGTERM still ends it.
+TEST(app, svcbgpc_is_answered_while_waiting_for_the_config_objects) {
+  temp_dir dir;
+  const std::string socket = dir.path + "/svcbgpd.sock";
+  const std::string path = dir.path + "/svcbgpd.yaml";
+  const std::string kubeconfig = dir.path + "/kubeconfig";
+  std::ofstream(kubeconfig)
+      << "apiVersion: v1\nkind: Config\ncurrent-context: x\nclusters:\n- name: c\n  cluster: "
+         "{server: \"https://127.0.0.1:1\", insecure-skip-tls-verify: true}\nusers:\n- name: u\n"
+         "  user: {token: t}\ncontexts:\n- name: x\n  context: {cluster: c, user: u}\n";
+  std::ofstream(path) << "node_name: node-1\nkubernetes: {source: kubeconfig, kubeconfig: "
+                      << kubeconfig
+                      << ", config: crds, namespace: svcbgp-system}\nadmin: {socket: " << socket
+                      << "}\nhttp: {listen: \"\"}\nlog: {level: error}\n";
+  auto env = config::environment::process();
+  auto cfg = config::load_file(path, env);
+  ASSERT_TRUE(cfg) << cfg.error().front().to_string();
+
+  int code = -1;
+  app a(path, std::move(*cfg), env);
+  std::thread runner([&] { code = a.run(); });
+  auto stub =
+      v1::Admin::NewStub(grpc::CreateChannel("unix:" + socket, grpc::InsecureChannelCredentials()));
+  v1::GetStatusResponse status;
+  grpc::Status st;
+  for (int i = 0; i < 500; ++i) {
+    grpc::ClientContext c;
+    c.set_wait_for_ready(true);
+    c.set_deadline(std::chrono::system_clock::now() + 20ms);
+    if ((st = stub->GetStatus(&c, v1::GetStatusRequest{}, &status)).ok()) {
+      break;
+    }
+  }
+  ASSERT_TRUE(st.ok()) << st.error_message();
+  EXPECT_EQ(status.node_name(), "node-1");
+  EXPECT_FALSE(status.ready());
+  EXPECT_EQ(status.local_asn(), 0u);
+  {
+    grpc::ClientContext c;
+    auto peers = stub->ListPeers(&c, v1::ListPeersRequest{});
+    v1::ListPeersResponse r;
+    int n = 0;
+    while (peers->Read(&r)) {
+      n += r.peers_size();
+    }
+    EXPECT_TRUE(peers->Finish().ok());
+    EXPECT_EQ(n, 0);
+  }
+  {
+    grpc::ClientContext c;
+    auto routes = stub->ListRoutes(&c, v1::ListRoutesRequest{});
+    v1::ListRoutesResponse r;
+    int n = 0;
+    while (routes->Read(&r)) {
+      n += r.routes_size();
+    }
+    EXPECT_TRUE(routes->Finish().ok());
+    EXPECT_EQ(n, 0);
+  }
+  ::kill(::getpid(), SIGTERM);
+  runner.join();
+  EXPECT_EQ(code, 0);
+}
+
 }  // namespace
 }  // namespace svcbgp::daemon
