@@ -34,6 +34,20 @@ struct temp_dir {
   std::string path;
 };
 
+// GetStatus once the admin socket appears (the app has started), for up to 10 s.
+grpc::Status first_status(v1::Admin::Stub& stub, v1::GetStatusResponse& status) {
+  grpc::Status st;
+  for (int i = 0; i < 500; ++i) {
+    grpc::ClientContext c;
+    c.set_wait_for_ready(true);
+    c.set_deadline(std::chrono::system_clock::now() + 20ms);
+    if ((st = stub.GetStatus(&c, v1::GetStatusRequest{}, &status)).ok()) {
+      break;
+    }
+  }
+  return st;
+}
+
 // Issue 13: SIGTERM with a WatchEvents stream open exited 139: the stream's subscription outlived
 // the subscriber list and was dropped into freed memory.
 TEST(app, sigterm_with_a_watch_events_stream_open_exits_cleanly) {
@@ -57,17 +71,8 @@ TEST(app, sigterm_with_a_watch_events_stream_open_exits_cleanly) {
     std::thread runner([&] { code = a.run(); });
     auto stub = v1::Admin::NewStub(
         grpc::CreateChannel("unix:" + socket, grpc::InsecureChannelCredentials()));
-    // The socket appears once the app has started.
     v1::GetStatusResponse status;
-    grpc::Status st;
-    for (int i = 0; i < 500; ++i) {
-      grpc::ClientContext c;
-      c.set_wait_for_ready(true);
-      c.set_deadline(std::chrono::system_clock::now() + 20ms);
-      if ((st = stub->GetStatus(&c, v1::GetStatusRequest{}, &status)).ok()) {
-        break;
-      }
-    }
+    const auto st = first_status(*stub, status);
     ASSERT_TRUE(st.ok()) << st.error_message();
     reader = stub->WatchEvents(&ctx, v1::WatchEventsRequest{});
     v1::WatchEventsResponse ev;
@@ -112,15 +117,7 @@ TEST(app, svcbgpc_is_answered_while_waiting_for_the_config_objects) {
   auto stub =
       v1::Admin::NewStub(grpc::CreateChannel("unix:" + socket, grpc::InsecureChannelCredentials()));
   v1::GetStatusResponse status;
-  grpc::Status st;
-  for (int i = 0; i < 500; ++i) {
-    grpc::ClientContext c;
-    c.set_wait_for_ready(true);
-    c.set_deadline(std::chrono::system_clock::now() + 20ms);
-    if ((st = stub->GetStatus(&c, v1::GetStatusRequest{}, &status)).ok()) {
-      break;
-    }
-  }
+  const auto st = first_status(*stub, status);
   ASSERT_TRUE(st.ok()) << st.error_message();
   EXPECT_EQ(status.node_name(), "node-1");
   EXPECT_FALSE(status.ready());
