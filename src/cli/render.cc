@@ -79,10 +79,11 @@ time_point from_proto(const google::protobuf::Timestamp& ts) {
       std::chrono::seconds(ts.seconds()) + std::chrono::nanoseconds(ts.nanos())));
 }
 
+// BIRD's TM_ISO_SHORT_MS: the time of day within 20 hours, a date beyond.
 std::string format_since(const google::protobuf::Timestamp& ts, time_point now) {
-  const auto t = local(from_proto(ts));
-  const auto n = local(now);
-  if (t.tm_year == n.tm_year && t.tm_yday == n.tm_yday) {
+  const auto when = from_proto(ts);
+  const auto t = local(when);
+  if (now - when < std::chrono::hours(20)) {
     return printf_string("%02d:%02d:%02d.%03d", t.tm_hour, t.tm_min, t.tm_sec, millis(ts));
   }
   return printf_string("%04d-%02d-%02d", t.tm_year + 1900, t.tm_mon + 1, t.tm_mday);
@@ -334,12 +335,13 @@ void protocol_detail(std::string& out, const v1::Peer& p) {
       if (f.family() != fam) {
         continue;
       }
-      std::string routes = std::to_string(f.received()) + " imported";
+      // BIRD's line as BIRD parsers read it; what BIRD has no word for goes on a line of its own.
+      put(out, "    Routes:         " + std::to_string(f.received()) + " imported, " +
+                   std::to_string(f.exported()) + " exported");
       if (f.received_stale() > 0) {
-        routes += " (" + std::to_string(f.received_stale()) + " stale)";
+        put(out, "    Stale routes:   " + std::to_string(f.received_stale()) +
+                     " imported, kept for graceful restart");
       }
-      routes += ", " + std::to_string(f.exported()) + " exported";
-      put(out, "    Routes:         " + routes);
     }
   }
 }

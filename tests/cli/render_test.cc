@@ -184,10 +184,14 @@ TEST(render, configure_check_with_errors) {
   expect_golden("configure_check_broken", cli::render_reload(d.reload(true), true));
 }
 
-TEST(render, since_is_a_time_today_and_a_date_before) {
+// BIRD 2's TM_ISO_SHORT_MS: "%T.%3f" while less than 20 hours old, "%F" after, whatever the
+// calendar day (a session up since 23:00 still shows its time at 08:00).
+TEST(render, since_is_a_time_within_20_hours_and_a_date_after) {
   google::protobuf::Timestamp ts;
   admin::set_time(&ts, fixture_time(1500));
   EXPECT_EQ(cli::format_since(ts, fixture_time(3h / 1ms)), "10:00:01.500");
+  EXPECT_EQ(cli::format_since(ts, fixture_time(1500) + 20h - 1ms), "10:00:01.500");
+  EXPECT_EQ(cli::format_since(ts, fixture_time(1500) + 20h), "2024-01-31");
   EXPECT_EQ(cli::format_since(ts, later), "2024-01-31");
   EXPECT_EQ(cli::format_time(ts), "2024-01-31 10:00:01.500");
 }
