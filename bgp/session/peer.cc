@@ -305,11 +305,13 @@ void peer::start_timer(fsm::timer t, std::chrono::milliseconds after) {
   }
   auto& timer = *timers_[i];
   timer.expires_after(after);
+  timer_deadline_[i] = timer.expiry();
   timer.async_wait(asio::bind_executor(
       strand_, [self = shared_from_this(), t, i, generation](const error_code& ec) {
         if (ec || self->timer_generation_[i] != generation) {
           return;
         }
+        self->timer_deadline_[i].reset();
         if (t == fsm::timer::idle_hold) {
           self->timers_armed_idle_hold_ = false;
         }
@@ -320,6 +322,7 @@ void peer::start_timer(fsm::timer t, std::chrono::milliseconds after) {
 void peer::stop_timer(fsm::timer t) {
   const auto i = static_cast<std::size_t>(t);
   ++timer_generation_[i];
+  timer_deadline_[i].reset();
   if (t == fsm::timer::idle_hold) {
     timers_armed_idle_hold_ = false;
   }
@@ -1032,6 +1035,17 @@ peer_status peer::status() const {
     s.routes_received_stale += r.stale ? 1 : 0;
   }
   s.idle_hold = fsm_.idle_hold_time();
+  const auto left = [this](fsm::timer t) -> std::optional<std::chrono::milliseconds> {
+    const auto& d = timer_deadline_[static_cast<std::size_t>(t)];
+    if (!d) {
+      return std::nullopt;
+    }
+    return std::max(std::chrono::milliseconds(0),
+                    std::chrono::duration_cast<std::chrono::milliseconds>(
+                        *d - asio::steady_timer::clock_type::now()));
+  };
+  s.hold_timer_left = left(fsm::timer::hold);
+  s.keepalive_timer_left = left(fsm::timer::keepalive);
   s.end_of_rib_sent = end_of_rib_sent_;
   s.end_of_rib_received = end_of_rib_received_;
   return s;

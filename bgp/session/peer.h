@@ -123,6 +123,8 @@ class peer : public std::enable_shared_from_this<peer> {
   connection_ptr pending_;  // an incoming connection held during collision detection
   std::array<std::optional<asio::steady_timer>, 6> timers_;
   std::array<std::uint64_t, 6> timer_generation_{};
+  // When each armed timer fires: `show protocols all` shows the time left, as BIRD does.
+  std::array<std::optional<asio::steady_timer::time_point>, 6> timer_deadline_{};
   bool enabled_ = true;
   std::optional<std::string> held_;
   void halt(notification_message cease);

@@ -81,6 +81,9 @@ struct peer_status {
   std::chrono::seconds idle_hold{0};
   bool end_of_rib_sent = false;
   bool end_of_rib_received = false;
+  // Time left on the armed hold and keepalive timers (nullopt: not running).
+  std::optional<std::chrono::milliseconds> hold_timer_left;
+  std::optional<std::chrono::milliseconds> keepalive_timer_left;
 };
 
 enum class shutdown_mode {

@@ -202,6 +202,12 @@ void to_proto(const bgp::peer_status& p, const local_identity& local, v1::Peer* 
     }
     to_proto(n.peer_open.caps, s->mutable_peer_capabilities());
     s->set_peer_hold_time(n.peer_open.hold_time);
+    if (p.hold_timer_left) {
+      s->set_hold_timer_left_ms(static_cast<std::uint32_t>(p.hold_timer_left->count()));
+    }
+    if (p.keepalive_timer_left) {
+      s->set_keepalive_timer_left_ms(static_cast<std::uint32_t>(p.keepalive_timer_left->count()));
+    }
   }
   counters(p.sent, out->mutable_sent());
   counters(p.received, out->mutable_received());

@@ -221,6 +221,12 @@ std::string timer(std::uint32_t configured) {
   return "---/" + std::to_string(configured);
 }
 
+// BIRD's "%t/%u": seconds left (0.000 when the timer is not running) over the negotiated time.
+std::string timer_left(bool armed, std::uint32_t left_ms, std::uint32_t negotiated) {
+  const std::uint32_t ms = armed ? left_ms : 0;
+  return printf_string("%u.%03u/%u", ms / 1000, ms % 1000, negotiated);
+}
+
 void protocol_detail(std::string& out, const v1::Peer& p) {
   const bool up = p.state() == v1::SESSION_STATE_ESTABLISHED;
   put(out, printf_string("  BGP state:          %s",
@@ -266,8 +272,11 @@ void protocol_detail(std::string& out, const v1::Peer& p) {
   }
   if (up) {
     const auto& s = p.session();
-    put(out, "    Hold timer:       " + timer(s.hold_time()));
-    put(out, "    Keepalive timer:  " + timer(s.keepalive_time()));
+    put(out, "    Hold timer:       " +
+                 timer_left(s.has_hold_timer_left_ms(), s.hold_timer_left_ms(), s.hold_time()));
+    put(out,
+        "    Keepalive timer:  " + timer_left(s.has_keepalive_timer_left_ms(),
+                                              s.keepalive_timer_left_ms(), s.keepalive_time()));
   } else if (p.enabled() && p.held().empty() && !p.passive()) {
     put(out, "    Connect retry:    " + timer(p.connect_retry_time()));
   }

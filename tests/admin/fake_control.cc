@@ -103,6 +103,8 @@ fake_control::fake_control() {
   n.families = {bgp::ipv4_unicast, bgp::ipv6_unicast};
   n.peer_graceful_restart = gr;
   tor1.session = n;
+  tor1.hold_timer_left = std::chrono::milliseconds(66'677);
+  tor1.keepalive_timer_left = std::chrono::milliseconds(7'050);
   tor1.sent = {1, 4, 0, 120, 0};
   tor1.received = {1, 3, 0, 121, 1};
   tor1.routes_exported = 3;

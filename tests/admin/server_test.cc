@@ -245,6 +245,8 @@ TEST_F(admin_server_test, list_peers_with_detail) {
   EXPECT_EQ(tor1.state_name(), "Established");
   EXPECT_EQ(tor1.session().peer_router_id(), "10.0.0.1");
   EXPECT_EQ(tor1.session().hold_time(), 90u);
+  EXPECT_EQ(tor1.session().hold_timer_left_ms(), 66'677u);
+  EXPECT_EQ(tor1.session().keepalive_timer_left_ms(), 7'050u);
   EXPECT_TRUE(tor1.local_capabilities().has_graceful_restart());
   ASSERT_EQ(tor1.family_stats_size(), 2);
   EXPECT_EQ(tor1.family_stats(0).family(), "ipv4");

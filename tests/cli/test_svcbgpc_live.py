@@ -604,8 +604,19 @@ class SvcbgpcLive(unittest.TestCase):
         self.assertEqual(detail_value(text, "Local AS"), str(p["local_asn"]))
         self.assertEqual(detail_value(text, "Neighbor ID"), p["session"]["peer_router_id"])
         self.assertEqual(detail_value(text, "Source address"), p["local_address"])
-        self.assertEqual(detail_value(text, "Hold timer").split("/")[1], str(p["session"]["hold_time"]))
-        self.assertEqual(detail_value(text, "Keepalive timer").split("/")[1], str(p["session"]["keepalive_time"]))
+        # The time left over the negotiated time, in BIRD's own form (its lines for this session beside ours).
+        bird_all = self.bird.birdc("show", "protocols", "all", "node1")
+        for key, negotiated, left in (("Hold timer", "hold_time", "hold_timer_left_ms"),
+                                      ("Keepalive timer", "keepalive_time", "keepalive_timer_left_ms")):
+            ours, theirs = detail_value(text, key), detail_value(bird_all, key)
+            self.assertRegex(ours, r"^\d+\.\d{3}/\d+$", key)
+            self.assertRegex(theirs or "", r"^\d+\.\d{3}/\d+$", f"BIRD's {key}: {theirs!r}")
+            self.assertEqual(ours.split("/")[1], str(p["session"][negotiated]))
+            self.assertEqual(theirs.split("/")[1], str(p["session"][negotiated]), "BIRD negotiated the same")
+            # Running, so never above the negotiated time (the JSON was read a moment apart: a keepalive
+            # between the two reads restarts the timers, so the two values are not compared).
+            self.assertLessEqual(float(ours.split("/")[0]), float(p["session"][negotiated]))
+            self.assertLessEqual(p["session"][left], 1000 * p["session"][negotiated])
         for row, key in (("Open", "open"), ("Update", "update"), ("Notification", "notification"),
                          ("Keepalive", "keepalive"), ("Route refresh", "route_refresh"), ("Total", "total")):
             self.assertEqual(detail_value(text, row).split(), [p["received"][key], p["sent"][key]], row)
