@@ -283,17 +283,19 @@ void protocol_detail(std::string& out, const v1::Peer& p) {
   if (!up && !p.last_error().empty()) {
     put(out, "    Last error:       " + p.last_error());
   }
-  put(out, printf_string("    Message stats:  %10s %10s", "received", "sent"));
-  const auto row = [&](const char* name, std::uint64_t rx, std::uint64_t tx) {
-    put(out, printf_string("      %-14s%10llu %10llu", name, static_cast<unsigned long long>(rx),
-                           static_cast<unsigned long long>(tx)));
+  // GoBGP's `neighbor` layout (BIRD has no such table): Sent, then Rcvd.
+  put(out, "    Message statistics:");
+  put(out, printf_string("      %-14s%10s %10s", "", "Sent", "Rcvd"));
+  const auto row = [&](const char* name, std::uint64_t tx, std::uint64_t rx) {
+    put(out, printf_string("      %-14s%10llu %10llu", name, static_cast<unsigned long long>(tx),
+                           static_cast<unsigned long long>(rx)));
   };
-  row("Open:", p.received().open(), p.sent().open());
-  row("Update:", p.received().update(), p.sent().update());
-  row("Notification:", p.received().notification(), p.sent().notification());
-  row("Keepalive:", p.received().keepalive(), p.sent().keepalive());
-  row("Route refresh:", p.received().route_refresh(), p.sent().route_refresh());
-  row("Total:", p.received().total(), p.sent().total());
+  row("Opens:", p.sent().open(), p.received().open());
+  row("Notifications:", p.sent().notification(), p.received().notification());
+  row("Updates:", p.sent().update(), p.received().update());
+  row("Keepalives:", p.sent().keepalive(), p.received().keepalive());
+  row("Route Refresh:", p.sent().route_refresh(), p.received().route_refresh());
+  row("Total:", p.sent().total(), p.received().total());
   put(out, "    Update errors:    " + std::to_string(p.updates_with_errors()) +
                " (RFC 7606 treat-as-withdraw or attribute discard)");
   put(out, "    End-of-RIB:       received " + yes_no(p.end_of_rib_received()) + ", sent " +

@@ -286,7 +286,7 @@ _NORMALISE = [
     (re.compile(r"\b\d+d \d{2}:\d{2}:\d{2}\b"), "Nd HH:MM:SS"),                 # uptime
     (re.compile(r"(timer:\s+)\d+\.\d{3}/"), r"\1SS.mmm/"),                       # hold/keepalive left: 66.677/90
     # Keepalives (and so the totals) depend on how long the session has been up.
-    (re.compile(r"^(      (?:Keepalive|Total):\s+)\d+(\s+)\d+$", re.M), r"\1N\2N"),
+    (re.compile(r"^(      (?:Keepalives|Total):\s+)\d+(\s+)\d+$", re.M), r"\1N\2N"),
 ]
 
 
@@ -617,9 +617,11 @@ class SvcbgpcLive(unittest.TestCase):
             # between the two reads restarts the timers, so the two values are not compared).
             self.assertLessEqual(float(ours.split("/")[0]), float(p["session"][negotiated]))
             self.assertLessEqual(p["session"][left], 1000 * p["session"][negotiated])
-        for row, key in (("Open", "open"), ("Update", "update"), ("Notification", "notification"),
-                         ("Keepalive", "keepalive"), ("Route refresh", "route_refresh"), ("Total", "total")):
-            self.assertEqual(detail_value(text, row).split(), [p["received"][key], p["sent"][key]], row)
+        # GoBGP's columns: Sent, then Rcvd.
+        self.assertRegex(text, r"\n    Message statistics:\n +Sent +Rcvd\n")
+        for row, key in (("Opens", "open"), ("Updates", "update"), ("Notifications", "notification"),
+                         ("Keepalives", "keepalive"), ("Route Refresh", "route_refresh"), ("Total", "total")):
+            self.assertEqual(detail_value(text, row).split(), [p["sent"][key], p["received"][key]], row)
         chans = re.findall(r"^  Channel (\S+)\n.*?\n    Routes:\s+(\d+) imported, (\d+) exported", text, re.M | re.S)
         self.assertEqual(chans, [(f["family"], f["received"], f["exported"]) for f in p["family_stats"]])
         self.assertEqual({f["family"]: int(f["exported"]) for f in p["family_stats"]},
