@@ -48,6 +48,17 @@ grpc::Status first_status(v1::Admin::Stub& stub, v1::GetStatusResponse& status) 
   return st;
 }
 
+// The items of a streamed answer (`count` of each chunk), or -1 when the call fails.
+template <class Response, class Reader>
+int streamed_items(Reader& reader, int (Response::*count)() const) {
+  Response r;
+  int n = 0;
+  while (reader.Read(&r)) {
+    n += (r.*count)();
+  }
+  return reader.Finish().ok() ? n : -1;
+}
+
 // Issue 13: SIGTERM with a WatchEvents stream open exited 139: the stream's subscription outlived
 // the subscriber list and was dropped into freed memory.
 TEST(app, sigterm_with_a_watch_events_stream_open_exits_cleanly) {
@@ -122,28 +133,11 @@ TEST(app, svcbgpc_is_answered_while_waiting_for_the_config_objects) {
   EXPECT_EQ(status.node_name(), "node-1");
   EXPECT_FALSE(status.ready());
   EXPECT_EQ(status.local_asn(), 0u);
-  {
-    grpc::ClientContext c;
-    auto peers = stub->ListPeers(&c, v1::ListPeersRequest{});
-    v1::ListPeersResponse r;
-    int n = 0;
-    while (peers->Read(&r)) {
-      n += r.peers_size();
-    }
-    EXPECT_TRUE(peers->Finish().ok());
-    EXPECT_EQ(n, 0);
-  }
-  {
-    grpc::ClientContext c;
-    auto routes = stub->ListRoutes(&c, v1::ListRoutesRequest{});
-    v1::ListRoutesResponse r;
-    int n = 0;
-    while (routes->Read(&r)) {
-      n += r.routes_size();
-    }
-    EXPECT_TRUE(routes->Finish().ok());
-    EXPECT_EQ(n, 0);
-  }
+  grpc::ClientContext c1, c2;
+  auto peers = stub->ListPeers(&c1, v1::ListPeersRequest{});
+  EXPECT_EQ(streamed_items(*peers, &v1::ListPeersResponse::peers_size), 0);
+  auto routes = stub->ListRoutes(&c2, v1::ListRoutesRequest{});
+  EXPECT_EQ(streamed_items(*routes, &v1::ListRoutesResponse::routes_size), 0);
   ::kill(::getpid(), SIGTERM);
   runner.join();
   EXPECT_EQ(code, 0);
