@@ -1,10 +1,9 @@
 #include "src/cli/render.h"
 
+#include <fmt/format.h>
 #include <google/protobuf/util/json_util.h>
 
 #include <algorithm>
-#include <cstdarg>
-#include <cstdio>
 #include <ctime>
 #include <map>
 #include <vector>
@@ -12,28 +11,6 @@
 namespace svcbgp::cli {
 
 namespace {
-
-std::string printf_string(const char* fmt, ...) __attribute__((format(printf, 1, 2)));
-
-std::string printf_string(const char* fmt, ...) {
-  char buf[512];
-  va_list ap;
-  va_start(ap, fmt);
-  const int n = std::vsnprintf(buf, sizeof buf, fmt, ap);
-  va_end(ap);
-  if (n < 0) {
-    return {};
-  }
-  if (static_cast<std::size_t>(n) < sizeof buf) {
-    return std::string(buf, static_cast<std::size_t>(n));
-  }
-  std::string out(static_cast<std::size_t>(n) + 1, '\0');
-  va_start(ap, fmt);
-  std::vsnprintf(out.data(), out.size(), fmt, ap);
-  va_end(ap);
-  out.resize(static_cast<std::size_t>(n));
-  return out;
-}
 
 // Appends `line` without trailing blanks, and a newline; nothing unprintable reaches the terminal.
 void put(std::string& out, std::string line) {
@@ -84,15 +61,15 @@ std::string format_since(const google::protobuf::Timestamp& ts, time_point now) 
   const auto when = from_proto(ts);
   const auto t = local(when);
   if (now - when < std::chrono::hours(20)) {
-    return printf_string("%02d:%02d:%02d.%03d", t.tm_hour, t.tm_min, t.tm_sec, millis(ts));
+    return fmt::format("{:02}:{:02}:{:02}.{:03}", t.tm_hour, t.tm_min, t.tm_sec, millis(ts));
   }
-  return printf_string("%04d-%02d-%02d", t.tm_year + 1900, t.tm_mon + 1, t.tm_mday);
+  return fmt::format("{:04}-{:02}-{:02}", t.tm_year + 1900, t.tm_mon + 1, t.tm_mday);
 }
 
 std::string format_time(const google::protobuf::Timestamp& ts) {
   const auto t = local(from_proto(ts));
-  return printf_string("%04d-%02d-%02d %02d:%02d:%02d.%03d", t.tm_year + 1900, t.tm_mon + 1,
-                       t.tm_mday, t.tm_hour, t.tm_min, t.tm_sec, millis(ts));
+  return fmt::format("{:04}-{:02}-{:02} {:02}:{:02}:{:02}.{:03}", t.tm_year + 1900, t.tm_mon + 1,
+                     t.tm_mday, t.tm_hour, t.tm_min, t.tm_sec, millis(ts));
 }
 
 // ----------------------------------------------------------------------------------------------
@@ -108,24 +85,20 @@ std::string render_status(const v1::GetStatusResponse& s) {
   put(out, "Last reboot on " + format_time(s.started()));
   auto up = s.server_time().seconds() - s.started().seconds();
   up = std::max<std::int64_t>(up, 0);
-  put(out, printf_string("Uptime is %lldd %02lld:%02lld:%02lld", static_cast<long long>(up / 86400),
-                         static_cast<long long>(up % 86400 / 3600),
-                         static_cast<long long>(up % 3600 / 60), static_cast<long long>(up % 60)));
+  put(out, fmt::format("Uptime is {}d {:02}:{:02}:{:02}", up / 86400, up % 86400 / 3600,
+                       up % 3600 / 60, up % 60));
   put(out, "Last reconfiguration on " + format_time(s.last_reconfigured()));
   if (!s.last_reconfigure_error().empty()) {
     put(out, "Last reconfiguration failed: " + s.last_reconfigure_error());
   }
   put(out, "Config file is " + s.config_path());
   put(out, "Kubernetes sources:");
-  put(out, printf_string("  %-16s %-6s %-12s %8s %8s %8s  %s", "Resource", "Synced", "Phase",
-                         "Objects", "Relists", "Events", "Version"));
+  put(out, fmt::format("  {:<16} {:<6} {:<12} {:>8} {:>8} {:>8}  {}", "Resource", "Synced", "Phase",
+                       "Objects", "Relists", "Events", "Version"));
   for (const auto& src : s.sources()) {
-    put(out, printf_string("  %-16s %-6s %-12s %8llu %8llu %8llu  %s", src.resource().c_str(),
-                           yes_no(src.synced()).c_str(), src.phase().c_str(),
-                           static_cast<unsigned long long>(src.objects()),
-                           static_cast<unsigned long long>(src.relists()),
-                           static_cast<unsigned long long>(src.events()),
-                           src.resource_version().c_str()));
+    put(out, fmt::format("  {:<16} {:<6} {:<12} {:>8} {:>8} {:>8}  {}", src.resource(),
+                         yes_no(src.synced()), src.phase(), src.objects(), src.relists(),
+                         src.events(), src.resource_version()));
     if (!src.last_error().empty()) {
       put(out, "    Last error: " + src.last_error());
     }
@@ -154,7 +127,7 @@ std::string protocol_info(const v1::Peer& p) {
   if (!p.held().empty()) {
     return "Held: " + p.held();
   }
-  std::string info = printf_string("%-13s ", p.state_name().c_str());
+  std::string info = fmt::format("{:<13} ", p.state_name());
   if (p.state() != v1::SESSION_STATE_ESTABLISHED) {
     info += p.last_error();
   }
@@ -214,7 +187,7 @@ void capabilities(std::string& out, const v1::Capabilities& c) {
 
 // BIRD's BFD times: seconds with milliseconds.
 std::string bfd_seconds(std::uint32_t us) {
-  return printf_string("%.3f", us / 1e6);
+  return fmt::format("{:.3f}", us / 1e6);
 }
 
 std::string timer(std::uint32_t configured) {
@@ -224,13 +197,13 @@ std::string timer(std::uint32_t configured) {
 // BIRD's "%t/%u": seconds left (0.000 when the timer is not running) over the negotiated time.
 std::string timer_left(bool armed, std::uint32_t left_ms, std::uint32_t negotiated) {
   const std::uint32_t ms = armed ? left_ms : 0;
-  return printf_string("%u.%03u/%u", ms / 1000, ms % 1000, negotiated);
+  return fmt::format("{}.{:03}/{}", ms / 1000, ms % 1000, negotiated);
 }
 
 void protocol_detail(std::string& out, const v1::Peer& p) {
   const bool up = p.state() == v1::SESSION_STATE_ESTABLISHED;
-  put(out, printf_string("  BGP state:          %s",
-                         p.enabled() && p.held().empty() ? p.state_name().c_str() : "Down"));
+  put(out, "  BGP state:          " +
+               (p.enabled() && p.held().empty() ? p.state_name() : std::string("Down")));
   if (!p.held().empty()) {
     put(out, "    Held:             " + p.held());
   }
@@ -285,10 +258,9 @@ void protocol_detail(std::string& out, const v1::Peer& p) {
   }
   // GoBGP's `neighbor` layout (BIRD has no such table): Sent, then Rcvd.
   put(out, "    Message statistics:");
-  put(out, printf_string("      %-14s%10s %10s", "", "Sent", "Rcvd"));
+  put(out, fmt::format("      {:<14}{:>10} {:>10}", "", "Sent", "Rcvd"));
   const auto row = [&](const char* name, std::uint64_t tx, std::uint64_t rx) {
-    put(out, printf_string("      %-14s%10llu %10llu", name, static_cast<unsigned long long>(tx),
-                           static_cast<unsigned long long>(rx)));
+    put(out, fmt::format("      {:<14}{:>10} {:>10}", name, tx, rx));
   };
   row("Opens:", p.sent().open(), p.received().open());
   row("Notifications:", p.sent().notification(), p.received().notification());
@@ -368,9 +340,8 @@ std::string render_protocols(const v1::ListPeersResponse& peers, bool detail, ti
       put(out, "");
     }
     first = false;
-    put(out, printf_string("%-10s %-10s %-10s %-5s  %-12s  %s", p.name().c_str(), "BGP", "---",
-                           protocol_state(p).c_str(), format_since(p.since(), now).c_str(),
-                           protocol_info(p).c_str()));
+    put(out, fmt::format("{:<10} {:<10} {:<10} {:<5}  {:<12}  {}", p.name(), "BGP", "---",
+                         protocol_state(p), format_since(p.since(), now), protocol_info(p)));
     if (detail) {
       protocol_detail(out, p);
     }
@@ -498,9 +469,8 @@ std::string render_routes(const v1::ListRoutesResponse& routes, bool detail, boo
       path_info += o;
     }
     path_info += "]";
-    put(out, printf_string("%-20s unicast [%s %s] * (100%s) %s", r.prefix().c_str(),
-                           r.peer().c_str(), format_since(r.since(), now).c_str(),
-                           r.stale() ? "s" : "", path_info.c_str()));
+    put(out, fmt::format("{:<20} unicast [{} {}] * (100{}) {}", r.prefix(), r.peer(),
+                         format_since(r.since(), now), r.stale() ? "s" : "", path_info));
     if (!a.next_hop().empty()) {
       put(out, "\tvia " + a.next_hop());
     } else if (r.direction() == v1::ROUTE_DIRECTION_EXPORTED) {
@@ -521,18 +491,13 @@ std::string render_route_count(const v1::ListRoutesResponse& routes) {
   std::uint64_t total = 0;
   std::uint64_t networks = 0;
   for (const auto& c : routes.counts()) {
-    put(out, printf_string("%llu of %llu routes for %llu networks in table %s",
-                           static_cast<unsigned long long>(c.routes()),
-                           static_cast<unsigned long long>(c.routes()),
-                           static_cast<unsigned long long>(c.networks()),
-                           table_name(c.direction(), c.family()).c_str()));
+    put(out, fmt::format("{} of {} routes for {} networks in table {}", c.routes(), c.routes(),
+                         c.networks(), table_name(c.direction(), c.family())));
     total += c.routes();
     networks += c.networks();
   }
-  put(out,
-      printf_string("Total: %llu of %llu routes for %llu networks in %d tables",
-                    static_cast<unsigned long long>(total), static_cast<unsigned long long>(total),
-                    static_cast<unsigned long long>(networks), routes.counts_size()));
+  put(out, fmt::format("Total: {} of {} routes for {} networks in {} tables", total, total,
+                       networks, routes.counts_size()));
   return out;
 }
 
