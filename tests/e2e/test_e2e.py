@@ -316,6 +316,16 @@ class EndToEnd(unittest.TestCase):
                 key = f"{r['verb']} {r['resource']} {r['status']}"
                 seen[key] = seen.get(key, 0) + 1
             print(f"# requests the restarted server saw: {seen}")
+            # Per node (the server sees each from its own address): one LIST per resource it watches, the
+            # relist the restart forced, and no second one (issue 18's "one relist per resource per node").
+            clients = self.api.clients()
+            for n in NODES:
+                c = clients.get(n.api_v4)
+                self.assertIsNotNone(c, f"no request from {n.name} ({n.api_v4}): {sorted(clients)}")
+                lists = {k: v for k, v in c["by_verb"].items() if k.startswith("list ")}
+                self.assertEqual(lists, {f"list {r}": 1 for r in resources}, n.name)
+                print(f"# {n.name} after the restart: {c['lists']} LISTs, {c['watches']} WATCHes, "
+                      f"{c['bytes']} bytes answered")
             # After the relist any change would reach FRR within milliseconds (batch 10 ms); watch two seconds.
             end = time.monotonic() + 2.0
             while time.monotonic() < end:

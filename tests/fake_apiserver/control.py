@@ -208,6 +208,10 @@ class FakeApiServer:
             q["wait"] = wait
         return self.call("GET", "/requests?" + urllib.parse.urlencode(q))
 
+    def clients(self, since=0):
+        """{address: {lists, watches, requests, bytes, by_verb {"list services": n}, user_agent}}."""
+        return self.call("GET", f"/clients?since={since}")
+
     def wait_request(self, timeout=30, since=0, **filters):
         """The first logged request matching filters (verb, resource, method, path, namespace) with id >= since,
         waiting for it up to timeout seconds (the server long-polls; no sleeping here)."""

@@ -260,6 +260,44 @@ class RequestLog:
             self.base += len(self.entries)
             self.entries = []
 
+    def clients(self, since=0):
+        """Per client (its address): LISTs, WATCHes, requests by verb and resource, and the bytes answered
+        (headers and bodies, a watch's stream included), over the log from `since` (what the scale benchmark
+        reads: one svcbgpd node per address)."""
+        out = {}
+        with self.cond:
+            entries = list(self.entries[max(0, since - self.base):])
+        for e in entries:
+            c = out.setdefault(e.get("client", "?"), {"lists": 0, "watches": 0, "requests": 0, "bytes": 0,
+                                                      "by_verb": {}, "user_agent": ""})
+            c["requests"] += 1
+            c["bytes"] += e.get("bytes", 0)
+            c["user_agent"] = e["headers"].get("User-Agent", "")
+            verb = e.get("verb") or e["method"].lower()
+            c["lists"] += verb == "list"
+            c["watches"] += verb == "watch"
+            key = f"{verb} {e.get('resource') or e['path']}"
+            c["by_verb"][key] = c["by_verb"].get(key, 0) + 1
+        return out
+
+
+class CountingWriter:
+    """A handler's wfile that adds what it writes to the current request's log entry (`bytes`)."""
+
+    def __init__(self, raw, handler):
+        self.raw = raw
+        self.h = handler
+
+    def write(self, data):
+        n = self.raw.write(data)
+        e = getattr(self.h, "entry", None)
+        if e is not None:
+            e["bytes"] = e.get("bytes", 0) + len(data)
+        return n
+
+    def __getattr__(self, name):
+        return getattr(self.raw, name)
+
 
 # -------------------------------------------------------------------------------------------------------------------
 # Watch stream writer: chunked framing, chunking modes, event-count-triggered faults
@@ -342,6 +380,7 @@ class ApiHandler(http.server.BaseHTTPRequestHandler):
             self.request.settimeout(None)
         self.request.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         super().setup()
+        self.wfile = CountingWriter(self.wfile, self)
 
     def handle(self):
         try:
@@ -456,6 +495,7 @@ class ApiHandler(http.server.BaseHTTPRequestHandler):
         query = urllib.parse.parse_qs(url.query, keep_blank_values=True)
         q = {k: v[-1] for k, v in query.items()}
         self.entry = app.requests.add({
+            "client": self.client_address[0], "bytes": 0,
             "time": time.time(), "method": self.command, "path": url.path, "query": q, "raw_query": url.query,
             "headers": dict(self.headers.items()), "resource": None, "namespace": None, "name": None, "verb": None,
             "status": None})
@@ -1073,6 +1113,8 @@ class App:
             filters = {k: q.get(k) for k in ("verb", "resource", "method", "path", "namespace", "stalled",
                                              "watching", "status")}
             return 200, self.requests.query(int(q.get("since", 0)), float(q.get("wait", 0)), **filters)
+        if method == "GET" and path == "/clients":
+            return 200, self.requests.clients(int(q.get("since", 0)))
         if method == "POST" and path == "/reset":
             self.requests.reset()
             if (data or {}).get("faults", True):

@@ -72,6 +72,7 @@ class Raw:
         self.buf = b""
         self.lines = b""
         self.ended = False
+        self.received = 0  # bytes of HTTP (TLS removed) read from the socket
         if path:
             self.request(path, token, headers)
 
@@ -90,6 +91,7 @@ class Raw:
         d = self.s.recv(65536)
         if not d:
             raise EOFError("connection closed")
+        self.received += len(d)
         self.buf += d
 
     def readline(self):
@@ -205,6 +207,34 @@ class Base(unittest.TestCase):
 
     def names(self, path):
         return sorted(i["metadata"]["name"] for i in self.get_json(path)["items"])
+
+
+class TestClientCounts(Base):
+    def test_lists_watches_and_bytes_per_client(self):
+        """What the scale benchmark reads per node: LISTs, WATCHes, requests by verb and resource, and every byte
+        answered (a watch's stream included), equal to what the client read."""
+        self.api.apply({"apiVersion": "v1", "kind": "Service", "metadata": {"name": "count-me", "namespace": "cc"},
+                        "spec": {"type": "ClusterIP", "clusterIP": "10.96.7.7", "clusterIPs": ["10.96.7.7"],
+                                 "ports": [{"port": 80, "protocol": "TCP"}]}})
+        self.api.reset()
+        listing = Raw(self.api, "/api/v1/namespaces/cc/services")
+        self.assertEqual(listing.status, 200)
+        rv = json.loads(listing.body())["metadata"]["resourceVersion"]
+        listing.close()
+        watch = Raw(self.api, f"/api/v1/namespaces/cc/services?watch=1&resourceVersion={rv}&timeoutSeconds=1")
+        self.api.apply({"apiVersion": "v1", "kind": "Service", "metadata": {"name": "count-me", "namespace": "cc",
+                                                                              "labels": {"a": "b"}},
+                        "spec": {"type": "ClusterIP", "clusterIP": "10.96.7.7", "clusterIPs": ["10.96.7.7"],
+                                 "ports": [{"port": 80, "protocol": "TCP"}]}})
+        self.assertEqual([e["type"] for e in watch.events(1)], ["MODIFIED"])
+        watch.events()  # to the end of the stream (timeoutSeconds)
+        self.assertTrue(watch.ended)
+        watch.close()
+        c = self.api.clients()["127.0.0.1"]
+        self.assertEqual((c["lists"], c["watches"], c["requests"]), (1, 1, 2), c)
+        self.assertEqual(c["by_verb"], {"list services": 1, "watch services": 1})
+        self.assertEqual(c["bytes"], listing.received + watch.received)
+        self.assertEqual(c["user_agent"], "fake-apiserver-test")
 
 
 class TestTransportAndAuth(Base):
