@@ -129,6 +129,49 @@ void merge(walker& w, YAML::Node into, const YAML::Node& from, const std::string
   }
 }
 
+// Racks often reach their ToRs at the same address (an anycast gateway, 169.254.0.1 on unnumbered
+// links): BGPPeers that share an address are fine while their nodeSelectors pick this node for at
+// most one of them. That one stays (or, when none picks it, the first listed, held like any peer
+// this node is not selected for); two that both pick it are left for check() to refuse.
+void keep_one_peer_per_address(std::vector<peer>& peers, std::vector<std::string>& names,
+                               const std::map<std::string, std::string>& node_labels) {
+  std::vector<bool> drop(peers.size(), false);
+  for (std::size_t i = 0; i < peers.size(); ++i) {
+    std::vector<std::size_t> same;
+    for (std::size_t j = i; j < peers.size(); ++j) {
+      if (!drop[j] && peers[j].bgp.address == peers[i].bgp.address) {
+        same.push_back(j);
+      }
+    }
+    std::vector<std::size_t> selected;
+    for (auto j : same) {
+      if (engine::labels_match(peers[j].node_selector, node_labels)) {
+        selected.push_back(j);
+      }
+    }
+    if (same.size() < 2 || selected.size() > 1) {
+      continue;
+    }
+    const auto keep = selected.empty() ? same.front() : selected.front();
+    for (auto j : same) {
+      drop[j] = j != keep;
+    }
+  }
+  std::size_t out = 0;
+  for (std::size_t i = 0; i < peers.size(); ++i) {
+    if (drop[i]) {
+      continue;
+    }
+    if (out != i) {
+      peers[out] = std::move(peers[i]);
+      names[out] = std::move(names[i]);
+    }
+    ++out;
+  }
+  peers.resize(out);
+  names.resize(out);
+}
+
 }  // namespace
 
 std::expected<daemon_config, std::vector<config_error>> from_resources(
@@ -218,6 +261,7 @@ std::expected<daemon_config, std::vector<config_error>> from_resources(
       peer_names.push_back(o.name);
     }
   }
+  keep_one_peer_per_address(c.peers, peer_names, node_labels);
   build::check(w, errors, YAML::Node(), c);
   // The rules between peers speak of peers[i]: name the objects instead.
   for (auto& e : errors) {

@@ -244,6 +244,37 @@ TEST(resources, match_expressions_select_nodes) {
             (std::vector<std::string>{"64601"}));
 }
 
+// Each rack reaches its ToR at the same (anycast gateway) address: one BGPPeer per rack, told apart
+// by nodeSelector. A node gets the one that selects it; a node neither selects gets one, held; a
+// node both select is refused, naming both.
+TEST(resources, peers_sharing_an_address_are_told_apart_by_node_selector) {
+  auto r = two_rack();
+  r.peers = {
+      {"gw-r1",
+       "{address: 169.254.0.1, asn: 65101, nodeSelector: {matchLabels: {svcbgp.io/rack: r1}}}"},
+      {"gw-r2",
+       "{address: 169.254.0.1, asn: 65102, nodeSelector: {matchLabels: {svcbgp.io/rack: r2}}}"}};
+  const auto peers_for = [&](const std::map<std::string, std::string>& labels) {
+    const auto c = from_resources(local(), labels, r, environment::none());
+    EXPECT_TRUE(c) << (c ? "" : c.error()[0].to_string());
+    std::vector<std::pair<std::string, std::uint32_t>> out;
+    for (const auto& p : c ? c->peers : std::vector<peer>{}) {
+      out.emplace_back(p.bgp.name, p.bgp.asn);
+    }
+    return out;
+  };
+  using v = std::vector<std::pair<std::string, std::uint32_t>>;
+  EXPECT_EQ(peers_for({{"svcbgp.io/rack", "r1"}}), (v{{"gw-r1", 65101}}));
+  EXPECT_EQ(peers_for({{"svcbgp.io/rack", "r2"}}), (v{{"gw-r2", 65102}}));
+  r.node_configs.push_back(
+      {"rack-r3", "{localASN: 64603, nodeSelector: {matchLabels: {svcbgp.io/rack: r3}}}"});
+  EXPECT_EQ(peers_for({{"svcbgp.io/rack", "r3"}}), (v{{"gw-r1", 65101}}));  // held: not selected
+  r.peers[1].spec = "{address: 169.254.0.1, asn: 65102}";                   // every node
+  EXPECT_EQ(errors_of(r),
+            std::vector<std::string>{"BGPPeer gw-r2: spec.address: 169.254.0.1 is already "
+                                     "the address of BGPPeer gw-r1"});
+}
+
 TEST(resources, a_node_no_config_selects_has_no_as) {
   auto r = two_rack();
   EXPECT_EQ(errors_of(r, {{"svcbgp.io/rack", "r3"}}),
