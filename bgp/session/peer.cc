@@ -262,7 +262,7 @@ void peer::dispatch(fsm::event e) {
   // After an error the FSM sits in Idle; an enabled peer starts again, which the FSM delays by
   // IdleHold (RFC 4271 §8.1.1 DampPeerOscillations).
   if (fsm_.current() == fsm::state::idle && enabled_ && !held_ && !shutdown_cease_ &&
-      !timers_armed_idle_hold_ && !suppress_auto_start_) {
+      !timer_deadline_[static_cast<std::size_t>(fsm::timer::idle_hold)] && !suppress_auto_start_) {
     suppress_auto_start_ = true;
     dispatch(make_event(cfg_.passive
                             ? fsm::event_type::automatic_start_with_passive_tcp_establishment
@@ -300,9 +300,6 @@ void peer::execute(const fsm::action& a) {
 void peer::start_timer(fsm::timer t, std::chrono::milliseconds after) {
   const auto i = static_cast<std::size_t>(t);
   const auto generation = ++timer_generation_[i];
-  if (t == fsm::timer::idle_hold) {
-    timers_armed_idle_hold_ = true;
-  }
   auto& timer = *timers_[i];
   timer.expires_after(after);
   timer_deadline_[i] = timer.expiry();
@@ -312,9 +309,6 @@ void peer::start_timer(fsm::timer t, std::chrono::milliseconds after) {
           return;
         }
         self->timer_deadline_[i].reset();
-        if (t == fsm::timer::idle_hold) {
-          self->timers_armed_idle_hold_ = false;
-        }
         self->dispatch(make_event(timer_event(t)));
       }));
 }
@@ -323,9 +317,6 @@ void peer::stop_timer(fsm::timer t) {
   const auto i = static_cast<std::size_t>(t);
   ++timer_generation_[i];
   timer_deadline_[i].reset();
-  if (t == fsm::timer::idle_hold) {
-    timers_armed_idle_hold_ = false;
-  }
   timers_[i]->cancel();
 }
 

@@ -123,14 +123,14 @@ class peer : public std::enable_shared_from_this<peer> {
   connection_ptr pending_;  // an incoming connection held during collision detection
   std::array<std::optional<asio::steady_timer>, 6> timers_;
   std::array<std::uint64_t, 6> timer_generation_{};
-  // When each armed timer fires: `show protocols all` shows the time left, as BIRD does.
+  // When each armed timer fires (none: not armed): `show protocols all` shows the time left, as
+  // BIRD does, and an armed IdleHold keeps the automatic restart from firing early.
   std::array<std::optional<asio::steady_timer::time_point>, 6> timer_deadline_{};
   bool enabled_ = true;
   std::optional<std::string> held_;
   void halt(notification_message cease);
   bool in_dispatch_ = false;
   bool suppress_auto_start_ = false;
-  bool timers_armed_idle_hold_ = false;
   std::vector<fsm::event> deferred_;
 
   // The engine's routes live only in out_, which exports them for this session.

@@ -27,9 +27,8 @@ std::vector<schema::setting> settings_of(const schema::crd& c) {
 
 struct parsed {
   const resource_object* object = nullptr;
-  YAML::Node spec;                          // without nodeSelector
-  engine::label_selector selector;          // its nodeSelector
-  std::optional<YAML::Node> selector_node;  // ... as written
+  YAML::Node spec;                  // without nodeSelector
+  engine::label_selector selector;  // its nodeSelector
 };
 
 std::string where(std::string_view kind, const resource_object& o) {
@@ -61,7 +60,6 @@ std::optional<parsed> parse_object(walker& w, std::string_view kind, const resou
       return std::nullopt;
     }
     p.selector = std::move(*sel);
-    p.selector_node = kv.second;
   }
   return p;
 }
@@ -251,13 +249,10 @@ std::expected<daemon_config, std::vector<config_error>> from_resources(
       continue;
     }
     const auto before = c.peers.size();
-    YAML::Node spec = p->spec;
-    if (p->selector_node) {
-      spec["nodeSelector"] = *p->selector_node;
-    }
-    build::read_peer(w, spec, where("BGPPeer", o), env, naming::crd, &r.secrets, c.peers);
+    build::read_peer(w, p->spec, where("BGPPeer", o), env, naming::crd, &r.secrets, c.peers);
     if (c.peers.size() > before) {
       c.peers.back().bgp.name = o.name;
+      c.peers.back().node_selector = p->selector;  // read once, by parse_object
       peer_names.push_back(o.name);
     }
   }

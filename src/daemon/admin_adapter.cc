@@ -82,7 +82,7 @@ void admin_adapter::shutdown() {
 
 std::vector<admin::bfd_session_info> admin_adapter::bfd_sessions() {
   std::vector<admin::bfd_session_info> out;
-  const auto* bfd = parts_.bfd ? parts_.bfd() : nullptr;
+  const auto* bfd = parts_.bfd();
   if (bfd == nullptr) {
     return out;
   }

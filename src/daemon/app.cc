@@ -7,7 +7,6 @@
 #include <boost/system/system_error.hpp>
 #include <filesystem>
 #include <map>
-#include <mutex>
 #include <set>
 #include <tuple>
 
